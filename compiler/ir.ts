@@ -1,0 +1,250 @@
+// The IR: a fully resolved experiment as plain JSON. It is the only thing the runtime reads
+// (a run folder keeps it as `ir.json`, and `hgc run` accepts an IR file in place of a .hgc file).
+// Defaults are filled in, imports and `extends` are resolved, names are resolved to the items
+// they denote, and every shape and parameter count is computed. ir.schema.json describes it.
+
+export const IR_VERSION = 1;
+
+export interface IRExperiment {
+  irVersion: 1;
+  name: string;
+  /** Where it came from (informational; not part of the hash). */
+  source: { file: string; line: number };
+  seed: number;
+  datasets: Record<string, IRDataset>;
+  tokenizers: Record<string, IRTokenizer>;
+  views: Record<string, IRViews>;
+  encoders: Record<string, IREncoder>;
+  heads: Record<string, IRHead>;
+  losses: Record<string, IRLoss>;
+  /** Every declared param with its value (after sweep grid substitution). */
+  params: Record<string, number>;
+  objective: IRObjective;
+  optimizer: IROptimizer;
+  train: IRTrain;
+  evaluate: IRProtocol[];
+  estimates: IREstimates;
+  /** sha256 (hex) of the normalised IR without `source` and `hash`. */
+  hash: string;
+}
+
+export type DatasetSource = "mnist" | "fashion_mnist" | "synthetic" | "idx" | "cifar" | "folder";
+
+export interface IRDataset {
+  name: string;
+  source: DatasetSource;
+  split: "train" | "test" | "val" | "all";
+  /** Keep at most this many images (after the split), null for all. */
+  limit: number | null;
+  /** Resize every image to this size, null to keep the source's. */
+  size: [number, number] | null;
+  /** Source-specific arguments, with defaults filled in:
+   *  idx: { images: string, labels: string } (absolute paths)
+   *  cifar: { path: string (absolute), classes: 10 | 100 }
+   *  folder: { path: string (absolute) }
+   *  synthetic: { count: number, classes: number, size: [h, w], noise: number, seed: number }
+   *  mnist / fashion_mnist: {} */
+  args: Record<string, unknown>;
+  /** Image shape as the model sees it (after `size`); null where it is only known once the files are read. */
+  shape: { height: number | null; width: number | null; channels: number | null };
+  /** Number of classes, null where only the files tell. */
+  classes: number | null;
+}
+
+export interface IRTokenizer {
+  name: string;
+  kind: "quantize" | "patches";
+  /** quantize: the size images are resized to. patches: the image size the patches are cut from. */
+  imageSize: [number, number];
+  /** patches: the patch side P; quantize: 1. */
+  patch: number;
+  levels: number;
+  /** Tokens per image. */
+  length: number;
+  /** Values per token position's prediction (`.vocab`) = levels. */
+  vocab: number;
+  /** Pixels per token: 1 for quantize, P·P for patches. */
+  pixelsPerToken: number;
+}
+
+export interface IRViews {
+  name: string;
+  kind: "augment";
+  /** Random resized crop: fraction of the area kept, [lo, hi] in (0, 1]; null for no crop. */
+  crop: [number, number] | null;
+  /** Probability of a horizontal flip. */
+  flip: number;
+  /** Std of additive gaussian noise (pixel values in 0..1). */
+  noise: number;
+  /** Brightness/contrast jitter strength. */
+  jitter: number;
+  /** Probability of erasing a random rectangle. */
+  erase: number;
+  /** Max absolute rotation in degrees. */
+  rotate: number;
+}
+
+export interface IREncoder {
+  name: string;
+  kind: "transformer";
+  tokens: string;
+  layers: number;
+  width: number;
+  heads: number;
+  /** MLP hidden size = mlp * width. */
+  mlp: number;
+  causal: boolean;
+  pool: "mean" | "last" | "max";
+  dropout: number;
+  /** Sequence length (from the tokenizer). */
+  length: number;
+  parameters: number;
+}
+
+export interface IRHeadInput {
+  encoder: string;
+  member: "pooled" | "tokens";
+}
+
+export interface IRHead {
+  name: string;
+  kind: "mlp" | "linear";
+  input: IRHeadInput;
+  inWidth: number;
+  hidden: number[];
+  out: number;
+  /** True when applied at every token position (input is `.tokens`). */
+  perToken: boolean;
+  /** Symbolic output shape, e.g. ["batch", 48] or ["batch", 196, 8]. */
+  shape: (string | number)[];
+  parameters: number;
+}
+
+export type IRLoss =
+  | {
+      name: string;
+      kind: "ntxent";
+      head: string;
+      views: string;
+      temperature: number;
+    }
+  | {
+      name: string;
+      kind: "autoregressive";
+      head: string;
+      target: string;
+      /** What the generative loss reads: the clean image (default) or the first augmented view. */
+      input: "clean" | "view";
+    };
+
+/** A scalar weight: numbers, params and schedules of the training step. */
+export type IRScalar =
+  | { op: "num"; value: number }
+  | { op: "param"; name: string; value: number }
+  | { op: "add" | "sub" | "mul" | "div"; a: IRScalar; b: IRScalar }
+  | { op: "neg"; a: IRScalar }
+  /** x · min(1, step / steps) */
+  | { op: "warmup"; x: IRScalar; steps: number }
+  /** linear from `from` to `to` over `steps`, then `to` */
+  | { op: "ramp"; from: IRScalar; to: IRScalar; steps: number }
+  /** half-cosine from `from` to `to` over `steps`, then `to` */
+  | { op: "cosine"; from: IRScalar; to: IRScalar; steps: number };
+
+export interface IRObjective {
+  /** objective = Σ weight_i · loss_i; a loss named twice is merged into one term. */
+  terms: { loss: string; weight: IRScalar }[];
+  /** The source text of the expression, for display. */
+  text: string;
+}
+
+export interface IROptimizer {
+  kind: "adam" | "adamw" | "sgd";
+  lr: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  momentum: number;
+  warmup: number;
+  schedule: "cosine" | "linear" | "constant";
+  /** Floor of the lr schedule as a fraction of lr. */
+  minLrRatio: number;
+  /** Clip the global gradient norm to this; null for no clipping. */
+  clip: number | null;
+}
+
+export interface IRTrain {
+  data: string;
+  /** Total optimizer steps (from `steps`, or `epochs` × ceil(dataset size / batch)). */
+  steps: number;
+  epochs: number | null;
+  batch: number;
+  evalEvery: number | null;
+  checkpointEvery: number | null;
+  logEvery: number;
+}
+
+export interface IRFeatures {
+  encoder: string;
+  member: "pooled";
+}
+
+interface IRProtocolBase {
+  /** False when the objective does not train what the protocol needs (reported, not run). */
+  applicable: boolean;
+  reason?: string;
+}
+
+export type IRProtocol = IRProtocolBase &
+  (
+    | { kind: "linear_probe"; features: IRFeatures; train: string; test: string; epochs: number; lr: number }
+    | { kind: "knn"; features: IRFeatures; k: number; train: string; test: string; temperature: number }
+    | { kind: "bits_per_dim"; data: string; head: string; tokenizer: string }
+    | {
+        kind: "ood";
+        in: string;
+        out: string;
+        scores: ("likelihood" | "knn" | "mahalanobis")[];
+        features: IRFeatures;
+        train: string;
+        k: number;
+      }
+    | {
+        kind: "robustness";
+        data: string;
+        corruptions: string[];
+        severities: number[];
+        features: IRFeatures;
+        train: string;
+      }
+    | { kind: "samples"; count: number; temperature: number; head: string; tokenizer: string }
+  );
+
+export interface IREstimates {
+  /** Trainable parameters of the whole model (encoder + heads). */
+  parameters: number;
+  /** Multiply-adds ×2 of one training step (forward + backward ≈ 3× forward) for the whole batch. */
+  flopsPerStep: number;
+  /** Images pushed through the encoder per step (2·batch with a contrastive loss, +batch for a clean generative pass). */
+  imagesPerStep: number;
+}
+
+export interface IRSweep {
+  irVersion: 1;
+  name: string;
+  jobs: number;
+  objectives: { direction: "maximize" | "minimize"; metric: string }[];
+  /** Swept param names (for tables and plots). */
+  params: string[];
+  trials: IRTrial[];
+}
+
+export interface IRTrial {
+  /** sha256 of the trial's IR hash and seed: the trial's identity. */
+  id: string;
+  experiment: string;
+  /** The grid point: param name → value. */
+  point: Record<string, number>;
+  seed: number;
+  ir: IRExperiment;
+}
