@@ -1,0 +1,239 @@
+// Loggers: the subscribers that show a run's events to a person or a program. `tui` is the ink
+// dashboard (a terminal only), `plain` prints progress lines at a modest rate (logs, pipes, CI),
+// `json` prints every event as one line of JSON. The runtime never knows which one listens.
+import type { EvalEvent, Metrics, RunEvent, StartEvent, StepEvent } from "../runtime/events.js";
+import { etaMs, formatCount, formatDuration, formatLr, formatRate, formatValue, layoutTable } from "./ui/format.js";
+
+export type LogMode = "tui" | "plain" | "json";
+
+/** Anything events can be subscribed on; the runtime's `EventBus` is one. */
+export interface Subscribable<E> {
+  on(listener: (event: E) => void): () => void;
+}
+
+/** Where a logger writes. A `NodeJS.WriteStream` is one; the TUI needs a real terminal stream. */
+export interface TextSink {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export interface LoggerOptions {
+  /** Progress and results; defaults to `process.stdout`. */
+  out?: TextSink;
+  /** Warnings and errors; defaults to `process.stderr`. */
+  err?: TextSink;
+  /** Plain mode: only warnings, errors and the final summary. */
+  quiet?: boolean;
+  /** Plain mode: least time between two progress lines (default 2000 ms). */
+  intervalMs?: number;
+  /** Clock in milliseconds, for rate limiting; defaults to `Date.now` (tests inject their own). */
+  now?: () => number;
+  /** TUI: most frames per second (default 10). */
+  maxFps?: number;
+}
+
+export interface Logger {
+  /** Stops listening, renders what is pending and (TUI) restores the terminal. */
+  close(): Promise<void>;
+}
+
+/** The flags that choose a logger, as `hgc run` and `hgc sweep` parse them. */
+export interface ModeFlags {
+  json?: boolean;
+  noTui?: boolean;
+}
+
+/** `json` if asked, else the TUI on an interactive terminal (not CI, not `TERM=dumb`), else `plain`. */
+export function chooseMode(flags: ModeFlags, stdout: { isTTY?: boolean }, env: Record<string, string | undefined> = process.env): LogMode {
+  if (flags.json) return "json";
+  if (flags.noTui) return "plain";
+  if (stdout.isTTY !== true) return "plain";
+  if (env.TERM === "dumb") return "plain";
+  if (env.CI !== undefined && env.CI !== "" && env.CI !== "0" && env.CI !== "false") return "plain";
+  return "tui";
+}
+
+export function attachLogger(bus: Subscribable<RunEvent>, mode: LogMode, opts: LoggerOptions = {}): Logger {
+  switch (mode) {
+    case "json":
+      return attachJson(bus, opts);
+    case "plain":
+      return attachPlain(bus, opts);
+    case "tui":
+      return attachTuiLazily(bus, opts);
+  }
+}
+
+/**
+ * A sink that goes quiet when its reader has gone (`hgc run --json | head`): the run goes on
+ * and its folder is still written, but a closed pipe is not an error worth a stack trace.
+ */
+function guarded(sink: TextSink): TextSink {
+  let open = true;
+  const emitter = sink as TextSink & { on?: (event: string, fn: (e: NodeJS.ErrnoException) => void) => unknown };
+  emitter.on?.("error", (e) => {
+    if (e.code === "EPIPE") open = false;
+    else throw e;
+  });
+  return {
+    isTTY: sink.isTTY,
+    columns: sink.columns,
+    write: (chunk) => (open ? sink.write(chunk) : false),
+  };
+}
+
+/** Writes each event as one line of JSON, as it arrives. */
+export function attachJson<E>(bus: Subscribable<E>, opts: LoggerOptions = {}): Logger {
+  const out = guarded(opts.out ?? process.stdout);
+  const off = bus.on((event) => {
+    out.write(JSON.stringify(event) + "\n");
+  });
+  return {
+    async close() {
+      off();
+    },
+  };
+}
+
+// ---- plain -------------------------------------------------------------------------------
+
+/** `step 120/1500  loss gen=2.31 con=4.02  obj=4.32  lr 9.8e-4  410 img/s  eta 3m12s` */
+export function formatStepLine(e: StepEvent, startStep = 0): string {
+  const width = String(e.totalSteps).length;
+  const losses = Object.entries(e.losses)
+    .map(([name, v]) => `${name}=${formatValue(v)}`)
+    .join(" ");
+  const eta = etaMs(e.step, e.totalSteps, e.elapsedMs, startStep);
+  const parts = [
+    `step ${String(e.step).padStart(width)}/${e.totalSteps}`,
+    ...(losses ? [`loss ${losses}`] : []),
+    `obj=${formatValue(e.objective)}`,
+    `lr ${formatLr(e.lr)}`,
+    `${formatRate(e.imagesPerSec)} img/s`,
+    `eta ${eta === undefined ? "?" : formatDuration(eta)}`,
+  ];
+  return parts.join("  ");
+}
+
+/** The run's identity in one line: experiment, backend, size, data and length. */
+export function formatStartLine(e: StartEvent): string {
+  const data = e.datasets.map((d) => `${d.name} ${formatCount(d.images)}`).join(", ");
+  const resumed = e.startStep > 0 ? `  resumed at step ${e.startStep}` : "";
+  return `run ${e.experiment}  backend ${e.backend}  ${formatCount(e.parameters)} params  data ${data}  ${e.totalSteps} steps × batch ${e.batch}  seed ${e.seed}${resumed}  → ${e.runDir}`;
+}
+
+/** A metrics map as indented `name  value` rows (null shown as —). */
+export function formatMetrics(metrics: Metrics, indent = "  "): string[] {
+  const rows = Object.entries(metrics).map(([k, v]) => [k, formatValue(v)]);
+  return layoutTable(rows).map((l) => indent + l);
+}
+
+export function formatEval(e: EvalEvent): string[] {
+  const lines = [`eval at step ${e.step} (${formatDuration(e.elapsedMs)})`, ...formatMetrics(e.metrics)];
+  for (const s of e.skipped) lines.push(`  skipped ${s.protocol}: ${s.reason}`);
+  return lines;
+}
+
+/** Prints progress lines no more often than `intervalMs`, always the first and the last step. */
+export function attachPlain(bus: Subscribable<RunEvent>, opts: LoggerOptions = {}): Logger {
+  const out = guarded(opts.out ?? process.stdout);
+  const err = opts.err ?? process.stderr;
+  const now = opts.now ?? Date.now;
+  const interval = opts.intervalMs ?? 2000;
+  const quiet = opts.quiet ?? false;
+  let startStep = 0;
+  let lastPrinted: number | undefined;
+  let pending: StepEvent | undefined;
+  const print = (line: string) => out.write(line + "\n");
+  const printStep = (e: StepEvent) => {
+    print(formatStepLine(e, startStep));
+    lastPrinted = now();
+    pending = undefined;
+  };
+  // Before anything else is printed, the latest unprinted step goes first, so a log never
+  // jumps from step 100 straight to an eval at step 500 without saying where training was.
+  const flushStep = () => {
+    if (pending && !quiet) printStep(pending);
+  };
+
+  const off = bus.on((event) => {
+    switch (event.type) {
+      case "start":
+        startStep = event.startStep;
+        if (!quiet) print(formatStartLine(event));
+        break;
+      case "step": {
+        if (quiet) break;
+        const first = lastPrinted === undefined;
+        const last = event.step >= event.totalSteps;
+        if (first || last || now() - lastPrinted! >= interval) printStep(event);
+        else pending = event;
+        break;
+      }
+      case "eval":
+        if (quiet) break;
+        flushStep();
+        for (const l of formatEval(event)) print(l);
+        break;
+      case "checkpoint":
+        if (quiet) break;
+        flushStep();
+        print(`checkpoint at step ${event.step} → ${event.path}`);
+        break;
+      case "log":
+        if (event.level === "warn") err.write(`hgc: warning: ${event.message}\n`);
+        else if (!quiet) print(event.message);
+        break;
+      case "error":
+        flushStep();
+        err.write(`hgc: error: ${event.step !== undefined ? `at step ${event.step}: ` : ""}${event.message}\n`);
+        if (event.hint) err.write(`  hint: ${event.hint}\n`);
+        break;
+      case "end": {
+        flushStep();
+        const verb = { completed: "finished", interrupted: "interrupted", failed: "failed" }[event.status];
+        print(`${verb} at step ${event.step} after ${formatDuration(event.elapsedMs)}  → ${event.runDir}`);
+        if (Object.keys(event.metrics).length > 0) {
+          print("results");
+          for (const l of formatMetrics(event.metrics)) print(l);
+        }
+        if (event.status === "interrupted") print("to continue, run the same command again with --resume");
+        break;
+      }
+    }
+  });
+  return {
+    async close() {
+      off();
+    },
+  };
+}
+
+// ---- tui -----------------------------------------------------------------------------------
+
+/**
+ * The TUI module (ink and React) loads only when the TUI is used. Events that arrive while it
+ * loads are queued and replayed in order, so none is lost.
+ */
+function attachTuiLazily(bus: Subscribable<RunEvent>, opts: LoggerOptions): Logger {
+  const queued: RunEvent[] = [];
+  let offQueue: (() => void) | undefined = bus.on((e) => queued.push(e));
+  const ready = import("./ui/run-tui.js").then(({ attachRunTui }) => {
+    const replay: Subscribable<RunEvent> = {
+      on(listener) {
+        for (const e of queued) listener(e);
+        offQueue?.();
+        offQueue = undefined;
+        return bus.on(listener);
+      },
+    };
+    return attachRunTui(replay, opts);
+  });
+  return {
+    async close() {
+      const tui = await ready;
+      await tui.close();
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import type { Finished } from "./run-state.js";
+import { EvalResult } from "./EvalResult.js";
+import { Header } from "./Header.js";
+import { Notice } from "./Notice.js";
+
+export interface FinishedItemProps {
+  readonly item: Finished;
+}
+
+/** One piece of finished work, printed once above the live view. */
+export function FinishedItem({ item }: FinishedItemProps) {
+  switch (item.kind) {
+    case "header":
+      return <Header start={item.start} />;
+    case "eval":
+      return <EvalResult event={item.event} />;
+    case "checkpoint":
+      return <Notice level="checkpoint" message={`at step ${item.event.step} → ${item.event.path}`} />;
+    case "log":
+      return <Notice level={item.event.level} message={item.event.message} />;
+    case "error":
+      return (
+        <Notice
+          level="error"
+          message={item.event.step !== undefined ? `at step ${item.event.step}: ${item.event.message}` : item.event.message}
+          hint={item.event.hint}
+        />
+      );
+  }
+}

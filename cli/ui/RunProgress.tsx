@@ -1,0 +1,28 @@
+import { Text } from "ink";
+import { formatDuration, formatRate } from "./format.js";
+import { ProgressBar } from "./ProgressBar.js";
+
+export interface RunProgressProps {
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly elapsedMs: number;
+  /** Undefined until it can be estimated. */
+  readonly etaMs?: number;
+  readonly imagesPerSec?: number;
+}
+
+/** `██████░░░░ 120/1500  8%  elapsed 1m02s  eta 3m12s  410 img/s` */
+export function RunProgress({ step, totalSteps, elapsedMs, etaMs, imagesPerSec }: RunProgressProps) {
+  const fraction = totalSteps > 0 ? step / totalSteps : 0;
+  const width = String(totalSteps).length;
+  return (
+    <Text>
+      <ProgressBar fraction={fraction} /> {String(step).padStart(width)}/{totalSteps} {String(Math.floor(fraction * 100)).padStart(3)}%
+      <Text dimColor>  elapsed </Text>
+      {formatDuration(elapsedMs)}
+      <Text dimColor>  eta </Text>
+      {etaMs === undefined ? "?" : formatDuration(etaMs)}
+      {imagesPerSec !== undefined ? <Text dimColor>  {formatRate(imagesPerSec)} img/s</Text> : null}
+    </Text>
+  );
+}

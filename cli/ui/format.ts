@@ -1,0 +1,108 @@
+// Text formatting shared by the terminal UI and the plain logger, so both say the same thing
+// the same way.
+
+const SPARK = "▁▂▃▄▅▆▇█";
+
+/** A duration as `45s`, `3m12s` or `2h05m`. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return "?";
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, "0")}s`;
+  const h = Math.floor(m / 60);
+  return `${h}h${String(m % 60).padStart(2, "0")}m`;
+}
+
+/** A loss or metric value: three significant digits, exponent form for very small or large. */
+export function formatValue(x: number | null | undefined): string {
+  if (x === null || x === undefined) return "—";
+  if (Number.isNaN(x)) return "NaN";
+  if (!Number.isFinite(x)) return x > 0 ? "Inf" : "-Inf";
+  if (x === 0) return "0";
+  const a = Math.abs(x);
+  if (a >= 1e5 || a < 1e-3) return x.toExponential(1).replace("e+", "e");
+  if (a >= 100) return x.toFixed(1);
+  if (a >= 1) return x.toFixed(2);
+  return x.toPrecision(3);
+}
+
+/** A weight or a grid value as short as it can be: `0.5`, `1`, `0.333`. */
+export function formatWeight(x: number): string {
+  return Number.isFinite(x) ? String(Number(x.toPrecision(3))) : formatValue(x);
+}
+
+/** A learning rate as `9.8e-4`. */
+export function formatLr(lr: number): string {
+  if (lr === 0) return "0";
+  return lr.toExponential(1).replace("e+", "e");
+}
+
+/** A count as `812`, `12.3k` or `1.24M`. */
+export function formatCount(n: number): string {
+  const a = Math.abs(n);
+  if (a >= 1e9) return `${(n / 1e9).toFixed(2)}G`;
+  if (a >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (a >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
+  return String(Math.round(n));
+}
+
+/** A rate such as images per second, without spurious digits. */
+export function formatRate(x: number): string {
+  if (!Number.isFinite(x)) return "?";
+  return x >= 100 ? String(Math.round(x)) : x.toFixed(1);
+}
+
+/**
+ * A sparkline of `values` in `width` cells (▁ … █). Longer histories are averaged into
+ * buckets so the line covers the whole history; non-finite values are skipped.
+ */
+export function sparkline(values: readonly number[], width: number): string {
+  const finite = values.filter((v) => Number.isFinite(v));
+  if (finite.length === 0 || width <= 0) return "";
+  let points: number[] = finite;
+  if (finite.length > width) {
+    points = [];
+    for (let i = 0; i < width; i++) {
+      const from = Math.floor((i * finite.length) / width);
+      const to = Math.floor(((i + 1) * finite.length) / width);
+      const bucket = finite.slice(from, Math.max(to, from + 1));
+      points.push(bucket.reduce((a, b) => a + b, 0) / bucket.length);
+    }
+  }
+  const lo = Math.min(...points);
+  const hi = Math.max(...points);
+  const span = hi - lo;
+  return points
+    .map((v) => SPARK[span === 0 ? 3 : Math.min(SPARK.length - 1, Math.floor(((v - lo) / span) * SPARK.length))])
+    .join("");
+}
+
+/** A progress bar of `width` cells for a fraction in [0, 1]. */
+export function bar(fraction: number, width: number): string {
+  const f = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0));
+  const full = Math.round(f * width);
+  return "█".repeat(full) + "░".repeat(width - full);
+}
+
+/**
+ * Milliseconds left, from the average time per step since this process started training:
+ * `elapsedMs` over the steps done since `startStep`. Undefined until a step has been timed.
+ */
+export function etaMs(step: number, totalSteps: number, elapsedMs: number, startStep = 0): number | undefined {
+  const done = step - startStep;
+  if (done <= 0 || elapsedMs <= 0) return undefined;
+  return Math.max(0, ((totalSteps - step) * elapsedMs) / done);
+}
+
+/** Rows of text cells laid out in left-aligned columns separated by two spaces. */
+export function layoutTable(rows: readonly (readonly string[])[]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell + " ".repeat(widths[i]! - [...cell].length)))
+      .join("  ")
+      .trimEnd(),
+  );
+}
