@@ -1,0 +1,400 @@
+// The results database: a SQLite file (runs/hgc.sqlite, or $HGC_DB) indexing every run folder,
+// every sweep and its trials, and every logged metric. Run folders stay the source of truth;
+// the database is an index that `indexRun` (re)builds from a folder at any time.
+import Database from "better-sqlite3";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import type { Metrics } from "./events.js";
+
+export const DEFAULT_RUNS_ROOT = "runs";
+
+/** The database path: $HGC_DB, else `<runsRoot>/hgc.sqlite`. */
+export function defaultDbPath(runsRoot = DEFAULT_RUNS_ROOT): string {
+  return process.env.HGC_DB ? resolve(process.env.HGC_DB) : resolve(runsRoot, "hgc.sqlite");
+}
+
+export interface RunRecord {
+  id: string;
+  experiment: string;
+  hash: string;
+  seed: number | null;
+  runDir: string;
+  status: string;
+  backend: string | null;
+  started: string | null;
+  ended: string | null;
+  /** Steps done (from the result, else the last logged step). */
+  steps: number | null;
+  totalSteps: number | null;
+  parameters: number | null;
+  /** Final metrics (result.json). */
+  metrics: Metrics;
+  error: string | null;
+}
+
+export interface SweepRecord {
+  id: string;
+  name: string;
+  dir: string;
+  file: string | null;
+  params: string[];
+  objectives: { direction: "maximize" | "minimize"; metric: string }[];
+  created: string;
+  updated: string;
+  status: string;
+}
+
+export interface TrialRecord {
+  sweep: string;
+  trial: string;
+  run: string | null;
+  experiment: string;
+  point: Record<string, number>;
+  seed: number;
+  status: string;
+  error: string | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS runs (
+  id TEXT PRIMARY KEY,
+  experiment TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  seed INTEGER,
+  run_dir TEXT NOT NULL UNIQUE,
+  status TEXT NOT NULL,
+  backend TEXT,
+  started TEXT,
+  ended TEXT,
+  steps INTEGER,
+  total_steps INTEGER,
+  parameters INTEGER,
+  metrics TEXT NOT NULL DEFAULT '{}',
+  error TEXT,
+  indexed_mtime REAL
+);
+CREATE TABLE IF NOT EXISTS sweeps (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  dir TEXT NOT NULL,
+  file TEXT,
+  params TEXT NOT NULL,
+  objectives TEXT NOT NULL,
+  created TEXT NOT NULL,
+  updated TEXT NOT NULL,
+  status TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS trials (
+  sweep TEXT NOT NULL REFERENCES sweeps(id),
+  trial TEXT NOT NULL,
+  run TEXT REFERENCES runs(id),
+  experiment TEXT NOT NULL,
+  point TEXT NOT NULL,
+  seed INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  error TEXT,
+  PRIMARY KEY (sweep, trial)
+);
+CREATE TABLE IF NOT EXISTS metrics (
+  run TEXT NOT NULL REFERENCES runs(id),
+  step INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  value REAL,
+  PRIMARY KEY (run, step, name)
+);
+CREATE INDEX IF NOT EXISTS metrics_by_name ON metrics(name, run);
+`;
+
+/** A run's id: derived from its folder's absolute path, so re-indexing a folder updates one row. */
+export function runIdFor(runDir: string): string {
+  return createHash("sha256").update(resolve(runDir)).digest("hex").slice(0, 16);
+}
+
+function readJson(path: string): any {
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/** True for a folder that looks like a run: it holds an ir.json. */
+export function isRunDir(dir: string): boolean {
+  return existsSync(join(dir, "ir.json"));
+}
+
+function num(v: unknown): number | null {
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+function str(v: unknown): string | null {
+  return typeof v === "string" ? v : null;
+}
+
+/** What a run folder says about itself, read from ir.json, result.json and metrics.jsonl. */
+export function readRunFolder(runDir: string): { record: RunRecord; series: { step: number; name: string; value: number | null }[] } {
+  const dir = resolve(runDir);
+  const ir = readJson(join(dir, "ir.json")) ?? {};
+  const result = readJson(join(dir, "result.json"));
+  const series: { step: number; name: string; value: number | null }[] = [];
+  let start: any;
+  let lastStep: number | null = null;
+  let lastError: string | null = null;
+  let endEvent: any;
+  const metricsPath = join(dir, "metrics.jsonl");
+  if (existsSync(metricsPath)) {
+    for (const line of readFileSync(metricsPath, "utf8").split("\n")) {
+      if (!line.trim()) continue;
+      let ev: any;
+      try {
+        ev = JSON.parse(line);
+      } catch {
+        continue; // a line cut short by a crash
+      }
+      if (ev?.type === "start") start = ev;
+      else if (ev?.type === "step" && typeof ev.step === "number") {
+        lastStep = ev.step;
+        for (const [k, v] of Object.entries(ev.losses ?? {})) series.push({ step: ev.step, name: `loss.${k}`, value: num(v) });
+        if (ev.objective !== undefined) series.push({ step: ev.step, name: "objective", value: num(ev.objective) });
+        if (ev.lr !== undefined) series.push({ step: ev.step, name: "lr", value: num(ev.lr) });
+      } else if (ev?.type === "eval" && typeof ev.step === "number") {
+        for (const [k, v] of Object.entries(ev.metrics ?? {})) series.push({ step: ev.step, name: k, value: num(v) });
+      } else if (ev?.type === "error") lastError = str(ev.message);
+      else if (ev?.type === "end") endEvent = ev;
+    }
+  }
+  const metrics: Metrics = {};
+  for (const [k, v] of Object.entries((result?.metrics ?? endEvent?.metrics ?? {}) as Record<string, unknown>)) {
+    metrics[k] = num(v);
+  }
+  const steps = num(result?.steps) ?? num(result?.step) ?? num(endEvent?.step) ?? lastStep;
+  if (result) {
+    for (const [k, v] of Object.entries(metrics)) series.push({ step: steps ?? -1, name: k, value: v });
+  }
+  const errorOf = (e: unknown): string | null =>
+    typeof e === "string" ? e : e && typeof e === "object" ? str((e as any).message) : null;
+  const status = str(result?.status) ?? str(endEvent?.status) ?? (start ? "interrupted" : "unknown");
+  const record: RunRecord = {
+    id: runIdFor(dir),
+    experiment: str(ir.name) ?? str(result?.experiment) ?? "?",
+    hash: str(ir.hash) ?? "",
+    seed: num(result?.seed) ?? num(start?.seed) ?? num(ir.seed),
+    runDir: dir,
+    status,
+    backend: str(result?.backend) ?? str(start?.backend),
+    started: str(result?.started) ?? str(result?.startedAt) ?? str(start?.time),
+    ended: str(result?.ended) ?? str(result?.endedAt) ?? str(result?.finishedAt),
+    steps,
+    totalSteps: num(result?.totalSteps) ?? num(start?.totalSteps) ?? num(ir?.train?.steps),
+    parameters: num(ir?.estimates?.parameters) ?? num(start?.parameters),
+    metrics,
+    error: errorOf(result?.error) ?? (status === "failed" ? lastError : null),
+  };
+  return { record, series };
+}
+
+function folderMtime(dir: string): number {
+  let t = 0;
+  for (const f of ["ir.json", "result.json", "metrics.jsonl"]) {
+    try {
+      t = Math.max(t, statSync(join(dir, f)).mtimeMs);
+    } catch {}
+  }
+  return t;
+}
+
+export class Store {
+  readonly db: Database.Database;
+
+  constructor(readonly path: string) {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("busy_timeout = 5000");
+    this.db.exec(SCHEMA);
+  }
+
+  static open(path = defaultDbPath()): Store {
+    return new Store(path);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Index (or re-index) one run folder: its row in `runs` and every logged metric. Returns the run id. */
+  indexRun(runDir: string): string {
+    const { record: r, series } = readRunFolder(runDir);
+    const mtime = folderMtime(r.runDir);
+    const tx = this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO runs (id, experiment, hash, seed, run_dir, status, backend, started, ended, steps, total_steps, parameters, metrics, error, indexed_mtime)
+           VALUES (@id, @experiment, @hash, @seed, @runDir, @status, @backend, @started, @ended, @steps, @totalSteps, @parameters, @metrics, @error, @mtime)
+           ON CONFLICT(id) DO UPDATE SET experiment=excluded.experiment, hash=excluded.hash, seed=excluded.seed,
+             status=excluded.status, backend=excluded.backend, started=excluded.started, ended=excluded.ended,
+             steps=excluded.steps, total_steps=excluded.total_steps, parameters=excluded.parameters,
+             metrics=excluded.metrics, error=excluded.error, indexed_mtime=excluded.indexed_mtime`,
+        )
+        .run({ ...r, metrics: JSON.stringify(r.metrics), mtime });
+      this.db.prepare(`DELETE FROM metrics WHERE run = ?`).run(r.id);
+      const ins = this.db.prepare(`INSERT OR REPLACE INTO metrics (run, step, name, value) VALUES (?, ?, ?, ?)`);
+      for (const s of series) ins.run(r.id, s.step, s.name, s.value);
+    });
+    tx();
+    return r.id;
+  }
+
+  /**
+   * Index every run folder under `root` (searched a few levels deep, including sweep trials) that is
+   * new or changed since it was last indexed. Returns how many were (re)indexed.
+   */
+  scan(root: string, depth = 4): number {
+    const known = new Map<string, number>();
+    for (const row of this.db.prepare(`SELECT run_dir, indexed_mtime FROM runs`).all() as { run_dir: string; indexed_mtime: number | null }[]) {
+      known.set(row.run_dir, row.indexed_mtime ?? 0);
+    }
+    let count = 0;
+    const walk = (dir: string, d: number) => {
+      if (isRunDir(dir)) {
+        const abs = resolve(dir);
+        if (known.get(abs) !== folderMtime(abs)) {
+          this.indexRun(abs);
+          count++;
+        }
+        return; // a run folder's sub-folders are checkpoints, not runs
+      }
+      if (d === 0) return;
+      let entries: import("node:fs").Dirent[];
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) if (e.isDirectory() && !e.name.startsWith(".")) walk(join(dir, e.name), d - 1);
+    };
+    if (existsSync(root)) walk(root, depth);
+    return count;
+  }
+
+  private toRun(row: any): RunRecord {
+    return {
+      id: row.id,
+      experiment: row.experiment,
+      hash: row.hash,
+      seed: row.seed,
+      runDir: row.run_dir,
+      status: row.status,
+      backend: row.backend,
+      started: row.started,
+      ended: row.ended,
+      steps: row.steps,
+      totalSteps: row.total_steps,
+      parameters: row.parameters,
+      metrics: JSON.parse(row.metrics),
+      error: row.error,
+    };
+  }
+
+  /** Every run, newest first. */
+  listRuns(filter: { experiment?: string; status?: string; sweep?: string } = {}): RunRecord[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.experiment) (where.push("r.experiment = ?"), args.push(filter.experiment));
+    if (filter.status) (where.push("r.status = ?"), args.push(filter.status));
+    if (filter.sweep) {
+      where.push("r.id IN (SELECT t.run FROM trials t JOIN sweeps s ON s.id = t.sweep WHERE s.name = ? OR s.id LIKE ?)");
+      args.push(filter.sweep, `${filter.sweep}%`);
+    }
+    const sql = `SELECT r.* FROM runs r ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY COALESCE(r.started, '') DESC, r.run_dir`;
+    return (this.db.prepare(sql).all(...args) as any[]).map((r) => this.toRun(r));
+  }
+
+  /**
+   * Runs matching a reference: an id prefix, a run folder path, or a folder name prefix.
+   * More than one match means the reference is ambiguous.
+   */
+  findRuns(ref: string): RunRecord[] {
+    const abs = resolve(ref);
+    const exact = this.db.prepare(`SELECT * FROM runs WHERE id = ? OR run_dir = ?`).all(ref, abs) as any[];
+    if (exact.length) return exact.map((r) => this.toRun(r));
+    const rows = this.db
+      .prepare(`SELECT * FROM runs WHERE id LIKE ? OR run_dir LIKE ? OR run_dir LIKE ?`)
+      .all(`${ref}%`, `%/${ref}%`, `%/${ref}`) as any[];
+    // a path-component match must start a component: "%/ref%" may hit the middle of a later one
+    return rows
+      .filter((r) => r.id.startsWith(ref) || r.run_dir.split("/").some((c: string) => c.startsWith(ref)))
+      .map((r) => this.toRun(r));
+  }
+
+  getRun(id: string): RunRecord | undefined {
+    const row = this.db.prepare(`SELECT * FROM runs WHERE id = ?`).get(id);
+    return row ? this.toRun(row) : undefined;
+  }
+
+  /** A run's metric history, by metric name, ordered by step. */
+  metricSeries(runId: string): Record<string, { step: number; value: number | null }[]> {
+    const out: Record<string, { step: number; value: number | null }[]> = {};
+    const rows = this.db.prepare(`SELECT step, name, value FROM metrics WHERE run = ? ORDER BY name, step`).all(runId) as any[];
+    for (const r of rows) (out[r.name] ??= []).push({ step: r.step, value: r.value });
+    return out;
+  }
+
+  upsertSweep(s: Omit<SweepRecord, "created" | "updated"> & { created?: string }): void {
+    const now = new Date().toISOString();
+    this.db
+      .prepare(
+        `INSERT INTO sweeps (id, name, dir, file, params, objectives, created, updated, status)
+         VALUES (@id, @name, @dir, @file, @params, @objectives, @created, @updated, @status)
+         ON CONFLICT(id) DO UPDATE SET name=excluded.name, dir=excluded.dir, file=excluded.file, params=excluded.params,
+           objectives=excluded.objectives, updated=excluded.updated, status=excluded.status`,
+      )
+      .run({
+        ...s,
+        params: JSON.stringify(s.params),
+        objectives: JSON.stringify(s.objectives),
+        created: s.created ?? now,
+        updated: now,
+      });
+  }
+
+  upsertTrial(t: TrialRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO trials (sweep, trial, run, experiment, point, seed, status, error)
+         VALUES (@sweep, @trial, @run, @experiment, @point, @seed, @status, @error)
+         ON CONFLICT(sweep, trial) DO UPDATE SET run=excluded.run, experiment=excluded.experiment, point=excluded.point,
+           seed=excluded.seed, status=excluded.status, error=excluded.error`,
+      )
+      .run({ ...t, point: JSON.stringify(t.point) });
+  }
+
+  listSweeps(): SweepRecord[] {
+    return (this.db.prepare(`SELECT * FROM sweeps ORDER BY updated DESC`).all() as any[]).map((r) => ({
+      id: r.id,
+      name: r.name,
+      dir: r.dir,
+      file: r.file,
+      params: JSON.parse(r.params),
+      objectives: JSON.parse(r.objectives),
+      created: r.created,
+      updated: r.updated,
+      status: r.status,
+    }));
+  }
+
+  listTrials(sweepId: string): TrialRecord[] {
+    return (this.db.prepare(`SELECT * FROM trials WHERE sweep = ? ORDER BY experiment, point, seed`).all(sweepId) as any[]).map(
+      (r) => ({ ...r, point: JSON.parse(r.point) }),
+    );
+  }
+
+  /** The sweep (name and trial point) a run belongs to, if any. */
+  trialOf(runId: string): { sweep: string; sweepName: string; point: Record<string, number> } | undefined {
+    const row = this.db
+      .prepare(`SELECT t.sweep, s.name, t.point FROM trials t JOIN sweeps s ON s.id = t.sweep WHERE t.run = ? LIMIT 1`)
+      .get(runId) as any;
+    return row ? { sweep: row.sweep, sweepName: row.name, point: JSON.parse(row.point) } : undefined;
+  }
+}

@@ -1,0 +1,154 @@
+// The sweep's tables: sweep.csv (every metric, full precision, for other tools) and sweep.md
+// (mean ± std at 4 significant digits, the Pareto front, failed trials and the plots).
+import type { GroupRow, MetricStat, SweepAggregate, TrialOutcome } from "./aggregate.js";
+import { formatValue } from "./aggregate.js";
+
+/** A number at `digits` significant digits, without trailing zeros or exponent noise for common magnitudes. */
+export function fmt(v: number | null | undefined, digits = 4): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "—";
+  if (v === 0) return "0";
+  const abs = Math.abs(v);
+  if (abs >= 1e6 || abs < 1e-4) return v.toExponential(digits - 1).replace(/\.?0+e/, "e");
+  return String(Number(v.toPrecision(digits)));
+}
+
+export function fmtStat(s: MetricStat | undefined): string {
+  if (!s) return "—";
+  return s.std === null ? `${fmt(s.mean)} (n=1)` : `${fmt(s.mean)} ± ${fmt(s.std, 2)}`;
+}
+
+function csvField(v: string): string {
+  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+export function toCsv(agg: SweepAggregate): string {
+  const header = ["experiment", ...agg.params, "seeds", "completed", "failed", "pareto"];
+  for (const m of agg.metrics) header.push(`${m}.mean`, `${m}.std`, `${m}.n`);
+  const lines = [header.map(csvField).join(",")];
+  for (const g of agg.groups) {
+    const row = [
+      g.experiment,
+      ...agg.params.map((p) => (p in g.point ? String(g.point[p]) : "")),
+      g.seeds.join(" "),
+      String(g.completed),
+      String(g.failed),
+      g.pareto,
+    ];
+    for (const m of agg.metrics) {
+      const s = g.metrics[m];
+      row.push(s ? String(s.mean) : "", s && s.std !== null ? String(s.std) : "", s ? String(s.n) : "0");
+    }
+    lines.push(row.map(csvField).join(","));
+  }
+  return lines.join("\n") + "\n";
+}
+
+function mdCell(s: string): string {
+  return s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+function mdTable(header: string[], rows: string[][]): string {
+  const out = [`| ${header.map(mdCell).join(" | ")} |`, `|${header.map(() => "---").join("|")}|`];
+  for (const r of rows) out.push(`| ${r.map(mdCell).join(" | ")} |`);
+  return out.join("\n");
+}
+
+function paretoCell(g: GroupRow): string {
+  if (g.pareto === "front") return "★ front";
+  if (g.pareto === "dominated") return "dominated";
+  return "—";
+}
+
+export interface MarkdownInput {
+  agg: SweepAggregate;
+  trials: TrialOutcome[];
+  /** Plot files in the sweep folder, with a caption each. */
+  plots: { file: string; title: string }[];
+}
+
+export function toMarkdown({ agg, trials, plots }: MarkdownInput): string {
+  const out: string[] = [];
+  const completed = trials.filter((t) => t.status === "completed").length;
+  const failed = trials.filter((t) => t.status === "failed");
+  const other = trials.length - completed - failed.length;
+  out.push(`# Sweep \`${agg.sweep}\``, "");
+  out.push(
+    `${trials.length} trials over ${agg.groups.length} grid points: ${completed} completed, ${failed.length} failed` +
+      (other ? `, ${other} not finished` : "") +
+      ".",
+  );
+  if (agg.objectives.length) {
+    out.push("", `Objectives: ${agg.objectives.map((o) => `${o.direction} \`${o.metric}\``).join(", ")}.`);
+  }
+
+  const arrow = (m: string) => {
+    const o = agg.objectives.find((x) => x.metric === m);
+    return o ? `${m} ${o.direction === "maximize" ? "↑" : "↓"}` : m;
+  };
+  const shown = agg.objectives.length ? agg.objectives.map((o) => o.metric) : agg.metrics;
+  out.push("", "## Results (mean ± std over seeds)", "");
+  out.push(
+    mdTable(
+      ["experiment", ...agg.params, "n", ...shown.map(arrow), ...(agg.objectives.length ? ["Pareto"] : [])],
+      agg.groups.map((g) => [
+        g.experiment,
+        ...agg.params.map((p) => (p in g.point ? formatValue(g.point[p]!) : "")),
+        `${g.completed}/${g.seeds.length}`,
+        ...shown.map((m) => fmtStat(g.metrics[m])),
+        ...(agg.objectives.length ? [paretoCell(g)] : []),
+      ]),
+    ),
+  );
+
+  if (agg.objectives.length) {
+    out.push("", "## Pareto front", "");
+    const front = agg.groups.filter((g) => g.pareto === "front");
+    if (!front.length) out.push("No grid point has every objective metric yet.");
+    for (const g of front) {
+      out.push(`- **${g.key}**: ${agg.objectives.map((o) => `${o.metric} ${fmtStat(g.metrics[o.metric])}`).join(", ")}`);
+    }
+    const dominated = agg.groups.filter((g) => g.pareto === "dominated");
+    if (dominated.length) {
+      out.push("", "Dominated:", "");
+      for (const g of dominated) out.push(`- ${g.key} (by ${g.dominatedBy.join(", ")})`);
+    }
+    const unranked = agg.groups.filter((g) => g.pareto === "unranked");
+    if (unranked.length) {
+      out.push("", `Not ranked (an objective metric is missing): ${unranked.map((g) => g.key).join(", ")}.`);
+    }
+  }
+
+  if (agg.metrics.length > shown.length) {
+    out.push("", "## All metrics", "");
+    out.push(
+      mdTable(
+        ["metric", ...agg.groups.map((g) => g.key)],
+        agg.metrics.map((m) => [m, ...agg.groups.map((g) => fmtStat(g.metrics[m]))]),
+      ),
+    );
+  }
+
+  if (failed.length) {
+    out.push("", "## Failed trials", "");
+    out.push(
+      mdTable(
+        ["trial", "experiment", "point", "seed", "error"],
+        failed.map((t) => [
+          t.id.slice(0, 8),
+          t.experiment,
+          Object.entries(t.point)
+            .map(([k, v]) => `${k}=${formatValue(v)}`)
+            .join(" "),
+          String(t.seed),
+          t.error ?? "unknown error",
+        ]),
+      ),
+    );
+  }
+
+  if (plots.length) {
+    out.push("", "## Plots", "");
+    for (const p of plots) out.push(`![${p.title}](${encodeURI(p.file)})`, "");
+  }
+  return out.join("\n").trimEnd() + "\n";
+}

@@ -1,0 +1,162 @@
+// A sweep from start to end: lay out its folder, write each trial's IR, run the trials through
+// the scheduler, index every trial run in the results database, and keep the aggregate files
+// (sweep.json, sweep.csv, sweep.md, plots) up to date as trials finish.
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { IRSweep, IRTrial } from "../../compiler/ir.js";
+import type { Store } from "../store.js";
+import type { SweepAggregate, TrialOutcome } from "./aggregate.js";
+import { writeJsonAtomic } from "./atomic.js";
+import { writeSweepOutputs } from "./output.js";
+import { runTrials, type ChildCommand, type SchedulerEvent, type TrialJob } from "./scheduler.js";
+
+/** The sweep's identity: its name and the sorted ids of its trials. The same sweep, compiled again, lands in the same folder. */
+export function sweepHash(sweep: Pick<IRSweep, "name" | "trials">): string {
+  const h = createHash("sha256").update(sweep.name + "\n");
+  for (const id of sweep.trials.map((t) => t.id).sort()) h.update(id + "\n");
+  return h.digest("hex");
+}
+
+export function defaultSweepDir(sweep: Pick<IRSweep, "name" | "trials">, runsRoot = "runs"): string {
+  return resolve(runsRoot, "sweeps", `${sweep.name}-${sweepHash(sweep).slice(0, 8)}`);
+}
+
+/** A trial's run folder and input IR inside the sweep folder. */
+export function trialPaths(dir: string, trial: Pick<IRTrial, "id">): { runDir: string; irPath: string } {
+  const short = trial.id.slice(0, 8);
+  return { runDir: join(dir, "trials", short), irPath: join(dir, "ir", `${short}.json`) };
+}
+
+/** The hgc CLI entry point next to this module in dist/. */
+export const HGC_CLI = fileURLToPath(new URL("../../cli/main.js", import.meta.url));
+
+/** The default trial command: `node dist/cli/main.js run IR --out DIR --seed N --json --no-tui [--resume]`. */
+export function hgcRunCommand(job: TrialJob, irPath: string, resume: boolean): ChildCommand {
+  return {
+    command: process.execPath,
+    args: [HGC_CLI, "run", irPath, "--out", job.runDir, "--seed", String(job.seed), "--json", "--no-tui", ...(resume ? ["--resume"] : [])],
+  };
+}
+
+export interface SweepRunOptions {
+  sweep: IRSweep;
+  /** The .hgc file it came from, for the record. */
+  file?: string;
+  /** The sweep folder (default runs/sweeps/<name>-<hash8>). */
+  dir?: string;
+  /** Trials at once (default: the sweep's `jobs`). */
+  jobs?: number;
+  /** Results database to index into; null for none. */
+  store: Store | null;
+  /** How to run one trial (default: `hgc run` on its IR). */
+  command?: (job: TrialJob, irPath: string, resume: boolean) => ChildCommand;
+  signal?: AbortSignal;
+  onEvent?: (event: SchedulerEvent) => void;
+  stopTimeoutMs?: number;
+}
+
+export interface SweepRunResult {
+  dir: string;
+  id: string;
+  outcomes: TrialOutcome[];
+  agg: SweepAggregate;
+  files: string[];
+  /** "completed" when every trial completed, "failed" when any failed, "interrupted" when stopped. */
+  status: "completed" | "failed" | "interrupted";
+}
+
+export async function runSweep(opts: SweepRunOptions): Promise<SweepRunResult> {
+  const { sweep, store } = opts;
+  const id = sweepHash(sweep);
+  const dir = resolve(opts.dir ?? defaultSweepDir(sweep));
+  mkdirSync(join(dir, "trials"), { recursive: true });
+
+  const irPaths = new Map<string, string>();
+  const jobs: TrialJob[] = sweep.trials.map((t) => {
+    const { runDir, irPath } = trialPaths(dir, t);
+    writeJsonAtomic(irPath, t.ir);
+    irPaths.set(t.id, irPath);
+    return { id: t.id, experiment: t.experiment, point: t.point, seed: t.seed, runDir };
+  });
+
+  const state = new Map<string, TrialOutcome>(jobs.map((j) => [j.id, { ...j, status: "pending", metrics: {} }]));
+  const meta = { name: sweep.name, params: sweep.params, objectives: sweep.objectives };
+  const sweepStatus = (): string => {
+    const all = [...state.values()];
+    if (all.some((t) => t.status === "running")) return "running";
+    if (all.some((t) => t.status === "failed")) return "failed";
+    if (all.every((t) => t.status === "completed")) return "completed";
+    return "interrupted";
+  };
+  const save = () => {
+    const trials = [...state.values()];
+    writeJsonAtomic(join(dir, "sweep.json"), {
+      id,
+      name: sweep.name,
+      file: opts.file ?? null,
+      params: sweep.params,
+      objectives: sweep.objectives,
+      jobs: opts.jobs ?? sweep.jobs,
+      status: sweepStatus(),
+      updated: new Date().toISOString(),
+      trials: trials.map((t) => ({
+        id: t.id,
+        experiment: t.experiment,
+        point: t.point,
+        seed: t.seed,
+        status: t.status,
+        runDir: t.runDir,
+        metrics: t.metrics,
+        ...(t.error ? { error: t.error } : {}),
+      })),
+    });
+    return writeSweepOutputs(dir, meta, trials);
+  };
+  const record = (t: TrialOutcome) => {
+    if (!store) return;
+    const run = existsSync(join(t.runDir, "ir.json")) ? store.indexRun(t.runDir) : null;
+    store.upsertTrial({
+      sweep: id,
+      trial: t.id,
+      run,
+      experiment: t.experiment,
+      point: t.point,
+      seed: t.seed,
+      status: t.status,
+      error: t.error ?? null,
+    });
+  };
+
+  store?.upsertSweep({ id, name: sweep.name, dir, file: opts.file ?? null, params: sweep.params, objectives: sweep.objectives, status: "running" });
+  for (const t of state.values()) record(t);
+
+  const outcomes = await runTrials(jobs, {
+    jobs: Math.max(1, opts.jobs ?? sweep.jobs ?? 1),
+    command: opts.command
+      ? (job, resume) => opts.command!(job, irPaths.get(job.id)!, resume)
+      : (job, resume) => hgcRunCommand(job, irPaths.get(job.id)!, resume),
+    signal: opts.signal,
+    stopTimeoutMs: opts.stopTimeoutMs,
+    onEvent: (e) => {
+      if (e.type === "trial-start") state.set(e.job.id, { ...e.job, status: "running", metrics: {} });
+      if (e.type === "trial-skip" || e.type === "trial-end") {
+        state.set(e.job.id, e.outcome);
+        record(e.outcome);
+        if (e.type === "trial-end") save();
+      }
+      opts.onEvent?.(e);
+    },
+  });
+  for (const o of outcomes) state.set(o.id, o);
+  for (const o of outcomes) if (o.status === "pending") record(o);
+  const { agg, files } = save();
+  const status = outcomes.some((o) => o.status === "failed")
+    ? "failed"
+    : outcomes.every((o) => o.status === "completed")
+      ? "completed"
+      : "interrupted";
+  store?.upsertSweep({ id, name: sweep.name, dir, file: opts.file ?? null, params: sweep.params, objectives: sweep.objectives, status });
+  return { dir, id, outcomes, agg, files, status };
+}

@@ -1,0 +1,240 @@
+// Runs a sweep's trials as child processes, `jobs` at a time. Each trial is a normal run folder;
+// what is already in the folder decides what happens to it: a completed result is kept, a run
+// with a checkpoint is resumed, anything else (failed, never started, interrupted before its
+// first checkpoint) starts afresh. A failing trial is recorded and the others go on.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { RunEvent } from "../events.js";
+import type { TrialOutcome } from "./aggregate.js";
+
+export interface TrialJob {
+  id: string;
+  experiment: string;
+  point: Record<string, number>;
+  seed: number;
+  /** The trial's run folder. */
+  runDir: string;
+}
+
+export interface ChildCommand {
+  command: string;
+  args: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What to do with a trial given its folder: keep it, resume it from a checkpoint, or start it afresh. */
+export type TrialPlan = "done" | "resume" | "fresh";
+
+function readResult(runDir: string): any {
+  try {
+    return JSON.parse(readFileSync(join(runDir, "result.json"), "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+export function hasCheckpoint(runDir: string): boolean {
+  const dir = join(runDir, "checkpoints");
+  try {
+    return readdirSync(dir).some((f) => !f.startsWith("."));
+  } catch {
+    return false;
+  }
+}
+
+export function planTrial(runDir: string): TrialPlan {
+  const result = readResult(runDir);
+  if (result?.status === "completed") return "done";
+  if (result?.status === "failed") return "fresh";
+  return hasCheckpoint(runDir) ? "resume" : "fresh";
+}
+
+export type SchedulerEvent =
+  | { type: "trial-skip"; job: TrialJob; outcome: TrialOutcome }
+  | { type: "trial-start"; job: TrialJob; resume: boolean; pid: number | undefined }
+  | { type: "trial-event"; job: TrialJob; event: RunEvent }
+  | { type: "trial-end"; job: TrialJob; outcome: TrialOutcome };
+
+export interface SchedulerOptions {
+  /** Trials running at once (≥ 1). */
+  jobs: number;
+  /** The process that runs one trial. */
+  command: (job: TrialJob, resume: boolean) => ChildCommand;
+  onEvent?: (event: SchedulerEvent) => void;
+  /** When aborted: start nothing new, send SIGINT to running trials and wait for them to exit. */
+  signal?: AbortSignal;
+  /** After SIGINT, wait this long for a trial to checkpoint and exit before SIGKILL. */
+  stopTimeoutMs?: number;
+}
+
+function metricsOf(result: any): TrialOutcome["metrics"] {
+  const out: TrialOutcome["metrics"] = {};
+  for (const [k, v] of Object.entries((result?.metrics ?? {}) as Record<string, unknown>)) {
+    out[k] = typeof v === "number" && Number.isFinite(v) ? v : null;
+  }
+  return out;
+}
+
+/** The outcome of a trial whose folder says it is done. */
+export function completedOutcome(job: TrialJob): TrialOutcome {
+  const result = readResult(job.runDir);
+  return { ...job, status: "completed", metrics: metricsOf(result) };
+}
+
+function errorText(e: unknown): string | undefined {
+  if (typeof e === "string") return e;
+  if (e && typeof e === "object" && typeof (e as any).message === "string") {
+    const hint = (e as any).hint;
+    return hint ? `${(e as any).message} (hint: ${hint})` : (e as any).message;
+  }
+  return undefined;
+}
+
+function tail(text: string, lines = 6): string {
+  return text
+    .split("\n")
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim())
+    .slice(-lines)
+    .join("\n");
+}
+
+/** Runs one trial to its end and reports how it ended. */
+function runOne(job: TrialJob, resume: boolean, opts: SchedulerOptions, track: (c: ChildProcess | null) => void): Promise<TrialOutcome> {
+  const { command, args, cwd, env } = opts.command(job, resume);
+  return new Promise((resolveOutcome) => {
+    // Its own process group: a Ctrl-C at the terminal reaches the sweep only, which forwards it once.
+    const child = spawn(command, args, { cwd, env: env ?? process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    track(child);
+    opts.onEvent?.({ type: "trial-start", job, resume, pid: child.pid });
+    let lastError: string | undefined;
+    let endStatus: string | undefined;
+    let stderr = "";
+    let buf = "";
+    const onLine = (line: string) => {
+      if (!line.trim()) return;
+      let ev: RunEvent;
+      try {
+        ev = JSON.parse(line);
+      } catch {
+        stderr = (stderr + line + "\n").slice(-8192);
+        return;
+      }
+      if (!ev || typeof ev !== "object" || typeof (ev as any).type !== "string") return;
+      if (ev.type === "error") lastError = ev.hint ? `${ev.message} (hint: ${ev.hint})` : ev.message;
+      if (ev.type === "end") endStatus = ev.status;
+      opts.onEvent?.({ type: "trial-event", job, event: ev });
+    };
+    child.stdout!.setEncoding("utf8");
+    child.stdout!.on("data", (chunk: string) => {
+      buf += chunk;
+      let i: number;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        onLine(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    });
+    child.stderr!.setEncoding("utf8");
+    child.stderr!.on("data", (chunk: string) => {
+      stderr = (stderr + chunk).slice(-8192);
+    });
+    let settled = false;
+    const finish = (code: number | null, sig: NodeJS.Signals | null, spawnError?: Error) => {
+      if (settled) return;
+      settled = true;
+      if (buf) onLine(buf);
+      track(null);
+      const result = readResult(job.runDir);
+      const status = result?.status ?? endStatus;
+      let outcome: TrialOutcome;
+      if (!spawnError && code === 0 && status === "completed") {
+        outcome = { ...job, status: "completed", metrics: metricsOf(result) };
+      } else if (status === "interrupted" || (opts.signal?.aborted && !spawnError && status !== "failed")) {
+        outcome = { ...job, status: "interrupted", metrics: {} };
+      } else {
+        const error =
+          errorText(result?.error) ??
+          lastError ??
+          (spawnError ? `could not start the trial: ${spawnError.message}` : undefined) ??
+          (tail(stderr) ||
+            (sig ? `killed by ${sig}` : code === 0 ? "exited without a completed result.json" : `exited with code ${code}`));
+        outcome = { ...job, status: "failed", metrics: {}, error };
+      }
+      opts.onEvent?.({ type: "trial-end", job, outcome });
+      resolveOutcome(outcome);
+    };
+    child.on("error", (err) => finish(null, null, err));
+    child.on("close", (code, sig) => finish(code, sig));
+  });
+}
+
+/**
+ * Runs every job not already done, at most `opts.jobs` at once, in the given order. Returns one
+ * outcome per job, in the jobs' order: completed (now or before), failed (with its error),
+ * interrupted (stopped by the signal), or pending (never started because the sweep was stopped).
+ */
+export async function runTrials(jobs: TrialJob[], opts: SchedulerOptions): Promise<TrialOutcome[]> {
+  const outcomes = new Map<string, TrialOutcome>();
+  const queue: { job: TrialJob; resume: boolean }[] = [];
+  for (const job of jobs) {
+    const plan = planTrial(job.runDir);
+    if (plan === "done") {
+      const outcome = completedOutcome(job);
+      outcomes.set(job.id, outcome);
+      opts.onEvent?.({ type: "trial-skip", job, outcome });
+    } else {
+      if (plan === "fresh" && existsSync(job.runDir)) rmSync(job.runDir, { recursive: true, force: true });
+      queue.push({ job, resume: plan === "resume" });
+    }
+  }
+
+  const running = new Set<ChildProcess>();
+  const timers: NodeJS.Timeout[] = [];
+  const stopAll = () => {
+    for (const c of running) {
+      if (c.exitCode !== null || c.signalCode !== null) continue;
+      try {
+        c.kill("SIGINT");
+      } catch {}
+      const t = setTimeout(() => {
+        if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+      }, opts.stopTimeoutMs ?? 60_000);
+      t.unref();
+      timers.push(t);
+    }
+  };
+  opts.signal?.addEventListener("abort", stopAll, { once: true });
+  // If the sweep process itself goes away, its children (in their own groups) must not outlive it.
+  const onExit = () => {
+    for (const c of running) {
+      try {
+        c.kill("SIGKILL");
+      } catch {}
+    }
+  };
+  process.on("exit", onExit);
+
+  const worker = async () => {
+    for (;;) {
+      if (opts.signal?.aborted) return;
+      const next = queue.shift();
+      if (!next) return;
+      let child: ChildProcess | null = null;
+      const outcome = await runOne(next.job, next.resume, opts, (c) => {
+        if (c) running.add((child = c));
+        else if (child) running.delete(child);
+      });
+      outcomes.set(next.job.id, outcome);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, queue.length || 1)) }, worker));
+  } finally {
+    opts.signal?.removeEventListener("abort", stopAll);
+    process.off("exit", onExit);
+    for (const t of timers) clearTimeout(t);
+  }
+  return jobs.map((job) => outcomes.get(job.id) ?? { ...job, status: "pending", metrics: {} });
+}
