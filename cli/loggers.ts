@@ -3,6 +3,18 @@
 // `json` prints every event as one line of JSON. The runtime never knows which one listens.
 import type { EvalEvent, Metrics, RunEvent, StartEvent, StepEvent } from "../runtime/events.js";
 import { etaMs, formatCount, formatDuration, formatLr, formatRate, formatValue, layoutTable } from "./ui/format.js";
+import type { SweepEndEvent, SweepEvent } from "./ui/sweep-events.js";
+import {
+  aggregateLines,
+  formatPoint,
+  initialSweepState,
+  keyMetricOf,
+  paretoLines,
+  reduceSweep,
+  sweepEtaMs,
+  type SweepState,
+  type TrialState,
+} from "./ui/sweep-state.js";
 
 export type LogMode = "tui" | "plain" | "json";
 
@@ -234,6 +246,126 @@ function attachTuiLazily(bus: Subscribable<RunEvent>, opts: LoggerOptions): Logg
     async close() {
       const tui = await ready;
       await tui.close();
+    },
+  };
+}
+
+// ---- sweeps --------------------------------------------------------------------------------
+
+export function attachSweepLogger(bus: Subscribable<SweepEvent>, mode: LogMode, opts: LoggerOptions = {}): Logger {
+  switch (mode) {
+    case "json":
+      return attachJson(bus, opts);
+    case "plain":
+      return attachSweepPlain(bus, opts);
+    case "tui": {
+      const queued: SweepEvent[] = [];
+      let offQueue: (() => void) | undefined = bus.on((e) => queued.push(e));
+      const ready = import("./ui/sweep-tui.js").then(({ attachSweepTui }) =>
+        attachSweepTui(
+          {
+            on(listener) {
+              for (const e of queued) listener(e);
+              offQueue?.();
+              offQueue = undefined;
+              return bus.on(listener);
+            },
+          },
+          opts,
+        ),
+      );
+      return {
+        async close() {
+          await (await ready).close();
+        },
+      };
+    }
+  }
+}
+
+/** `✓ 3f9a02c1  wg=0.25 wc=0.75  seed 1  done  linear_probe.accuracy 0.812  1m02s` */
+export function formatTrialLine(state: SweepState, t: TrialState): string {
+  const mark = { queued: "·", running: "▸", done: "✓", failed: "✗", skipped: "↷" }[t.status];
+  const head = `${mark} ${t.trial.id.slice(0, 8)}  ${formatPoint(t.trial.point)}  seed ${t.trial.seed}  ${t.status}`;
+  if (t.status === "failed") return `${head}: ${(t.error ?? "failed").split("\n")[0]}`;
+  if (t.status === "running") return t.totalSteps ? `${head}  step ${t.step}/${t.totalSteps}` : head;
+  const key = keyMetricOf(state, t.metrics);
+  const metric = key ? `  ${key[0]} ${formatValue(key[1])}` : "";
+  const time = t.elapsedMs !== undefined ? `  ${formatDuration(t.elapsedMs)}` : "";
+  return head + metric + time;
+}
+
+/** The aggregate table (mean ± std per grid point) and the Pareto points, as text lines. */
+export function formatSweepEnd(end: SweepEndEvent): string[] {
+  const lines = aggregateLines(end.table);
+  lines.push(`pareto front${end.objectives && end.objectives.length > 0 ? ` (${end.objectives.join(", ")})` : ""}`);
+  const pareto = paretoLines(end.pareto);
+  if (pareto.length === 0) lines.push("  no finished points");
+  for (const l of pareto) lines.push(`  ★ ${l}`);
+  if (end.files && end.files.length > 0) lines.push(`wrote ${end.files.join(", ")}`);
+  return lines;
+}
+
+/** Trial starts and ends as they happen; the sweep's progress no more often than `intervalMs`. */
+export function attachSweepPlain(bus: Subscribable<SweepEvent>, opts: LoggerOptions = {}): Logger {
+  const out = guarded(opts.out ?? process.stdout);
+  const err = opts.err ?? process.stderr;
+  const now = opts.now ?? Date.now;
+  const interval = opts.intervalMs ?? 2000;
+  const quiet = opts.quiet ?? false;
+  let state = initialSweepState;
+  let startedAt = now();
+  let lastProgress = -Infinity;
+  const print = (line: string) => out.write(line + "\n");
+  const trial = (id: string) => state.trials.find((t) => t.trial.id === id);
+
+  const off = bus.on((event) => {
+    state = reduceSweep(state, event);
+    switch (event.type) {
+      case "sweep-start":
+        startedAt = now();
+        lastProgress = startedAt;
+        if (!quiet) print(`sweep ${event.sweep}  ${event.trials.length} trials  jobs ${event.jobs}${event.dir ? `  → ${event.dir}` : ""}`);
+        break;
+      case "trial-start": {
+        const t = trial(event.id);
+        if (t && !quiet) print(formatTrialLine(state, t));
+        break;
+      }
+      case "trial-progress": {
+        if (quiet || now() - lastProgress < interval) break;
+        lastProgress = now();
+        const running = state.trials.filter((t) => t.status === "running");
+        const finished = state.trials.filter((t) => t.status === "done" || t.status === "skipped").length;
+        const failed = state.trials.filter((t) => t.status === "failed").length;
+        const eta = sweepEtaMs(state.trials, now() - startedAt);
+        const steps = running.map((t) => `${t.trial.id.slice(0, 8)} ${t.step}/${t.totalSteps ?? "?"}`).join(", ");
+        print(
+          `sweep ${finished}/${state.trials.length} done  ${running.length} running${failed ? `  ${failed} failed` : ""}` +
+            `  elapsed ${formatDuration(now() - startedAt)}  eta ${eta === undefined ? "?" : formatDuration(eta)}${steps ? `  (${steps})` : ""}`,
+        );
+        break;
+      }
+      case "trial-end": {
+        const t = trial(event.id);
+        if (!t) break;
+        if (t.status === "failed") err.write(formatTrialLine(state, t) + "\n");
+        else if (!quiet) print(formatTrialLine(state, t));
+        break;
+      }
+      case "sweep-end": {
+        const done = state.trials.filter((t) => t.status === "done").length;
+        const skipped = state.trials.filter((t) => t.status === "skipped").length;
+        const failed = state.trials.filter((t) => t.status === "failed").length;
+        print(`sweep finished after ${formatDuration(event.elapsedMs)}: ${done} done, ${skipped} skipped, ${failed} failed`);
+        for (const l of formatSweepEnd(event)) print(l);
+        break;
+      }
+    }
+  });
+  return {
+    async close() {
+      off();
     },
   };
 }
