@@ -122,10 +122,12 @@ export type Expr =
   | Unary
   | Directed;
 
+/** A number literal. A minus written directly before it (`-0.5`, not `-(0.5)`) is part of the
+ *  literal: `value` is negative and `raw` starts with `-`. */
 export interface NumberLit extends Node {
   kind: "Number";
   value: number;
-  /** The text as written (`1e-3`), kept for the formatter and for integer checks. */
+  /** The text as written (`1e-3`, `-0.5`), kept for the formatter and for integer checks. */
   raw: string;
   /** True when written without a fraction or exponent (`64`, not `64.0` or `1e2`). */
   isInt: boolean;
@@ -151,7 +153,7 @@ export interface SizeLit extends Node {
   raw: string;
 }
 
-/** `0.6..1.0`, `1..5` */
+/** `0.6..1.0`, `1..5`, `-1..1` (either bound may be negative). */
 export interface RangeLit extends Node {
   kind: "Range";
   from: NumberLit;

@@ -1,0 +1,599 @@
+// CST → AST. Walks the chevrotain CST of grammar/parser.ts and builds the typed AST of ast.ts,
+// with a span on every node. It never throws on a partial CST (after a syntax error the parser
+// recovers and leaves holes): a node missing an essential part is dropped, the rest is kept.
+// Structural mistakes the grammar accepts on purpose (an unknown declaration kind, a positional
+// argument after named ones, a `dataset` in a sweep) are reported here with their own codes.
+import type { CstElement, CstNode, IToken } from "chevrotain";
+import type {
+  Arg,
+  Call,
+  Comment,
+  DeclKind,
+  Directed,
+  EvaluateStmt,
+  ExperimentItem,
+  Expr,
+  GridStmt,
+  Ident,
+  ImportItem,
+  Item,
+  NumberLit,
+  Pos,
+  Program,
+  Span,
+  Stmt,
+  StringLit,
+  SweepItem,
+  SweepStmt,
+} from "./ast.js";
+import type { Diagnostic } from "./diagnostics.js";
+import { DECL_KINDS, FloatLit, IntLit, UnterminatedString } from "../grammar/tokens.js";
+
+/** Deepest expression tree kept; deeper ones are reported (HGC004) so later passes cannot overflow the stack. */
+export const MAX_EXPRESSION_DEPTH = 200;
+
+export interface AstContext {
+  file: string;
+  diagnostics: Diagnostic[];
+}
+
+function isCstNode(e: CstElement): e is CstNode {
+  return (e as CstNode).children !== undefined;
+}
+
+function isReal(t: IToken | undefined): t is IToken {
+  return t !== undefined && !t.isInsertedInRecovery && Number.isFinite(t.startOffset);
+}
+
+function startOf(t: IToken): Pos {
+  return { offset: t.startOffset, line: t.startLine ?? 1, col: t.startColumn ?? 1 };
+}
+
+function endOf(t: IToken): Pos {
+  const endOffset = t.endOffset ?? t.startOffset + t.image.length - 1;
+  return { offset: endOffset + 1, line: t.endLine ?? t.startLine ?? 1, col: (t.endColumn ?? t.startColumn ?? 0) + 1 };
+}
+
+export function tokenSpan(file: string, t: IToken): Span {
+  return { file, start: startOf(t), end: endOf(t) };
+}
+
+function join(a: Span, b: Span): Span {
+  return { file: a.file, start: a.start, end: b.end };
+}
+
+/** First and last real tokens under a CST node (undefined when it holds only recovery tokens). */
+function tokenBounds(node: CstNode): [IToken, IToken] | undefined {
+  let first: IToken | undefined;
+  let last: IToken | undefined;
+  const visit = (n: CstNode): void => {
+    for (const list of Object.values(n.children)) {
+      for (const e of list) {
+        if (isCstNode(e)) visit(e);
+        else if (isReal(e)) {
+          if (!first || e.startOffset < first.startOffset) first = e;
+          if (!last || e.startOffset > last.startOffset) last = e;
+        }
+      }
+    }
+  };
+  visit(node);
+  return first && last ? [first, last] : undefined;
+}
+
+function nodeSpan(ctx: AstContext, node: CstNode): Span | undefined {
+  const b = tokenBounds(node);
+  return b ? join(tokenSpan(ctx.file, b[0]), tokenSpan(ctx.file, b[1])) : undefined;
+}
+
+function tok(node: CstNode, key: string, i = 0): IToken | undefined {
+  const e = node.children[key]?.[i];
+  return e && !isCstNode(e) && isReal(e) ? e : undefined;
+}
+
+function toks(node: CstNode, key: string): IToken[] {
+  return (node.children[key] ?? []).filter((e): e is IToken => !isCstNode(e) && isReal(e));
+}
+
+function sub(node: CstNode, key: string, i = 0): CstNode | undefined {
+  const e = node.children[key]?.[i];
+  return e && isCstNode(e) ? e : undefined;
+}
+
+function subs(node: CstNode, key: string): CstNode[] {
+  return (node.children[key] ?? []).filter(isCstNode);
+}
+
+function error(ctx: AstContext, code: string, message: string, span: Span, hint?: string): void {
+  ctx.diagnostics.push({ code, severity: "error", message, span, notes: [], ...(hint ? { suggestion: { message: hint } } : {}) });
+}
+
+function ident(ctx: AstContext, t: IToken): Ident {
+  return { kind: "Ident", name: t.image, span: tokenSpan(ctx.file, t) };
+}
+
+/** Levenshtein distance, for "did you mean" on the few names the parser itself checks. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
+function nearest(name: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = distance(name, c);
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(1, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Items
+
+/**
+ * Report the tokens the parser skipped in a block (or at the top level): one error per run of
+ * skipped tokens, unless the parser already reported an error on the run's first token.
+ */
+function reportSkipped(ctx: AstContext, node: CstNode, entryKey: string, expects: string): void {
+  const skipped = toks(node, "skipped");
+  if (skipped.length === 0) return;
+  const entryStarts = subs(node, entryKey)
+    .map((n) => tokenBounds(n)?.[0].startOffset)
+    .filter((o): o is number => o !== undefined)
+    .sort((a, b) => a - b);
+  const reported = new Set(ctx.diagnostics.map((d) => d.span.start.offset));
+  let e = 0;
+  let prev: IToken | undefined;
+  for (const t of skipped) {
+    // A new run starts when an entry (a statement or an item) was parsed since the previous skipped token.
+    let newRun = prev === undefined;
+    while (e < entryStarts.length && entryStarts[e]! < t.startOffset) {
+      if (prev && entryStarts[e]! > prev.startOffset) newRun = true;
+      e++;
+    }
+    if (newRun && !reported.has(t.startOffset)) {
+      error(ctx, "HGC001", `expected ${expects}, found \`${t.image.length > 24 ? `${t.image.slice(0, 21)}…` : t.image}\``, tokenSpan(ctx.file, t));
+    }
+    prev = t;
+  }
+}
+
+/** Report a missing `,` between the elements of a call or a list (the grammar accepts it to recover). */
+function reportMissingCommas(ctx: AstContext, node: CstNode, elementKey: string, what: string): void {
+  const elements = subs(node, elementKey)
+    .map((n) => tokenBounds(n))
+    .filter((b): b is [IToken, IToken] => b !== undefined);
+  const commas = toks(node, "Comma").map((t) => t.startOffset);
+  for (let i = 1; i < elements.length; i++) {
+    const after = elements[i - 1]![1].startOffset;
+    const before = elements[i]![0].startOffset;
+    if (!commas.some((c) => c > after && c < before)) {
+      const t = elements[i]![0];
+      error(ctx, "HGC001", `expected \`,\` between ${what}, found \`${t.image}\``, tokenSpan(ctx.file, t), `put a \`,\` after \`${elements[i - 1]![1].image}\``);
+    }
+  }
+}
+
+export function programToAst(cst: CstNode | undefined, ctx: AstContext, text: string, comments: IToken[]): Program {
+  if (cst) reportSkipped(ctx, cst, "item", "`experiment`, `sweep` or `import`");
+  const items: Item[] = [];
+  for (const node of cst ? subs(cst, "item") : []) {
+    const item = itemToAst(ctx, node);
+    if (item) items.push(item);
+  }
+  const end = endPos(text);
+  return {
+    kind: "Program",
+    file: ctx.file,
+    items,
+    comments: comments.map(
+      (t): Comment => ({ kind: "Comment", text: t.image, block: t.image.startsWith("/*"), span: tokenSpan(ctx.file, t) }),
+    ),
+    span: { file: ctx.file, start: { offset: 0, line: 1, col: 1 }, end },
+  };
+}
+
+/** Position just past the last character of `text`. */
+export function endPos(text: string): Pos {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { offset: text.length, line, col: text.length - lineStart + 1 };
+}
+
+function itemToAst(ctx: AstContext, node: CstNode): Item | undefined {
+  const imp = sub(node, "importItem");
+  if (imp) return importToAst(ctx, imp);
+  const exp = sub(node, "experimentItem");
+  if (exp) return experimentToAst(ctx, exp);
+  const sw = sub(node, "sweepItem");
+  if (sw) return sweepToAst(ctx, sw);
+  return undefined;
+}
+
+function importToAst(ctx: AstContext, node: CstNode): ImportItem | undefined {
+  const t = tok(node, "StringLit");
+  const span = nodeSpan(ctx, node);
+  if (!t || !span) return undefined;
+  return { kind: "Import", path: stringToAst(ctx, t), span };
+}
+
+function experimentToAst(ctx: AstContext, node: CstNode): ExperimentItem | undefined {
+  const name = tok(node, "name");
+  const span = nodeSpan(ctx, node);
+  if (!name || !span) return undefined;
+  const parent = tok(node, "parent");
+  const body: Stmt[] = [];
+  const block = sub(node, "block");
+  if (block) reportSkipped(ctx, block, "statement", "a statement");
+  for (const s of block ? subs(block, "statement") : []) {
+    const stmt = statementToAst(ctx, s, "experiment");
+    if (stmt) body.push(stmt as Stmt);
+  }
+  return { kind: "Experiment", name: ident(ctx, name), ...(parent ? { extends: ident(ctx, parent) } : {}), body, span };
+}
+
+function sweepToAst(ctx: AstContext, node: CstNode): SweepItem | undefined {
+  const name = tok(node, "name");
+  const span = nodeSpan(ctx, node);
+  if (!name || !span) return undefined;
+  const body: SweepStmt[] = [];
+  const block = sub(node, "block");
+  if (block) reportSkipped(ctx, block, "statement", "a statement");
+  for (const s of block ? subs(block, "statement") : []) {
+    const stmt = statementToAst(ctx, s, "sweep");
+    if (stmt) body.push(stmt as SweepStmt);
+  }
+  return { kind: "Sweep", name: ident(ctx, name), body, span };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statements
+
+type Where = "experiment" | "sweep";
+
+function statementToAst(ctx: AstContext, node: CstNode, where: Where): Stmt | SweepStmt | undefined {
+  const span = nodeSpan(ctx, node);
+  if (!span) return undefined;
+  const evaluate = sub(node, "evaluateStmt");
+  if (evaluate) {
+    if (where === "sweep") {
+      error(ctx, "HGC006", "`evaluate` belongs in an experiment, not in a sweep", span, "move this block into the experiment the sweep runs");
+      return undefined;
+    }
+    return evaluateToAst(ctx, evaluate, span);
+  }
+  const grid = sub(node, "gridStmt");
+  if (grid) {
+    if (where === "experiment") {
+      error(ctx, "HGC006", "`grid` belongs in a sweep, not in an experiment", span, "declare `param NAME = value` here and put the `grid` in a sweep");
+      return undefined;
+    }
+    return gridToAst(ctx, grid, span);
+  }
+  const callStmt = sub(node, "callStmt");
+  if (callStmt) {
+    const c = sub(callStmt, "call");
+    const call = c && callToAst(ctx, c);
+    if (!call) return undefined;
+    if (call.callee.name !== "train") {
+      const hint = nearest(call.callee.name, ["train"]);
+      error(
+        ctx,
+        "HGC006",
+        `\`${call.callee.name}(…)\` is not a statement`,
+        call.callee.span,
+        hint ? `did you mean \`${hint}\`?` : "the only call statement is `train(…)`; declare values with `KIND NAME = …`",
+      );
+      return undefined;
+    }
+    if (where === "sweep") {
+      error(ctx, "HGC006", "`train(…)` belongs in an experiment, not in a sweep", span);
+      return undefined;
+    }
+    return { kind: "Train", call, span };
+  }
+  const assign = sub(node, "assignStmt");
+  if (assign) {
+    const name = tok(assign, "name");
+    const value = statementValue(ctx, assign, span);
+    if (!name || !value) return undefined;
+    return { kind: "Assign", name: ident(ctx, name), value, span };
+  }
+  const decl = sub(node, "declStmt");
+  if (decl) {
+    const kind = tok(decl, "kind");
+    const name = tok(decl, "name");
+    const value = statementValue(ctx, decl, span);
+    if (!kind || !name || !value) return undefined;
+    if (!(DECL_KINDS as readonly string[]).includes(kind.image)) {
+      const hint = nearest(kind.image, DECL_KINDS);
+      error(
+        ctx,
+        "HGC005",
+        `unknown declaration kind \`${kind.image}\``,
+        tokenSpan(ctx.file, kind),
+        hint ? `did you mean \`${hint}\`?` : `a declaration starts with one of ${DECL_KINDS.map((k) => `\`${k}\``).join(", ")}`,
+      );
+      return undefined;
+    }
+    if (where === "sweep") {
+      error(ctx, "HGC006", `\`${kind.image}\` declarations belong in an experiment, not in a sweep`, span, "a sweep holds `experiments`, `grid`, `seeds`, `jobs` and `objectives`");
+      return undefined;
+    }
+    return { kind: "Decl", declKind: kind.image as DeclKind, keywordSpan: tokenSpan(ctx.file, kind), name: ident(ctx, name), value, span };
+  }
+  return undefined;
+}
+
+/** The right-hand side of `=`, or undefined (with HGC004 when it is too deep). */
+function statementValue(ctx: AstContext, node: CstNode, span: Span): Expr | undefined {
+  const e = sub(node, "expression");
+  const value = e && expressionToAst(ctx, e);
+  if (!value) return undefined;
+  if (depthOf(value) > MAX_EXPRESSION_DEPTH) {
+    error(ctx, "HGC004", `expression nested too deeply (more than ${MAX_EXPRESSION_DEPTH} levels)`, span, "split it into params or simplify it");
+    return undefined;
+  }
+  return value;
+}
+
+function evaluateToAst(ctx: AstContext, node: CstNode, span: Span): EvaluateStmt {
+  reportSkipped(ctx, node, "call", "a protocol call like `knn(…)`");
+  const protocols: Call[] = [];
+  for (const c of subs(node, "call")) {
+    const call = callToAst(ctx, c);
+    if (call) protocols.push(call);
+  }
+  return { kind: "Evaluate", protocols, span };
+}
+
+function gridToAst(ctx: AstContext, node: CstNode, span: Span): GridStmt | undefined {
+  const names = toks(node, "name").map((t) => ident(ctx, t));
+  const value = statementValue(ctx, node, span);
+  if (names.length === 0 || !value) return undefined;
+  return { kind: "Grid", names, tuple: tok(node, "LParen") !== undefined, value, span };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expressions
+
+/** Depth of each expression built here (children are always built before their parent). */
+const depths = new WeakMap<Expr, number>();
+/** The span of an expression including the parentheses it was written in, where it had some. */
+const outerSpans = new WeakMap<Expr, Span>();
+
+function depthOf(e: Expr): number {
+  return depths.get(e) ?? 1;
+}
+
+function outer(e: Expr): Span {
+  return outerSpans.get(e) ?? e.span;
+}
+
+function made<T extends Expr>(e: T, ...children: (Expr | undefined)[]): T {
+  let d = 0;
+  for (const c of children) if (c) d = Math.max(d, depthOf(c));
+  depths.set(e, d + 1);
+  return e;
+}
+
+function expressionToAst(ctx: AstContext, node: CstNode): Expr | undefined {
+  return foldBinary(ctx, node, "term", termToAst);
+}
+
+function termToAst(ctx: AstContext, node: CstNode): Expr | undefined {
+  return foldBinary(ctx, node, "unary", unaryToAst);
+}
+
+function foldBinary(ctx: AstContext, node: CstNode, _child: string, build: (ctx: AstContext, n: CstNode) => Expr | undefined): Expr | undefined {
+  const operands = subs(node, "operand");
+  const operators = toks(node, "operator");
+  let left = operands[0] && build(ctx, operands[0]);
+  if (!left) return undefined;
+  for (let i = 1; i < operands.length; i++) {
+    const op = operators[i - 1];
+    const right = build(ctx, operands[i]!);
+    if (!op || !right) break;
+    left = made(
+      { kind: "Binary", op: op.image as "+" | "-" | "*" | "/", left, right, span: join(outer(left), outer(right)) },
+      left,
+      right,
+    );
+  }
+  return left;
+}
+
+function unaryToAst(ctx: AstContext, node: CstNode): Expr | undefined {
+  const p = sub(node, "postfix");
+  let operand = p && postfixToAst(ctx, p);
+  if (!operand) return undefined;
+  const minuses = toks(node, "Minus");
+  for (let i = minuses.length - 1; i >= 0; i--) {
+    const minus = minuses[i]!;
+    const span = join(tokenSpan(ctx.file, minus), outer(operand));
+    const bare = !outerSpans.has(operand);
+    if (bare && operand.kind === "Number" && !operand.raw.startsWith("-")) {
+      // `-0.5` is one negative number literal, not a negation.
+      operand = made({ ...operand, value: -operand.value, raw: `-${operand.raw}`, span });
+    } else if (bare && operand.kind === "Range" && !operand.from.raw.startsWith("-")) {
+      // `-1..5` is the range from -1, not the negation of a range.
+      const from: NumberLit = operand.from;
+      operand = made({ ...operand, from: { ...from, value: -from.value, raw: `-${from.raw}`, span: join(tokenSpan(ctx.file, minus), from.span) }, span });
+    } else {
+      operand = made({ kind: "Unary", op: "-", operand, span }, operand);
+    }
+  }
+  return operand;
+}
+
+function postfixToAst(ctx: AstContext, node: CstNode): Expr | undefined {
+  const p = sub(node, "primary");
+  let object = p && primaryToAst(ctx, p);
+  if (!object) return undefined;
+  for (const prop of toks(node, "property")) {
+    const property = ident(ctx, prop);
+    object = made({ kind: "Member", object, property, span: join(outer(object), property.span) }, object);
+  }
+  return object;
+}
+
+function primaryToAst(ctx: AstContext, node: CstNode): Expr | undefined {
+  const f = ctx.file;
+  const nr = sub(node, "numberOrRange");
+  if (nr) return numberOrRangeToAst(ctx, nr);
+  const bad = tok(node, "BadNumber");
+  if (bad) {
+    // Already reported by the lexing pass (HGC003); kept as a number so the tree stays whole.
+    return made({ kind: "Number", value: Number.parseFloat(bad.image), raw: bad.image, isInt: false, span: tokenSpan(f, bad) });
+  }
+  const size = tok(node, "SizeLit");
+  if (size) {
+    const [h, w] = size.image.split("x");
+    return made({ kind: "Size", height: Number(h), width: Number(w), raw: size.image, span: tokenSpan(f, size) });
+  }
+  const str = tok(node, "StringLit");
+  if (str) return made(stringToAst(ctx, str));
+  const t = tok(node, "True") ?? tok(node, "False");
+  if (t) return made({ kind: "Bool", value: t.image === "true", span: tokenSpan(f, t) });
+  const list = sub(node, "list");
+  if (list) {
+    reportMissingCommas(ctx, list, "expression", "list items");
+    const items: Expr[] = [];
+    for (const e of subs(list, "expression")) {
+      const item = expressionToAst(ctx, e);
+      if (item) items.push(item);
+    }
+    const span = nodeSpan(ctx, list);
+    return span && made({ kind: "List", items, span }, ...items);
+  }
+  const paren = sub(node, "parenthesized");
+  if (paren) {
+    const e = sub(paren, "expression");
+    const inner = e && expressionToAst(ctx, e);
+    const span = nodeSpan(ctx, paren);
+    if (inner && span) outerSpans.set(inner, span);
+    return inner;
+  }
+  const directed = sub(node, "directed");
+  if (directed) {
+    const d = tok(directed, "direction");
+    const p = sub(directed, "postfix");
+    const target = p && postfixToAst(ctx, p);
+    if (!d || !target) return undefined;
+    const e: Directed = { kind: "Directed", direction: d.image as "maximize" | "minimize", target, span: join(tokenSpan(f, d), outer(target)) };
+    return made(e, target);
+  }
+  const call = sub(node, "call");
+  if (call) return callToAst(ctx, call);
+  const name = tok(node, "name");
+  if (name) return made({ kind: "Name", name: name.image, span: tokenSpan(f, name) });
+  return undefined;
+}
+
+function numberToAst(ctx: AstContext, t: IToken, negative: boolean, minus?: IToken): NumberLit {
+  const value = Number(t.image);
+  const span = minus ? join(tokenSpan(ctx.file, minus), tokenSpan(ctx.file, t)) : tokenSpan(ctx.file, t);
+  return {
+    kind: "Number",
+    value: negative ? -value : value,
+    raw: negative ? `-${t.image}` : t.image,
+    isInt: t.tokenType === IntLit,
+    span,
+  };
+}
+
+function numberOrRangeToAst(ctx: AstContext, node: CstNode): Expr | undefined {
+  const from = tok(node, "from");
+  if (!from) return undefined;
+  const fromLit = numberToAst(ctx, from, false);
+  if (!tok(node, "DotDot")) return made(fromLit);
+  const to = tok(node, "to");
+  if (!to) return made(fromLit);
+  const minus = tok(node, "toMinus");
+  const toLit = numberToAst(ctx, to, minus !== undefined, minus);
+  return made({ kind: "Range", from: fromLit, to: toLit, span: join(fromLit.span, toLit.span) });
+}
+
+const ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", n: "\n", t: "\t", r: "\r", "0": "\0" };
+
+function stringToAst(ctx: AstContext, t: IToken): StringLit {
+  const span = tokenSpan(ctx.file, t);
+  const closed = t.tokenType !== UnterminatedString;
+  const body = t.image.slice(1, closed ? -1 : undefined);
+  let value = "";
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c !== "\\") {
+      value += c;
+      continue;
+    }
+    const e = body[i + 1] ?? "";
+    if (e in ESCAPES) {
+      value += ESCAPES[e];
+      i++;
+    } else if (e === "u" && /^[0-9a-fA-F]{4}$/.test(body.slice(i + 2, i + 6))) {
+      value += String.fromCharCode(Number.parseInt(body.slice(i + 2, i + 6), 16));
+      i += 5;
+    } else {
+      const at = t.startOffset + 1 + i;
+      const col = (t.startColumn ?? 1) + 1 + i;
+      const line = t.startLine ?? 1;
+      error(
+        ctx,
+        "HGC003",
+        `invalid escape \`\\${e}\` in a string`,
+        { file: ctx.file, start: { offset: at, line, col }, end: { offset: at + 1 + e.length, line, col: col + 1 + e.length } },
+        "the escapes are \\\" \\\\ \\/ \\n \\t \\r \\0 and \\uXXXX; write \\\\ for a backslash",
+      );
+      value += e;
+      i++;
+    }
+  }
+  return { kind: "String", value, raw: t.image + (closed ? "" : '"'), span };
+}
+
+function callToAst(ctx: AstContext, node: CstNode): Call | undefined {
+  const callee = tok(node, "callee");
+  const span = nodeSpan(ctx, node);
+  if (!callee || !span) return undefined;
+  reportMissingCommas(ctx, node, "arg", "arguments");
+  let positional: Expr | undefined;
+  const args: Arg[] = [];
+  for (const a of subs(node, "arg")) {
+    const e = sub(a, "expression");
+    const value = e && expressionToAst(ctx, e);
+    if (!value) continue;
+    const name = tok(a, "name");
+    if (name) {
+      args.push({ kind: "Arg", name: ident(ctx, name), value, span: join(tokenSpan(ctx.file, name), outer(value)) });
+    } else if (positional || args.length > 0) {
+      error(
+        ctx,
+        "HGC007",
+        args.length > 0 ? "a positional argument must come before the named ones" : `\`${callee.image}\` takes at most one positional argument`,
+        outer(value),
+        "name it: `name: value`",
+      );
+    } else {
+      positional = value;
+    }
+  }
+  return made({ kind: "Call", callee: ident(ctx, callee), ...(positional ? { positional } : {}), args, span }, positional, ...args.map((a) => a.value));
+}

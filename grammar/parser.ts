@@ -1,0 +1,347 @@
+// The syntactic grammar of .hgc: rules only. compiler/to-ast.ts turns the CST into the typed AST
+// and compiler/parse.ts runs the lexer and this parser and turns their errors into diagnostics.
+// grammar/GRAMMAR.md is the reference for these rules.
+import { CstParser, tokenMatcher, type IToken, type TokenType } from "chevrotain";
+import {
+  ALL_TOKENS,
+  AnyToken,
+  AdditiveOp,
+  BadNumber,
+  Colon,
+  Comma,
+  Dot,
+  DotDot,
+  Equals,
+  Evaluate,
+  Experiment,
+  Extends,
+  False,
+  Grid,
+  Identifier,
+  Import,
+  LBracket,
+  LCurly,
+  LParen,
+  Maximize,
+  Minimize,
+  Minus,
+  MultiplicativeOp,
+  NumberLit,
+  RBracket,
+  RCurly,
+  RParen,
+  SizeLit,
+  StringLit,
+  Sweep,
+  True,
+} from "./tokens.js";
+import { hgcErrorMessages } from "./messages.js";
+
+/** Tokens that can begin an expression (used by gates that look one token further). */
+const EXPRESSION_STARTS: TokenType[] = [NumberLit, BadNumber, SizeLit, StringLit, True, False, LBracket, LParen, Identifier, Minus];
+
+function startsExpression(token: IToken): boolean {
+  return EXPRESSION_STARTS.some((t) => tokenMatcher(token, t));
+}
+
+export class HgcParser extends CstParser {
+  constructor() {
+    super(ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: hgcErrorMessages });
+    this.performSelfAnalysis();
+  }
+
+  // The gates below decide, before committing to a rule, whether its first tokens are really
+  // there; when they are not, the token is skipped (and reported) instead of failing the whole
+  // enclosing block, so one mistake costs one statement, not the rest of the file.
+
+  private is(i: number, type: TokenType): boolean {
+    return tokenMatcher(this.LA(i), type);
+  }
+
+  private itemAhead(): boolean {
+    return this.is(1, Import) || this.is(1, Experiment) || this.is(1, Sweep);
+  }
+
+  private callAhead(): boolean {
+    return this.is(1, Identifier) && this.is(2, LParen);
+  }
+
+  private statementAhead(): boolean {
+    if (this.is(1, Evaluate) && this.is(2, LCurly)) return true;
+    if (this.is(1, Grid) && this.is(2, LParen)) return true;
+    if (!this.is(1, Identifier)) return false;
+    return this.is(2, LParen) || this.is(2, Equals) || (this.is(2, Identifier) && this.is(3, Equals));
+  }
+
+  // program := item*
+  // (anything else is skipped one token at a time and reported by to-ast.ts)
+  public program = this.RULE("program", () => {
+    this.MANY(() =>
+      this.OR({
+        IGNORE_AMBIGUITIES: true,
+        DEF: [
+          { GATE: () => this.itemAhead(), ALT: () => this.SUBRULE(this.item) },
+          { ALT: () => this.CONSUME(AnyToken, { LABEL: "skipped" }) },
+        ],
+      }),
+    );
+  });
+
+  // item := importItem | experimentItem | sweepItem
+  private item = this.RULE("item", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.importItem) },
+      { ALT: () => this.SUBRULE(this.experimentItem) },
+      { ALT: () => this.SUBRULE(this.sweepItem) },
+    ]);
+  });
+
+  // importItem := "import" STRING
+  private importItem = this.RULE("importItem", () => {
+    this.CONSUME(Import);
+    this.CONSUME(StringLit);
+  });
+
+  // experimentItem := "experiment" NAME ["extends" NAME] block
+  private experimentItem = this.RULE("experimentItem", () => {
+    this.CONSUME(Experiment);
+    this.CONSUME(Identifier, { LABEL: "name" });
+    this.OPTION(() => {
+      this.CONSUME(Extends);
+      this.CONSUME2(Identifier, { LABEL: "parent" });
+    });
+    this.SUBRULE(this.block);
+  });
+
+  // sweepItem := "sweep" NAME block
+  private sweepItem = this.RULE("sweepItem", () => {
+    this.CONSUME(Sweep);
+    this.CONSUME(Identifier, { LABEL: "name" });
+    this.SUBRULE(this.block);
+  });
+
+  // block := "{" statement* "}"
+  // (anything else before the `}` is skipped one token at a time and reported by to-ast.ts)
+  private block = this.RULE("block", () => {
+    this.CONSUME(LCurly);
+    this.MANY({
+      GATE: () => !tokenMatcher(this.LA(1), RCurly),
+      DEF: () =>
+        this.OR({
+          IGNORE_AMBIGUITIES: true,
+          DEF: [
+            { GATE: () => this.statementAhead(), ALT: () => this.SUBRULE(this.statement) },
+            { ALT: () => this.CONSUME(AnyToken, { LABEL: "skipped" }) },
+          ],
+        }),
+    });
+    this.CONSUME(RCurly);
+  });
+
+  // statement := evaluateStmt | gridStmt | callStmt | assignStmt | declStmt
+  private statement = this.RULE("statement", () => {
+    this.OR([
+      {
+        GATE: () => tokenMatcher(this.LA(2), LCurly),
+        ALT: () => this.SUBRULE(this.evaluateStmt),
+      },
+      {
+        GATE: () => tokenMatcher(this.LA(2), LParen) || (tokenMatcher(this.LA(2), Identifier) && tokenMatcher(this.LA(3), Equals)),
+        ALT: () => this.SUBRULE(this.gridStmt),
+      },
+      { ALT: () => this.SUBRULE(this.callStmt) },
+      { ALT: () => this.SUBRULE(this.assignStmt) },
+      { ALT: () => this.SUBRULE(this.declStmt) },
+    ]);
+  });
+
+  // evaluateStmt := "evaluate" "{" call* "}"
+  private evaluateStmt = this.RULE("evaluateStmt", () => {
+    this.CONSUME(Evaluate);
+    this.CONSUME(LCurly);
+    this.MANY({
+      GATE: () => !tokenMatcher(this.LA(1), RCurly),
+      DEF: () =>
+        this.OR({
+          IGNORE_AMBIGUITIES: true,
+          DEF: [
+            { GATE: () => this.callAhead(), ALT: () => this.SUBRULE(this.call) },
+            { ALT: () => this.CONSUME(AnyToken, { LABEL: "skipped" }) },
+          ],
+        }),
+    });
+    this.CONSUME(RCurly);
+  });
+
+  // gridStmt := "grid" (NAME | "(" NAME ("," NAME)* ")") "=" expression
+  private gridStmt = this.RULE("gridStmt", () => {
+    this.CONSUME(Grid);
+    this.OR([
+      { ALT: () => this.CONSUME(Identifier, { LABEL: "name" }) },
+      {
+        ALT: () => {
+          this.CONSUME(LParen);
+          this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.CONSUME2(Identifier, { LABEL: "name" }) });
+          this.CONSUME(RParen);
+        },
+      },
+    ]);
+    this.CONSUME(Equals);
+    this.SUBRULE(this.expression);
+  });
+
+  // callStmt := call            (`train(…)`)
+  private callStmt = this.RULE("callStmt", () => {
+    this.SUBRULE(this.call);
+  });
+
+  // assignStmt := NAME "=" expression
+  private assignStmt = this.RULE("assignStmt", () => {
+    this.CONSUME(Identifier, { LABEL: "name" });
+    this.CONSUME(Equals);
+    this.SUBRULE(this.expression);
+  });
+
+  // declStmt := KIND NAME "=" expression
+  private declStmt = this.RULE("declStmt", () => {
+    this.CONSUME(Identifier, { LABEL: "kind" });
+    this.CONSUME2(Identifier, { LABEL: "name" });
+    this.CONSUME(Equals);
+    this.SUBRULE(this.expression);
+  });
+
+  // call := NAME "(" [arg ("," arg)* [","]] ")"
+  // (a missing `,` between arguments is accepted here and reported by to-ast.ts)
+  private call = this.RULE("call", () => {
+    this.CONSUME(Identifier, { LABEL: "callee" });
+    this.CONSUME(LParen);
+    this.OPTION(() => {
+      this.SUBRULE(this.arg);
+      this.MANY({
+        GATE: () => !(tokenMatcher(this.LA(1), Comma) && tokenMatcher(this.LA(2), RParen)),
+        DEF: () => {
+          this.OPTION3(() => this.CONSUME(Comma));
+          this.SUBRULE2(this.arg);
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(Comma, { LABEL: "trailing" }));
+    });
+    this.CONSUME(RParen);
+  });
+
+  // arg := NAME ":" expression | expression
+  private arg = this.RULE("arg", () => {
+    this.OR([
+      {
+        GATE: () => tokenMatcher(this.LA(2), Colon),
+        ALT: () => {
+          this.CONSUME(Identifier, { LABEL: "name" });
+          this.CONSUME(Colon);
+          this.SUBRULE(this.expression);
+        },
+      },
+      { ALT: () => this.SUBRULE2(this.expression) },
+    ]);
+  });
+
+  // expression := term (("+" | "-") term)*
+  public expression = this.RULE("expression", () => {
+    this.SUBRULE(this.term, { LABEL: "operand" });
+    this.MANY(() => {
+      this.CONSUME(AdditiveOp, { LABEL: "operator" });
+      this.SUBRULE2(this.term, { LABEL: "operand" });
+    });
+  });
+
+  // term := unary (("*" | "/") unary)*
+  private term = this.RULE("term", () => {
+    this.SUBRULE(this.unary, { LABEL: "operand" });
+    this.MANY(() => {
+      this.CONSUME(MultiplicativeOp, { LABEL: "operator" });
+      this.SUBRULE2(this.unary, { LABEL: "operand" });
+    });
+  });
+
+  // unary := "-"* postfix
+  private unary = this.RULE("unary", () => {
+    this.MANY(() => this.CONSUME(Minus));
+    this.SUBRULE(this.postfix);
+  });
+
+  // postfix := primary ("." NAME)*
+  private postfix = this.RULE("postfix", () => {
+    this.SUBRULE(this.primary);
+    this.MANY(() => {
+      this.CONSUME(Dot);
+      this.CONSUME(Identifier, { LABEL: "property" });
+    });
+  });
+
+  // primary := number [".." ["-"] number] | SIZE | STRING | "true" | "false" | list
+  //          | "(" expression ")" | ("maximize" | "minimize") postfix | call | NAME
+  private primary = this.RULE("primary", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.numberOrRange) },
+      { ALT: () => this.CONSUME(BadNumber) },
+      { ALT: () => this.CONSUME(SizeLit) },
+      { ALT: () => this.CONSUME(StringLit) },
+      { ALT: () => this.CONSUME(True) },
+      { ALT: () => this.CONSUME(False) },
+      { ALT: () => this.SUBRULE(this.list) },
+      { ALT: () => this.SUBRULE(this.parenthesized) },
+      {
+        GATE: () =>
+          (tokenMatcher(this.LA(1), Maximize) || tokenMatcher(this.LA(1), Minimize)) && tokenMatcher(this.LA(2), Identifier),
+        ALT: () => this.SUBRULE(this.directed),
+      },
+      {
+        GATE: () => tokenMatcher(this.LA(2), LParen),
+        ALT: () => this.SUBRULE(this.call),
+      },
+      { ALT: () => this.CONSUME(Identifier, { LABEL: "name" }) },
+    ]);
+  });
+
+  private numberOrRange = this.RULE("numberOrRange", () => {
+    this.CONSUME(NumberLit, { LABEL: "from" });
+    this.OPTION(() => {
+      this.CONSUME(DotDot);
+      this.OPTION2(() => this.CONSUME(Minus, { LABEL: "toMinus" }));
+      this.CONSUME2(NumberLit, { LABEL: "to" });
+    });
+  });
+
+  // list := "[" [expression ("," expression)* [","]] "]"
+  // (a missing `,` between items is accepted here and reported by to-ast.ts)
+  private list = this.RULE("list", () => {
+    this.CONSUME(LBracket);
+    this.OPTION(() => {
+      this.SUBRULE(this.expression);
+      this.MANY({
+        GATE: () => !(tokenMatcher(this.LA(1), Comma) && tokenMatcher(this.LA(2), RBracket)),
+        DEF: () => {
+          this.OPTION3(() => this.CONSUME(Comma));
+          this.SUBRULE2(this.expression);
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(Comma, { LABEL: "trailing" }));
+    });
+    this.CONSUME(RBracket);
+  });
+
+  private parenthesized = this.RULE("parenthesized", () => {
+    this.CONSUME(LParen);
+    this.SUBRULE(this.expression);
+    this.CONSUME(RParen);
+  });
+
+  private directed = this.RULE("directed", () => {
+    this.OR([{ ALT: () => this.CONSUME(Maximize, { LABEL: "direction" }) }, { ALT: () => this.CONSUME(Minimize, { LABEL: "direction" }) }]);
+    this.SUBRULE(this.postfix);
+  });
+}
+
+export { startsExpression };
+
+/** The one parser instance: reuse it (set `.input`, call `.program()`), never build one per file. */
+export const hgcParser = new HgcParser();
