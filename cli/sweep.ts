@@ -1,0 +1,307 @@
+// `hgc sweep FILE`: compile every trial of a sweep (a compile error stops it before anything
+// runs), run the trials as separate `hgc run` processes `jobs` at a time, index them in the
+// results database, and write the aggregate table, the Pareto front and the plots.
+import { existsSync, readFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import type { Diagnostic } from "../compiler/diagnostics.js";
+import { UserError } from "../compiler/errors.js";
+import type { IRExperiment, IRSweep } from "../compiler/ir.js";
+import { defaultDbPath, Store } from "../runtime/store.js";
+import type { SweepAggregate, TrialOutcome } from "../runtime/sweep/aggregate.js";
+import { intOption, parseArgs } from "../runtime/sweep/args.js";
+import { fmt } from "../runtime/sweep/report.js";
+import { defaultSweepDir, runSweep, trialPaths } from "../runtime/sweep/run.js";
+import { planTrial } from "../runtime/sweep/scheduler.js";
+import { attachSweepLogger, chooseMode } from "./loggers.js";
+import { formatCount, layoutTable } from "./ui/format.js";
+import { SweepBus, type AggregateRow, type GridPoint, type ParetoPoint } from "./ui/sweep-events.js";
+
+const USAGE = `usage: hgc sweep FILE [options]
+
+Compiles and checks every trial of a sweep, then runs the trials (experiments × grid points ×
+seeds) as separate processes, each a normal run folder, and writes sweep.csv, sweep.md and SVG
+plots (the Pareto front; each metric against each swept param) into the sweep folder.
+Running a sweep again skips finished trials, resumes interrupted ones and re-runs failed ones.
+FILE is a .hgc file, or the JSON of \`hgc compile FILE --sweep NAME\`.
+
+options:
+  --sweep NAME         the sweep to run (needed when the file has more than one)
+  --jobs N             trials at once (default: the sweep's \`jobs\`, else 1)
+  --grid P=v1,v2,…     replace (or add) the grid of param P; may be repeated
+  --seeds 1,2,3        replace the sweep's seeds
+  --dry-run            print the trials and their estimated cost, run nothing
+  --resume             continue the sweep in its existing folder (an error if there is none)
+  --out DIR            the sweep folder (default: <root>/sweeps/<sweep>-<hash8>)
+  --root DIR           where runs and the results database live (default: runs)
+  --json               one sweep event per line on stdout
+  --no-tui             plain progress lines even on a terminal
+`;
+
+export interface SweepOverrides {
+  /** Param → values replacing (or adding) that param's grid. */
+  grid: Record<string, number[]>;
+  seeds?: number[];
+}
+
+function parseNumberList(text: string, what: string): number[] {
+  const parts = text.split(",").map((s) => s.trim());
+  const values = parts.map(Number);
+  if (!parts.length || parts.some((p) => p === "") || values.some((v) => !Number.isFinite(v))) {
+    throw new UserError(`${what} must be a comma-separated list of numbers, got \`${text}\``, "e.g. `--grid lambda=0.1,0.3,1`", 2);
+  }
+  return values;
+}
+
+export function parseOverrides(grid: string[] = [], seeds?: string): SweepOverrides {
+  const out: SweepOverrides = { grid: {} };
+  for (const g of grid) {
+    const eq = g.indexOf("=");
+    const name = g.slice(0, eq).trim();
+    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new UserError(`\`--grid ${g}\` is not of the form P=v1,v2,…`, "e.g. `--grid lambda=0.1,0.3,1`", 2);
+    }
+    if (name in out.grid) throw new UserError(`\`--grid\` gives param \`${name}\` twice`, "give each param once", 2);
+    out.grid[name] = parseNumberList(g.slice(eq + 1), `the values of \`--grid ${name}\``);
+  }
+  if (seeds !== undefined) {
+    const list = parseNumberList(seeds, "`--seeds`");
+    if (list.some((s) => !Number.isInteger(s) || s < 0)) throw new UserError("`--seeds` must be non-negative integers", "e.g. `--seeds 1,2,3`", 2);
+    out.seeds = list;
+  }
+  return out;
+}
+
+// ---- loading the sweep ------------------------------------------------------------------------
+
+interface CompilerModule {
+  compileFile(
+    path: string,
+    opts: { experiment?: string; sweep?: string; overrides?: SweepOverrides },
+  ): { value: IRExperiment | IRSweep | null; diagnostics: Diagnostic[] };
+}
+interface DiagnosticsModule {
+  renderDiagnostics?: (diagnostics: Diagnostic[], ...rest: any[]) => string;
+}
+
+function isSweep(v: unknown): v is IRSweep {
+  return !!v && typeof v === "object" && Array.isArray((v as IRSweep).trials) && typeof (v as IRSweep).name === "string";
+}
+
+/** Compile a .hgc file's sweep (every trial checked), or read a sweep's IR JSON. */
+export async function loadSweep(file: string, name: string | undefined, overrides: SweepOverrides): Promise<IRSweep> {
+  if (!existsSync(file)) throw new UserError(`cannot read \`${file}\`: no such file`, "check the path", 2);
+  if (file.endsWith(".json")) {
+    let value: unknown;
+    try {
+      value = JSON.parse(readFileSync(file, "utf8"));
+    } catch (err) {
+      throw new UserError(`\`${file}\` is not valid JSON: ${(err as Error).message}`, "give a .hgc file or the output of `hgc compile FILE --sweep NAME`", 2);
+    }
+    if (!isSweep(value)) throw new UserError(`\`${file}\` is not a sweep's IR`, "make one with `hgc compile FILE --sweep NAME`", 2);
+    if (name && value.name !== name) throw new UserError(`\`${file}\` holds sweep \`${value.name}\`, not \`${name}\``, undefined, 2);
+    if (Object.keys(overrides.grid).length || overrides.seeds) {
+      throw new UserError("`--grid` and `--seeds` need the .hgc file, so that every trial is checked again", "give the .hgc file instead of its IR", 2);
+    }
+    return value;
+  }
+  const compiler = (await import("../compiler/index.js" as string)) as CompilerModule;
+  const { value, diagnostics } = compiler.compileFile(file, { sweep: name, overrides });
+  if (diagnostics.length) {
+    const diag = (await import("../compiler/diagnostics.js")) as DiagnosticsModule;
+    const text = diag.renderDiagnostics
+      ? diag.renderDiagnostics(diagnostics)
+      : diagnostics.map((d) => `${d.span.file}:${d.span.start.line}:${d.span.start.col}: ${d.severity}[${d.code}]: ${d.message}`).join("\n");
+    process.stderr.write(text.endsWith("\n") ? text : text + "\n");
+  }
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  if (errors) {
+    throw new UserError(`the sweep was not started: ${errors} error${errors > 1 ? "s" : ""} in its trials`, "fix them; no trial runs until every trial checks", 1);
+  }
+  if (!isSweep(value)) {
+    throw new UserError(`\`${file}\` has no sweep${name ? ` named \`${name}\`` : ""}`, "declare one with `sweep NAME { experiments = [...] … }`, or give its name with --sweep", 1);
+  }
+  return value;
+}
+
+// ---- dry run ----------------------------------------------------------------------------------
+
+export function formatPoint(point: Record<string, number>): string {
+  return Object.entries(point).map(([k, v]) => `${k}=${v}`).join(" ") || "—";
+}
+
+export function dryRunLines(sweep: IRSweep, dir: string, jobs: number): string[] {
+  const plans = sweep.trials.map((t) => planTrial(trialPaths(dir, t).runDir));
+  const rows = sweep.trials.map((t, i) => {
+    const est = t.ir.estimates;
+    const steps = t.ir.train.steps;
+    return [
+      t.id.slice(0, 8),
+      t.experiment,
+      formatPoint(t.point),
+      String(t.seed),
+      formatCount(est.parameters),
+      fmt(est.flopsPerStep / 1e9),
+      String(steps),
+      fmt((est.flopsPerStep * steps) / 1e12),
+      { done: "done, skip", resume: "resume", fresh: "run" }[plans[i]!],
+    ];
+  });
+  const total = sweep.trials.reduce((s, t) => s + t.ir.estimates.flopsPerStep * t.ir.train.steps, 0);
+  const todo = sweep.trials.reduce((s, t, i) => s + (plans[i] === "done" ? 0 : t.ir.estimates.flopsPerStep * t.ir.train.steps), 0);
+  const steps = sweep.trials.reduce((s, t) => s + t.ir.train.steps, 0);
+  const done = plans.filter((p) => p === "done").length;
+  return [
+    `sweep ${sweep.name}: ${sweep.trials.length} trials, jobs ${jobs}${sweep.params.length ? `, swept ${sweep.params.join(", ")}` : ""}`,
+    ...layoutTable([["TRIAL", "EXPERIMENT", "POINT", "SEED", "PARAMS", "GFLOP/STEP", "STEPS", "TFLOP", "PLAN"], ...rows]),
+    `total: ${steps} steps, ${fmt(total / 1e12)} TFLOP${done ? ` (${done} trial${done > 1 ? "s" : ""} already done; ${fmt(todo / 1e12)} TFLOP to run)` : ""}`,
+    `folder: ${shortPath(dir)}`,
+  ];
+}
+
+function shortPath(p: string): string {
+  const rel = relative(process.cwd(), p);
+  return rel && !rel.startsWith("..") ? rel : p;
+}
+
+// ---- events for the UI --------------------------------------------------------------------------
+
+function gridPoint(experiment: string, point: Record<string, number>, multi: boolean): GridPoint {
+  return multi ? { experiment, ...point } : { ...point };
+}
+
+export function aggregateRows(agg: SweepAggregate, multi: boolean): { table: AggregateRow[]; pareto: ParetoPoint[] } {
+  const table = agg.groups.map((g) => ({
+    point: gridPoint(g.experiment, g.point, multi),
+    seeds: g.completed,
+    metrics: Object.fromEntries(
+      (agg.objectives.length ? agg.objectives.map((o) => o.metric) : agg.metrics).map((m) => {
+        const s = g.metrics[m];
+        return [m, s ? { mean: s.mean, std: s.std ?? 0 } : null];
+      }),
+    ),
+  }));
+  const pareto = agg.groups
+    .filter((g) => g.pareto === "front")
+    .map((g) => ({
+      point: gridPoint(g.experiment, g.point, multi),
+      metrics: Object.fromEntries(agg.objectives.map((o) => [o.metric, g.metrics[o.metric]!.mean])),
+    }));
+  return { table, pareto };
+}
+
+// ---- main ---------------------------------------------------------------------------------------
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(
+    argv,
+    { values: ["sweep", "jobs", "grid", "seeds", "out", "root"], flags: ["dry-run", "resume", "json", "no-tui"], repeat: ["grid"] },
+    "sweep",
+  );
+  if (args.flags.has("help")) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (args.positionals.length !== 1) {
+    throw new UserError("`hgc sweep` needs one file", "usage: hgc sweep FILE [--sweep NAME] (see `hgc sweep --help`)", 2);
+  }
+  const file = args.positionals[0]!;
+  const jobsOpt = intOption(args.values.jobs?.[0], "jobs");
+  const overrides = parseOverrides(args.values.grid, args.values.seeds?.[0]);
+  const root = resolve(args.values.root?.[0] ?? "runs");
+
+  const sweep = await loadSweep(file, args.values.sweep?.[0], overrides);
+  if (!sweep.trials.length) throw new UserError(`sweep \`${sweep.name}\` has no trials`, "give it experiments and seeds", 1);
+  const jobs = jobsOpt ?? Math.max(1, sweep.jobs || 1);
+  const dir = resolve(args.values.out?.[0] ?? defaultSweepDir(sweep, root));
+
+  if (args.flags.has("dry-run")) {
+    process.stdout.write(dryRunLines(sweep, dir, jobs).join("\n") + "\n");
+    return 0;
+  }
+  if (args.flags.has("resume") && !existsSync(resolve(dir, "sweep.json"))) {
+    throw new UserError(`there is no sweep to resume in ${shortPath(dir)}`, "run it without --resume to start it", 1);
+  }
+
+  const bus = new SweepBus();
+  const mode = chooseMode({ json: args.flags.has("json"), noTui: args.flags.has("no-tui") }, process.stdout);
+  const logger = attachSweepLogger(bus, mode);
+  const multi = new Set(sweep.trials.map((t) => t.experiment)).size > 1;
+  const objectives = sweep.objectives;
+  bus.emit({
+    type: "sweep-start",
+    sweep: sweep.name,
+    dir,
+    jobs,
+    keyMetric: objectives[0]?.metric,
+    trials: sweep.trials.map((t) => ({ id: t.id, experiment: t.experiment, point: gridPoint(t.experiment, t.point, multi), seed: t.seed })),
+  });
+
+  const controller = new AbortController();
+  let stops = 0;
+  const onSignal = () => {
+    stops++;
+    if (stops === 1) {
+      process.stderr.write("hgc sweep: stopping — waiting for the running trials to checkpoint (Ctrl-C again to kill them)\n");
+      controller.abort();
+    } else process.exit(130);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const store = new Store(defaultDbPath(root));
+  const started = Date.now();
+  const trialStart = new Map<string, number>();
+  let result;
+  try {
+    result = await runSweep({
+      sweep,
+      file: resolve(file),
+      dir,
+      jobs,
+      store,
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === "trial-start") {
+          trialStart.set(e.job.id, Date.now());
+          bus.emit({ type: "trial-start", id: e.job.id, runDir: e.job.runDir });
+        } else if (e.type === "trial-event" && e.event.type === "step") {
+          bus.emit({ type: "trial-progress", id: e.job.id, step: e.event.step, totalSteps: e.event.totalSteps, objective: e.event.objective });
+        } else if (e.type === "trial-skip") {
+          bus.emit({ type: "trial-end", id: e.job.id, status: "skipped", metrics: e.outcome.metrics });
+        } else if (e.type === "trial-end") {
+          const o: TrialOutcome = e.outcome;
+          const elapsedMs = Date.now() - (trialStart.get(e.job.id) ?? Date.now());
+          if (o.status === "completed") bus.emit({ type: "trial-end", id: o.id, status: "done", metrics: o.metrics, elapsedMs });
+          else {
+            const error = o.status === "interrupted" ? "interrupted (run the sweep again to resume it)" : (o.error ?? "failed");
+            bus.emit({ type: "trial-end", id: o.id, status: "failed", error, elapsedMs });
+          }
+        }
+      },
+    });
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    store.close();
+  }
+  const { table, pareto } = aggregateRows(result.agg, multi);
+  bus.emit({
+    type: "sweep-end",
+    elapsedMs: Date.now() - started,
+    table,
+    pareto,
+    objectives: objectives.map((o) => `${o.direction === "maximize" ? "max" : "min"} ${o.metric}`),
+    files: result.files.map((f) => shortPath(resolve(dir, f))),
+  });
+  await logger.close();
+  if (result.status === "interrupted") {
+    process.stderr.write(`hgc sweep: stopped; run \`hgc sweep ${file}${args.values.sweep ? ` --sweep ${args.values.sweep[0]}` : ""}\` again to finish it\n`);
+    return 130;
+  }
+  if (result.status === "failed") {
+    const failed = result.outcomes.filter((o) => o.status === "failed");
+    process.stderr.write(`hgc sweep: ${failed.length} of ${result.outcomes.length} trials failed; their errors are in ${shortPath(resolve(dir, "sweep.md"))}\n`);
+    return 1;
+  }
+  return 0;
+}
