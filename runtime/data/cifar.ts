@@ -94,7 +94,7 @@ export async function cifarPool(path: string, classes: 10 | 100): Promise<Pool> 
   let splits: Record<Split, Int32Array>;
   if (files.other.length === 0) {
     const range = (a: number, b: number) => Int32Array.from({ length: b - a }, (_, i) => a + i);
-    splits = officialSplits(range(0, nTrain), range(nTrain, nTrain + nTest), 5000, key);
+    splits = officialSplits(range(0, nTrain), range(nTrain, nTrain + nTest), Math.floor(nTrain / 10), key);
   } else {
     splits = genericSplits(n, key);
   }

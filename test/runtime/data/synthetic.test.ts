@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { generateSynthetic } from "../../../runtime/data/synthetic.js";
+import { loadDataset } from "../../../runtime/data/index.js";
+import { dataset } from "./helpers.js";
 import { UserError } from "../../../compiler/errors.js";
 
 const opts = { count: 2000, classes: 10, size: [28, 28] as [number, number], noise: 0.05, seed: 1, split: "train" };
@@ -71,5 +73,15 @@ describe("synthetic source", () => {
   it("rejects a class count it cannot draw", () => {
     expect(() => generateSynthetic({ ...opts, classes: 11 })).toThrow(UserError);
     expect(() => generateSynthetic({ ...opts, count: 0 })).toThrow(UserError);
+  });
+
+  it("loads through the IR with count, limit and size, the same bytes every time", async () => {
+    const ds = dataset("synthetic", { count: 120, classes: 4, size: [28, 28], noise: 0.1, seed: 5 }, { split: "train", limit: 50, size: [14, 14] });
+    const a = await loadDataset(ds);
+    const b = await loadDataset(ds);
+    expect([a.n, a.height, a.width, a.classes]).toEqual([50, 14, 14, 4]);
+    expect(Buffer.from(a.images.buffer).equals(Buffer.from(b.images.buffer))).toBe(true);
+    const val = await loadDataset({ ...ds, split: "val" });
+    expect(Buffer.from(val.images.buffer).equals(Buffer.from(a.images.buffer))).toBe(false);
   });
 });
