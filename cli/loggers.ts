@@ -43,6 +43,8 @@ export interface LoggerOptions {
   now?: () => number;
   /** TUI: most frames per second (default 10). */
   maxFps?: number;
+  /** TUI: print stray `console` output above the view instead of through it (default true). */
+  patchConsole?: boolean;
 }
 
 export interface Logger {

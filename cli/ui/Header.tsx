@@ -25,7 +25,9 @@ export function Header({ start }: HeaderProps) {
       <Text>
         <Text dimColor>data </Text>
         {data || "—"}
-        <Text dimColor>  steps </Text>
+      </Text>
+      <Text>
+        <Text dimColor>steps </Text>
         {start.totalSteps} × batch {start.batch}
         <Text dimColor>  seed </Text>
         {start.seed}

@@ -24,12 +24,13 @@ export function mountLive<S, E>(bus: Subscribable<E>, live: LiveView<S, E>, opts
     // and without raw mode the terminal still turns Ctrl-C into SIGINT for the process.
     exitOnCtrlC: false,
     // Stray console output (a library's banner) is printed above the view instead of through it.
-    patchConsole: true,
+    patchConsole: opts.patchConsole ?? true,
     maxFps,
   });
   const exited = instance.waitUntilExit();
   const scheduler = new FrameScheduler(() => instance.rerender(live.view(state)), 1000 / maxFps);
   let closed: Promise<void> | undefined;
+  let off = () => {};
 
   const close = (): Promise<void> => {
     if (closed) return closed;
@@ -44,11 +45,15 @@ export function mountLive<S, E>(bus: Subscribable<E>, live: LiveView<S, E>, opts
     return closed;
   };
 
-  const off = bus.on((event) => {
+  const unsubscribe = bus.on((event) => {
+    if (closed) return;
     state = live.reduce(state, event);
     if (live.isFinal(event)) void close();
     else scheduler.request();
   });
+  // A bus that replays past events may deliver the final one before `on` returns.
+  if (closed) unsubscribe();
+  else off = unsubscribe;
 
   return { close };
 }

@@ -1,0 +1,96 @@
+import { render } from "ink-testing-library";
+import { describe, expect, it } from "vitest";
+import type { RunEvent } from "../../../runtime/events.js";
+import { RunDashboard } from "../../../cli/ui/RunDashboard.js";
+import { initialRunState, reduceRun } from "../../../cli/ui/run-state.js";
+import { checkpointAt500, completed, evalAt500, start, step, strip } from "./fixtures.js";
+
+function frameAfter(events: RunEvent[]): string {
+  const state = events.reduce(reduceRun, initialRunState);
+  const { lastFrame, unmount } = render(<RunDashboard state={state} />);
+  const frame = strip(lastFrame());
+  unmount();
+  return frame;
+}
+
+const steps = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => step(from + i));
+
+describe("run dashboard", () => {
+  it("shows the experiment, backend, parameter count and dataset sizes in its header", () => {
+    const frame = frameAfter([start]);
+    expect(frame).toContain("hgc run quickstart");
+    expect(frame).toContain("backend tensorflow");
+    expect(frame).toContain("params 1.23M");
+    expect(frame).toContain("fashion_mnist/train 60.0k · fashion_mnist/test 10.0k");
+    expect(frame).toContain("1500 × batch 256");
+    expect(frame).toContain("waiting for the first step");
+  });
+
+  it("shows mid-run progress with step, elapsed, ETA, throughput, every loss term with a sparkline, and the lr", () => {
+    const frame = frameAfter([start, ...steps(1, 300)]);
+    expect(frame).toMatch(/█+░+ +300\/1500 +20%/);
+    expect(frame).toContain("elapsed 45s"); // 300 steps × 150 ms
+    expect(frame).toContain("eta 3m00s"); // 1200 steps left × 150 ms
+    expect(frame).toContain("410 img/s");
+    const lines = frame.split("\n");
+    const row = (name: string) => lines.find((l) => l.startsWith(name + " "));
+    // gen = 2 + 3/√300 = 2.17; con = 4 + 2/√300 = 4.12; objective = 0.5·gen + con = 5.20
+    expect(row("gen")).toMatch(/^gen +×0\.5 +2\.17 +[▁▂▃▄▅▆▇█]{24}$/);
+    expect(row("con")).toMatch(/^con +×1 +4\.12 +[▁▂▃▄▅▆▇█]{24}$/);
+    expect(row("objective")).toMatch(/^objective +5\.20 +[▁▂▃▄▅▆▇█]{24}$/);
+    expect(row("lr")).toMatch(/^lr +1\.0e-3 +[▁▂▃▄▅▆▇█]+$/);
+    // Falling losses: the sparkline starts high and ends at the bottom.
+    expect(row("gen")!.trimEnd().endsWith("▁")).toBe(true);
+    expect(row("gen")).toContain("█");
+  });
+
+  it("prints an evaluation as a table above the live view, with the protocols it skipped", () => {
+    const frame = frameAfter([start, ...steps(1, 500), evalAt500, checkpointAt500, step(501)]);
+    expect(frame).toMatch(/eval at step 500/);
+    expect(frame).toMatch(/linear_probe\.accuracy +0\.812/);
+    expect(frame).toMatch(/knn\.accuracy +0\.795/);
+    expect(frame).toMatch(/ood\.likelihood\.auroc +—/);
+    expect(frame).toContain("skipped ood: no out-of-distribution set given");
+    expect(frame).toContain("checkpoint at step 500 → runs/quickstart-1a2b3c/checkpoints/500");
+    // Finished work sits above the live progress.
+    expect(frame.indexOf("eval at step 500")).toBeLessThan(frame.indexOf("501/1500"));
+  });
+
+  it("keeps the final results and the run folder on screen when the run has completed", () => {
+    const frame = frameAfter([start, ...steps(1, 1500), completed]);
+    expect(frame).toMatch(/1500\/1500 100%/);
+    expect(frame).toContain("finished at step 1500 after 3m45s → runs/quickstart-1a2b3c");
+    expect(frame).toMatch(/linear_probe\.accuracy +0\.843/);
+    expect(frame).toMatch(/bits_per_dim +3\.12/);
+    expect(frame).not.toContain("eta 0s");
+    // The summary comes last.
+    expect(frame.indexOf("results")).toBeGreaterThan(frame.indexOf("objective"));
+  });
+
+  it("says how to continue when the run was interrupted", () => {
+    const frame = frameAfter([start, ...steps(1, 40), checkpointAt500, { ...completed, status: "interrupted", step: 40, metrics: {} }]);
+    expect(frame).toContain("interrupted at step 40");
+    expect(frame).toContain("--resume");
+    expect(frame).not.toContain("results");
+  });
+
+  it("shows an error with its step and hint, and the failed status", () => {
+    const frame = frameAfter([
+      start,
+      ...steps(1, 12),
+      { type: "error", step: 13, message: "loss `gen` became NaN", hint: "lower the learning rate" },
+      { ...completed, status: "failed", step: 12, metrics: {} },
+    ]);
+    expect(frame).toContain("error at step 13: loss `gen` became NaN");
+    expect(frame).toContain("hint: lower the learning rate");
+    expect(frame).toContain("failed at step 12");
+  });
+
+  it("marks a resumed run in its header and measures the ETA from the steps it ran itself", () => {
+    // Resumed at 1000; 100 steps in this process took 15 s, so 400 more take 60 s.
+    const resumed = { ...step(1100), elapsedMs: 15_000 };
+    const frame = frameAfter([{ ...start, startStep: 1000 }, resumed]);
+    expect(frame).toContain("resumed at step 1000");
+    expect(frame).toContain("eta 1m00s");
+  });
+});

@@ -1,0 +1,71 @@
+import { EventEmitter } from "node:events";
+import { describe, expect, it } from "vitest";
+import { EventBus } from "../../../runtime/events.js";
+import { attachLogger } from "../../../cli/loggers.js";
+import { attachRunTui } from "../../../cli/ui/run-tui.js";
+import { completed, start, step, strip } from "./fixtures.js";
+
+/** A terminal-like stream that records every write. */
+class FakeTerminal extends EventEmitter {
+  isTTY = true;
+  columns = 100;
+  rows = 40;
+  writes: string[] = [];
+  write(chunk: string) {
+    this.writes.push(chunk);
+    return true;
+  }
+}
+
+function terminals() {
+  const out = new FakeTerminal();
+  const err = new FakeTerminal();
+  // vitest owns the console here; the pseudo-terminal test covers the patched console.
+  return { out, opts: { out: out as unknown as NodeJS.WriteStream, err: err as unknown as NodeJS.WriteStream, patchConsole: false } };
+}
+
+const CURSOR_SHOW = "\u001b[?25h";
+const CURSOR_HIDE = "\u001b[?25l";
+
+describe("run TUI on a terminal", () => {
+  it("renders a burst of steps in a few frames, not one per step", async () => {
+    const bus = new EventBus();
+    const { out, opts } = terminals();
+    const logger = attachRunTui(bus, opts);
+    bus.emit(start);
+    for (let s = 1; s <= 1500; s++) bus.emit(step(s));
+    bus.emit(completed);
+    await logger.close();
+    const frames = out.writes.filter((w) => w.includes("objective"));
+    expect(frames.length).toBeGreaterThan(0);
+    expect(frames.length).toBeLessThan(5);
+  });
+
+  it("leaves the final results on screen and shows the cursor again when the run ends", async () => {
+    const bus = new EventBus();
+    const { out, opts } = terminals();
+    const logger = attachRunTui(bus, opts);
+    bus.emit(start);
+    bus.emit(step(1500));
+    bus.emit(completed);
+    await logger.close();
+    const all = out.writes.join("");
+    expect(strip(all)).toContain("finished at step 1500 after 3m45s");
+    expect(strip(all)).toMatch(/linear_probe\.accuracy +0\.843/);
+    expect(all.lastIndexOf(CURSOR_SHOW)).toBeGreaterThan(all.lastIndexOf(CURSOR_HIDE));
+  });
+
+  it("loses no event that arrives while the TUI is still loading", async () => {
+    const bus = new EventBus();
+    const { out, opts } = terminals();
+    const logger = attachLogger(bus, "tui", opts);
+    bus.emit(start);
+    bus.emit(step(1500));
+    bus.emit(completed);
+    await logger.close();
+    const all = strip(out.writes.join(""));
+    expect(all).toContain("hgc run quickstart");
+    expect(all).toContain("1500/1500 100%");
+    expect(all).toContain("finished at step 1500");
+  });
+});
