@@ -1,0 +1,275 @@
+// The `evaluate { }` block: runs each protocol of the IR against the model as it is now and
+// returns one flat map of metrics (names documented in docs/evaluation.md; sweeps' objectives
+// refer to them). Called by the trainer at every `eval_every` and at the end of training.
+//
+// Everything the protocols need from the model comes through the EvalContext (pooled features,
+// per-image bits/dim, samples); everything else — probes, neighbours, Gaussians, corruptions,
+// ranking metrics — is plain, seeded JS here, so a given model and seed give the same figures.
+import type { IRExperiment, IRFeatures, IRProtocol } from "../../compiler/ir.js";
+import type { ImageSet } from "../data/types.js";
+import type { Metrics } from "../events.js";
+import type { EvalContext } from "./context.js";
+import { corrupt, CORRUPTIONS, isCorruption } from "./corruptions.js";
+import { type FeatureMatrix, matrix } from "./features.js";
+import { DEFAULT_KNN_TEMPERATURE, knnClassify, knnOodScore } from "./knn.js";
+import { fitGaussians, mahalanobisScore } from "./mahalanobis.js";
+import { accuracy, mean, rankingMetrics } from "./metrics.js";
+import { type LinearProbe, PROBE_DEFAULTS, scoreProbe, trainProbe } from "./probe.js";
+import { sampleSheet, writeSampleSheets } from "./samples.js";
+
+export interface Skipped {
+  /** The protocol's metric prefix (e.g. `bits_per_dim`, `ood.likelihood`). */
+  protocol: string;
+  reason: string;
+}
+
+export interface EvaluationResult {
+  metrics: Metrics;
+  skipped: Skipped[];
+}
+
+export { CORRUPTIONS, SEVERITY } from "./corruptions.js";
+
+/** Run every protocol; a protocol marked not applicable is listed in `skipped` and its metrics are null. */
+export async function evaluate(protocols: IRProtocol[], ctx: EvalContext): Promise<EvaluationResult> {
+  const session = new Session(ctx);
+  const metrics: Metrics = {};
+  const skipped: Skipped[] = [];
+  const prefixes = metricPrefixes(protocols);
+  for (let i = 0; i < protocols.length; i++) {
+    const p = protocols[i]!;
+    const prefix = prefixes[i]!;
+    if (!p.applicable) {
+      skipped.push({ protocol: prefix, reason: p.reason ?? "not applicable to this experiment's objective" });
+      for (const name of metricNames(p, prefix)) metrics[name] = null;
+      continue;
+    }
+    try {
+      await runProtocol(p, prefix, session, metrics, skipped);
+    } catch (err) {
+      const e = err as Error;
+      e.message = `evaluation protocol \`${prefix}\` failed: ${e.message}`;
+      throw e;
+    }
+  }
+  return { metrics, skipped };
+}
+
+/**
+ * Each protocol's metric prefix: its kind, and for a kind's second and later protocols in the
+ * block, `<kind>_<n>` (so `knn`, `knn_2`, …). `bits_per_dim` is itself the metric name.
+ */
+export function metricPrefixes(protocols: IRProtocol[]): string[] {
+  const seen = new Map<string, number>();
+  return protocols.map((p) => {
+    const n = (seen.get(p.kind) ?? 0) + 1;
+    seen.set(p.kind, n);
+    return n === 1 ? p.kind : `${p.kind}_${n}`;
+  });
+}
+
+/** Every metric a protocol reports, in a stable order (also the null entries of a skipped protocol). */
+export function metricNames(p: IRProtocol, prefix: string = p.kind): string[] {
+  switch (p.kind) {
+    case "linear_probe":
+      return [`${prefix}.accuracy`, `${prefix}.ece`];
+    case "knn":
+      return [`${prefix}.accuracy`];
+    case "bits_per_dim":
+      return [prefix];
+    case "ood":
+      return [
+        `${prefix}.auroc`,
+        ...p.scores.flatMap((s) => ["auroc", "aupr_in", "aupr_out", "fpr95"].map((m) => `${prefix}.${s}.${m}`)),
+      ];
+    case "robustness":
+      return [
+        ...p.corruptions.flatMap((c) => [...p.severities.map((s) => `${prefix}.${c}.${s}.accuracy`), `${prefix}.${c}.accuracy`]),
+        `${prefix}.mean_accuracy`,
+        `${prefix}.clean_accuracy`,
+        `${prefix}.drop`,
+      ];
+    case "samples":
+      return [`${prefix}.count`];
+  }
+}
+
+/** Per-call caches: datasets, features of (encoder, dataset) and probes of (encoder, train set). */
+class Session {
+  private data = new Map<string, Promise<ImageSet>>();
+  private feats = new Map<string, Promise<FeatureMatrix>>();
+  private probes = new Map<string, LinearProbe>();
+
+  constructor(readonly ctx: EvalContext) {}
+
+  get ir(): IRExperiment {
+    return this.ctx.ir;
+  }
+
+  dataset(name: string): Promise<ImageSet> {
+    let d = this.data.get(name);
+    if (!d) {
+      d = this.ctx.loadData(name);
+      this.data.set(name, d);
+    }
+    return d;
+  }
+
+  features(f: IRFeatures, dataset: string): Promise<FeatureMatrix> {
+    const key = `${f.encoder}\u0000${dataset}`;
+    let m = this.feats.get(key);
+    if (!m) {
+      m = this.dataset(dataset).then(async (set) => matrix(await this.ctx.features(f.encoder, set.images, set.n), set.n));
+      this.feats.set(key, m);
+    }
+    return m;
+  }
+
+  async imageFeatures(f: IRFeatures, images: Float32Array, n: number): Promise<FeatureMatrix> {
+    return matrix(await this.ctx.features(f.encoder, images, n), n);
+  }
+
+  /** The probe on (encoder, train set, settings): trained once per evaluation, shared by linear_probe and robustness. */
+  async probe(f: IRFeatures, train: string, settings = this.probeSettings(f, train)): Promise<LinearProbe> {
+    const key = `${f.encoder}\u0000${train}\u0000${settings.epochs}\u0000${settings.lr}`;
+    let probe = this.probes.get(key);
+    if (!probe) {
+      const set = await this.dataset(train);
+      const x = await this.features(f, train);
+      probe = trainProbe(x, set.labels, set.classes, { ...settings, seed: this.ctx.seed });
+      this.probes.set(key, probe);
+    }
+    return probe;
+  }
+
+  /** A robustness probe without a linear_probe on the same features uses the block's first probe's settings, else the defaults. */
+  private probeSettings(f: IRFeatures, train: string): { epochs: number; lr: number } {
+    const lp = this.ir.evaluate.find(
+      (p): p is Extract<IRProtocol, { kind: "linear_probe" }> =>
+        p.kind === "linear_probe" && p.features.encoder === f.encoder && p.train === train,
+    );
+    return lp ? { epochs: lp.epochs, lr: lp.lr } : { epochs: PROBE_DEFAULTS.epochs, lr: PROBE_DEFAULTS.lr };
+  }
+
+  /** The generative head whose likelihood the `likelihood` OOD score reads, or why there is none. */
+  generativeHead(): { head: string } | { reason: string } {
+    const trained = new Set(this.ir.objective.terms.map((t) => t.loss));
+    const ar = Object.values(this.ir.losses).filter((l) => l.kind === "autoregressive");
+    if (ar.length === 0) return { reason: "the experiment has no autoregressive loss, so no likelihood" };
+    const used = ar.find((l) => trained.has(l.name));
+    if (!used) return { reason: `the objective does not train the generative head (\`${ar[0]!.head}\`)` };
+    return { head: used.head };
+  }
+}
+
+async function runProtocol(p: IRProtocol, prefix: string, s: Session, metrics: Metrics, skipped: Skipped[]): Promise<void> {
+  const ctx = s.ctx;
+  switch (p.kind) {
+    case "linear_probe": {
+      const [test, testX] = await Promise.all([s.dataset(p.test), s.features(p.features, p.test)]);
+      const probe = await s.probe(p.features, p.train, { epochs: p.epochs, lr: p.lr });
+      const r = scoreProbe(probe, testX, test.labels);
+      metrics[`${prefix}.accuracy`] = r.accuracy;
+      metrics[`${prefix}.ece`] = r.ece;
+      return;
+    }
+    case "knn": {
+      const [train, trainX, test, testX] = await Promise.all([
+        s.dataset(p.train),
+        s.features(p.features, p.train),
+        s.dataset(p.test),
+        s.features(p.features, p.test),
+      ]);
+      const r = knnClassify(trainX, train.labels, testX, p.k, p.temperature ?? DEFAULT_KNN_TEMPERATURE);
+      metrics[`${prefix}.accuracy`] = accuracy(r.predicted, test.labels);
+      return;
+    }
+    case "bits_per_dim": {
+      const set = await s.dataset(p.data);
+      metrics[prefix] = mean(await ctx.bitsPerDim(p.head, set.images, set.n));
+      return;
+    }
+    case "ood": {
+      const [inSet, outSet] = await Promise.all([s.dataset(p.in), s.dataset(p.out)]);
+      let headline: number | null = null;
+      for (const score of p.scores) {
+        let pos: ArrayLike<number>;
+        let neg: ArrayLike<number>;
+        if (score === "likelihood") {
+          const g = s.generativeHead();
+          if ("reason" in g) {
+            skipped.push({ protocol: `${prefix}.likelihood`, reason: g.reason });
+            for (const m of ["auroc", "aupr_in", "aupr_out", "fpr95"]) metrics[`${prefix}.likelihood.${m}`] = null;
+            continue;
+          }
+          // Higher likelihood (fewer bits per dimension) = more in-distribution.
+          pos = negate(await ctx.bitsPerDim(g.head, inSet.images, inSet.n));
+          neg = negate(await ctx.bitsPerDim(g.head, outSet.images, outSet.n));
+        } else {
+          const [trainX, inX, outX] = await Promise.all([
+            s.features(p.features, p.train),
+            s.features(p.features, p.in),
+            s.features(p.features, p.out),
+          ]);
+          if (score === "knn") {
+            pos = knnOodScore(trainX, inX, p.k);
+            neg = knnOodScore(trainX, outX, p.k);
+          } else {
+            const train = await s.dataset(p.train);
+            const model = fitGaussians(trainX, train.labels, train.classes);
+            pos = mahalanobisScore(model, inX);
+            neg = mahalanobisScore(model, outX);
+          }
+        }
+        const r = rankingMetrics(pos, neg);
+        metrics[`${prefix}.${score}.auroc`] = r.auroc;
+        metrics[`${prefix}.${score}.aupr_in`] = r.auprIn;
+        metrics[`${prefix}.${score}.aupr_out`] = r.auprOut;
+        metrics[`${prefix}.${score}.fpr95`] = r.fpr95;
+        // The headline is the first listed score that could be computed (not the best: picking
+        // the maximum on the test outliers would flatter every run).
+        if (headline === null) headline = r.auroc;
+      }
+      metrics[`${prefix}.auroc`] = headline;
+      return;
+    }
+    case "robustness": {
+      for (const c of p.corruptions) if (!isCorruption(c)) throw new Error(`unknown corruption \`${c}\` (known: ${CORRUPTIONS.join(", ")})`);
+      const [set, cleanX] = await Promise.all([s.dataset(p.data), s.features(p.features, p.data)]);
+      const probe = await s.probe(p.features, p.train);
+      const clean = scoreProbe(probe, cleanX, set.labels).accuracy;
+      const perCorruption: number[] = [];
+      for (const c of p.corruptions) {
+        const accs: number[] = [];
+        for (const sev of p.severities) {
+          const images = corrupt(set.images, set.n, set.height, set.width, c, sev, ctx.seed);
+          const x = await s.imageFeatures(p.features, images, set.n);
+          const acc = scoreProbe(probe, x, set.labels).accuracy;
+          metrics[`${prefix}.${c}.${sev}.accuracy`] = acc;
+          accs.push(acc);
+        }
+        const m = mean(accs);
+        metrics[`${prefix}.${c}.accuracy`] = m;
+        perCorruption.push(m);
+      }
+      const meanAcc = mean(perCorruption);
+      metrics[`${prefix}.mean_accuracy`] = meanAcc;
+      metrics[`${prefix}.clean_accuracy`] = clean;
+      metrics[`${prefix}.drop`] = clean - meanAcc;
+      return;
+    }
+    case "samples": {
+      const tok = s.ir.tokenizers[p.tokenizer];
+      if (!tok) throw new Error(`samples: unknown tokenizer \`${p.tokenizer}\``);
+      const [h, w] = tok.imageSize;
+      const images = await ctx.sample(p.head, p.count, p.temperature, ctx.seed);
+      writeSampleSheets(ctx.runDir, ctx.step, sampleSheet(images, p.count, h, w));
+      metrics[`${prefix}.count`] = p.count;
+      return;
+    }
+  }
+}
+
+function negate(xs: ArrayLike<number>): Float64Array {
+  return Float64Array.from(xs as ArrayLike<number>, (x) => -x);
+}

@@ -1,0 +1,127 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PNG } from "pngjs";
+import { describe, expect, it } from "vitest";
+import type { IRProtocol } from "../../../compiler/ir.js";
+import { evaluate, metricNames, metricPrefixes } from "../../../runtime/evaluate/index.js";
+import { fixtureContext, LEVELS, protocols, SIDE, testIr } from "./fixture.js";
+
+const all = (): IRProtocol[] => [
+  protocols.linearProbe(),
+  protocols.knn(),
+  protocols.bitsPerDim(),
+  protocols.ood(["likelihood", "knn", "mahalanobis"]),
+  protocols.robustness(["gaussian_noise", "rotate"], [1, 5]),
+  protocols.samples(6),
+];
+
+describe("evaluate", () => {
+  it("runs every protocol of the block and reports exactly the documented metric names", async () => {
+    const ps = all();
+    const ctx = fixtureContext(testIr(ps), undefined, 250);
+    const { metrics, skipped } = await evaluate(ps, ctx);
+    expect(skipped).toEqual([]);
+    const expected = ps.flatMap((p) => metricNames(p));
+    expect(Object.keys(metrics).sort()).toEqual([...expected].sort());
+    for (const name of expected) expect(metrics[name], name).toEqual(expect.any(Number));
+
+    // Discrimination on 4 shape classes (chance 0.25) from a random projection of the pixels.
+    expect(metrics["linear_probe.accuracy"]).toBeGreaterThan(0.5);
+    expect(metrics["linear_probe.ece"]).toBeGreaterThanOrEqual(0);
+    expect(metrics["linear_probe.ece"]).toBeLessThan(0.5);
+    expect(metrics["knn.accuracy"]).toBeGreaterThan(0.5);
+    // Uniform noise is far from the shapes under all three scores.
+    for (const s of ["likelihood", "knn", "mahalanobis"]) expect(metrics[`ood.${s}.auroc`], s).toBeGreaterThan(0.8);
+    expect(metrics["ood.auroc"]).toBe(metrics["ood.likelihood.auroc"]);
+    // The strongest corruptions cost accuracy.
+    for (const c of ["gaussian_noise", "rotate"]) expect(metrics[`robustness.${c}.5.accuracy`]).toBeLessThan(metrics["robustness.clean_accuracy"]!);
+    // Robustness reuses the linear probe: its clean accuracy is the probe's.
+    expect(metrics["robustness.clean_accuracy"]).toBe(metrics["linear_probe.accuracy"]);
+    const perC = ["gaussian_noise", "rotate"].map((c) => metrics[`robustness.${c}.accuracy`]!);
+    expect(perC[0]).toBeCloseTo((metrics["robustness.gaussian_noise.1.accuracy"]! + metrics["robustness.gaussian_noise.5.accuracy"]!) / 2, 12);
+    expect(metrics["robustness.mean_accuracy"]).toBeCloseTo((perC[0]! + perC[1]!) / 2, 12);
+    expect(metrics["robustness.drop"]).toBeCloseTo(metrics["robustness.clean_accuracy"]! - metrics["robustness.mean_accuracy"]!, 12);
+    expect(metrics["samples.count"]).toBe(6);
+  });
+
+  it("reports bits/dim as the mean of the head's per-image figures", async () => {
+    const ps = [protocols.bitsPerDim()];
+    const ctx = fixtureContext(testIr(ps));
+    const { metrics } = await evaluate(ps, ctx);
+    const test = await ctx.loadData("test");
+    const per = await ctx.bitsPerDim("lm", test.images, test.n);
+    const mean = per.reduce((a, b) => a + b, 0) / per.length;
+    expect(metrics["bits_per_dim"]).toBeCloseTo(mean, 10);
+    // A fitted model beats the uniform predictor, which costs exactly log2(levels) bits.
+    expect(metrics["bits_per_dim"]).toBeLessThan(Math.log2(LEVELS));
+  });
+
+  it("gives exactly log2(levels) bits/dim for a uniform predictor", async () => {
+    const ps = [protocols.bitsPerDim()];
+    const ctx = fixtureContext(testIr(ps));
+    ctx.bitsPerDim = async (_head, _images, n) => new Float32Array(n).fill(Math.log2(LEVELS));
+    expect((await evaluate(ps, ctx)).metrics["bits_per_dim"]).toBe(2);
+  });
+
+  it("writes the sample sheet for the step and refreshes samples.png", async () => {
+    const ps = [protocols.samples(5)];
+    const ctx = fixtureContext(testIr(ps), undefined, 40);
+    await evaluate(ps, ctx);
+    const stepFile = join(ctx.runDir, "samples-step40.png");
+    expect(existsSync(stepFile)).toBe(true);
+    expect(readFileSync(join(ctx.runDir, "samples.png"))).toEqual(readFileSync(stepFile));
+    // 5 samples → 3 per row, 2 rows of 12×12 tiles enlarged 5× (to ≥ 56 px), 2 px gaps.
+    const png = PNG.sync.read(readFileSync(stepFile));
+    expect(png.width).toBe(3 * 60 + 4 * 2);
+    expect(png.height).toBe(2 * 60 + 3 * 2);
+    expect(SIDE * 5).toBe(60);
+  });
+
+  it("lists a protocol that is not applicable as skipped, with null metrics, and does not run it", async () => {
+    const bpd: IRProtocol = { ...protocols.bitsPerDim(), applicable: false, reason: "the objective has no generative loss" };
+    const ps = [bpd, protocols.knn()];
+    const ctx = fixtureContext(testIr(ps));
+    const { metrics, skipped } = await evaluate(ps, ctx);
+    expect(skipped).toEqual([{ protocol: "bits_per_dim", reason: "the objective has no generative loss" }]);
+    expect(metrics["bits_per_dim"]).toBeNull();
+    expect(ctx.calls.bitsPerDim).toBe(0);
+    expect(metrics["knn.accuracy"]).toEqual(expect.any(Number));
+  });
+
+  it("skips the likelihood OOD score when the objective trains no generative head, and heads ood.auroc with the next score", async () => {
+    const ps = [protocols.ood(["likelihood", "knn"])];
+    const ctx = fixtureContext(testIr(ps, { generative: false }));
+    const { metrics, skipped } = await evaluate(ps, ctx);
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]!.protocol).toBe("ood.likelihood");
+    expect(skipped[0]!.reason).toMatch(/does not train the generative head/);
+    expect(metrics["ood.likelihood.auroc"]).toBeNull();
+    expect(metrics["ood.auroc"]).toBe(metrics["ood.knn.auroc"]);
+    expect(ctx.calls.bitsPerDim).toBe(0);
+  });
+
+  it("computes each dataset's features once per evaluation", async () => {
+    const ps = [protocols.linearProbe(), protocols.knn(), protocols.ood(["knn", "mahalanobis"])];
+    const ctx = fixtureContext(testIr(ps));
+    await evaluate(ps, ctx);
+    expect(ctx.calls.features).toBe(3); // train, test, ood
+  });
+
+  it("gives the same figures for the same model and seed", async () => {
+    const ps = [protocols.linearProbe(), protocols.robustness(["shot_noise", "erase"], [3])];
+    const a = await evaluate(ps, fixtureContext(testIr(ps)));
+    const b = await evaluate(ps, fixtureContext(testIr(ps)));
+    expect(a).toEqual(b);
+  });
+
+  it("names a kind's second protocol with a suffix so metric names never collide", () => {
+    const ps = [protocols.knn(5), protocols.linearProbe(), protocols.knn(20)];
+    expect(metricPrefixes(ps)).toEqual(["knn", "linear_probe", "knn_2"]);
+    expect(metricNames(ps[2]!, "knn_2")).toEqual(["knn_2.accuracy"]);
+  });
+
+  it("names the protocol that failed", async () => {
+    const ps = [protocols.robustness(["fog"], [1])];
+    await expect(evaluate(ps, fixtureContext(testIr(ps)))).rejects.toThrow(/`robustness` failed: unknown corruption `fog`/);
+  });
+});
