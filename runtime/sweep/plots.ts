@@ -161,8 +161,10 @@ export function renderPlot(spec: PlotSpec): string {
         `<circle class="point${s.muted ? " muted" : ""}" cx="${n(cx)}" cy="${n(cy)}" r="${s.muted ? 4 : 5}" fill="${s.color}" stroke="#ffffff">${tip}</circle>`,
       );
       if (spec.labels && p.label) {
+        // labels of points near the right edge read leftwards so they stay inside the frame
+        const left = cx > m.left + pw * 0.7;
         out.push(
-          `<text x="${n(cx + 7)}" y="${n(cy - 7)}" font-size="10" fill="${s.muted ? "#888888" : "#222222"}">${esc(p.label)}</text>`,
+          `<text x="${n(left ? cx - 7 : cx + 7)}" y="${n(cy - 7)}"${left ? ' text-anchor="end"' : ""} font-size="10" fill="${s.muted ? "#888888" : "#222222"}">${esc(p.label)}</text>`,
         );
       }
     }
