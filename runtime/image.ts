@@ -205,12 +205,28 @@ export function sampleBilinear(src: Float32Array, h: number, w: number, x: numbe
   const y0 = Math.floor(y);
   const fx = x - x0;
   const fy = y - y0;
-  const at = (yy: number, xx: number): number => (xx < 0 || yy < 0 || xx >= w || yy >= h ? fill : src[offset + yy * w + xx]);
-  if (fx === 0 && fy === 0) return at(y0, x0);
-  const v00 = at(y0, x0);
-  const v01 = at(y0, x0 + 1);
-  const v10 = at(y0 + 1, x0);
-  const v11 = at(y0 + 1, x0 + 1);
+  const i = offset + y0 * w + x0;
+  let v00: number;
+  let v01: number;
+  let v10: number;
+  let v11: number;
+  if (x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h) {
+    // Interior: all four taps exist (the common case; no bounds checks).
+    v00 = src[i];
+    v01 = src[i + 1];
+    v10 = src[i + w];
+    v11 = src[i + w + 1];
+  } else {
+    const inX0 = x0 >= 0 && x0 < w;
+    const inX1 = x0 + 1 >= 0 && x0 + 1 < w;
+    const inY0 = y0 >= 0 && y0 < h;
+    const inY1 = y0 + 1 >= 0 && y0 + 1 < h;
+    v00 = inY0 && inX0 ? src[i] : fill;
+    v01 = inY0 && inX1 ? src[i + 1] : fill;
+    v10 = inY1 && inX0 ? src[i + w] : fill;
+    v11 = inY1 && inX1 ? src[i + w + 1] : fill;
+  }
+  if (fx === 0 && fy === 0) return v00;
   return (v00 * (1 - fx) + v01 * fx) * (1 - fy) + (v10 * (1 - fx) + v11 * fx) * fy;
 }
 

@@ -86,7 +86,7 @@ export async function loadDataset(ds: IRDataset, opts: LoadOptions = {}): Promis
   if (ds.source === "synthetic") {
     const all = generateSynthetic({
       name: ds.name,
-      count: num(ds, "count", 1000),
+      count: num(ds, "count", 2000),
       classes: num(ds, "classes", 10),
       size: sizeArg(ds),
       noise: num(ds, "noise", 0.05),
