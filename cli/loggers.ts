@@ -43,6 +43,8 @@ export interface LoggerOptions {
   now?: () => number;
   /** TUI: most frames per second (default 10). */
   maxFps?: number;
+  /** TUI: colours on or off; defaults to `useColor(out)`, so `NO_COLOR` is respected. */
+  color?: boolean;
   /** TUI: print stray `console` output above the view instead of through it (default true). */
   patchConsole?: boolean;
 }

@@ -3,7 +3,8 @@
 // last frame stays on screen, the cursor comes back and the process can exit.
 import { render } from "ink";
 import type { ReactElement } from "react";
-import type { Logger, LoggerOptions, Subscribable } from "../loggers.js";
+import { useColor } from "../color.js";
+import type { Logger, LoggerOptions, Subscribable, TextSink } from "../loggers.js";
 import { FrameScheduler } from "./frame-scheduler.js";
 
 export interface LiveView<S, E> {
@@ -17,8 +18,9 @@ export interface LiveView<S, E> {
 export function mountLive<S, E>(bus: Subscribable<E>, live: LiveView<S, E>, opts: LoggerOptions = {}): Logger {
   let state = live.initial;
   const maxFps = opts.maxFps ?? 10;
+  const out = opts.out ?? process.stdout;
   const instance = render(live.view(state), {
-    stdout: (opts.out ?? process.stdout) as NodeJS.WriteStream,
+    stdout: (opts.color ?? useColor(out) ? out : monochrome(out)) as NodeJS.WriteStream,
     stderr: (opts.err ?? process.stderr) as NodeJS.WriteStream,
     // The runtime owns SIGINT (checkpoint, then an `end` event); ink must not exit on its own,
     // and without raw mode the terminal still turns Ctrl-C into SIGINT for the process.
@@ -56,4 +58,26 @@ export function mountLive<S, E>(bus: Subscribable<E>, live: LiveView<S, E>, opts
   else off = unsubscribe;
 
   return { close };
+}
+
+// SGR sequences: colours and text styles, not cursor movement.
+// eslint-disable-next-line no-control-regex
+const SGR = /\u001b\[[0-9;]*m/g;
+
+/**
+ * The stream with colours and styles taken out of what is written to it. Ink's colours follow
+ * chalk, which ignores NO_COLOR; this makes the dashboard honour it while keeping the cursor
+ * control that redraws it.
+ */
+function monochrome(stream: TextSink): TextSink {
+  return new Proxy(stream, {
+    get(target, prop) {
+      if (prop === "write") {
+        return (chunk: unknown, ...rest: unknown[]) =>
+          (target.write as (...a: unknown[]) => unknown)(typeof chunk === "string" ? chunk.replace(SGR, "") : chunk, ...rest);
+      }
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
