@@ -29,6 +29,10 @@ describe("packaged datasets and their cache", () => {
     expect(cacheInfo(cacheDir).entries).toEqual([{ name: "mnist.v1.hgcdata", bytes: statSync(file).size }]);
   });
 
+  it("reports an empty cache for a folder that does not exist yet", () => {
+    expect(cacheInfo(join(cacheDir, "not-yet"))).toEqual({ dir: join(cacheDir, "not-yet"), entries: [] });
+  });
+
   it("splits MNIST into disjoint train, val and test parts of fixed sizes", async () => {
     const { pool } = await packagedPool("mnist", cacheDir);
     const { train, val, test, all } = pool.splits;
