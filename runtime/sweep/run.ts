@@ -2,7 +2,8 @@
 // the scheduler, index every trial run in the results database, and keep the aggregate files
 // (sweep.json, sweep.csv, sweep.md, plots) up to date as trials finish.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { UserError } from "../../compiler/errors.js";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { IRSweep, IRTrial } from "../../compiler/ir.js";
@@ -40,6 +41,37 @@ export function hgcRunCommand(job: TrialJob, irPath: string, resume: boolean): C
   };
 }
 
+/**
+ * Takes the sweep folder's lock (`.lock`, holding the pid), so two processes never run the same
+ * trials into the same folders. A lock left by a process that is gone is taken over.
+ */
+export function lockSweep(dir: string): () => void {
+  const path = join(dir, ".lock");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: "wx" });
+      return () => rmSync(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const pid = Number(readFileSync(path, "utf8").trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+        throw new UserError(`this sweep is already running (process ${pid}) in ${dir}`, "wait for it, or stop it with Ctrl-C", 1);
+      }
+      rmSync(path, { force: true });
+    }
+  }
+  throw new UserError(`cannot take the lock ${path}`, "remove it if no sweep is running", 1);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 export interface SweepRunOptions {
   sweep: IRSweep;
   /** The .hgc file it came from, for the record. */
@@ -72,6 +104,16 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepRunResult> {
   const id = sweepHash(sweep);
   const dir = resolve(opts.dir ?? defaultSweepDir(sweep));
   mkdirSync(join(dir, "trials"), { recursive: true });
+  const unlock = lockSweep(dir);
+  try {
+    return await runLocked(opts, id, dir);
+  } finally {
+    unlock();
+  }
+}
+
+async function runLocked(opts: SweepRunOptions, id: string, dir: string): Promise<SweepRunResult> {
+  const { sweep, store } = opts;
 
   const irPaths = new Map<string, string>();
   const jobs: TrialJob[] = sweep.trials.map((t) => {

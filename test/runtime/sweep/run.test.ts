@@ -94,3 +94,21 @@ describe("runSweep", () => {
     store.close();
   });
 });
+
+describe("lockSweep", () => {
+  it("refuses a second live runner of the same sweep folder and takes over a stale lock", async () => {
+    const { lockSweep } = await import("../../../runtime/sweep/run.js");
+    const { writeFileSync, mkdirSync } = await import("node:fs");
+    const dir = mkdtempSync(join(tmpdir(), "hgc-lock-"));
+    // a live process that is not this one: the test runner's parent
+    writeFileSync(join(dir, ".lock"), String(process.ppid));
+    expect(() => lockSweep(dir)).toThrow(`this sweep is already running (process ${process.ppid})`);
+    // a pid that cannot be alive
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, ".lock"), "999999999");
+    const unlock = lockSweep(dir);
+    expect(readFileSync(join(dir, ".lock"), "utf8")).toBe(String(process.pid));
+    unlock();
+    expect(existsSync(join(dir, ".lock"))).toBe(false);
+  });
+});
