@@ -74,7 +74,7 @@ export function parseDetailed(text: string, file: string): ParseOutput {
     }
   }
 
-  const tokens = limitNesting(lexed.tokens, file, diagnostics);
+  const { tokens, dropped } = limitNesting(lexed.tokens, file, diagnostics);
 
   hgcParser.input = tokens;
   let cst;
@@ -90,6 +90,8 @@ export function parseDetailed(text: string, file: string): ParseOutput {
   for (const e of hgcParser.errors) {
     const d = syntaxError(e, file, text, lines);
     if (seen.has(d.span.start.offset)) continue;
+    // Where an over-deep region was cut out, the hole itself is not a second mistake.
+    if (dropped.some(([from, to]) => d.span.start.offset >= from && d.span.start.offset <= to)) continue;
     seen.add(d.span.start.offset);
     diagnostics.push(d);
   }
@@ -127,10 +129,12 @@ const OPENERS = [LParen, LBracket, LCurly];
 const CLOSERS = [RParen, RBracket, RCurly];
 
 /**
- * Drop every bracketed region that starts deeper than MAX_NESTING (reporting the outermost one),
- * so the recursive-descent parser cannot overflow the stack.
+ * Cut out every bracketed expression that nests deeper than MAX_NESTING (reporting it once), so
+ * the recursive-descent parser cannot overflow the stack. The cut starts at the outermost `(` or
+ * `[` around the over-deep point, so what remains is a statement with a missing value, not a
+ * trail of unbalanced brackets.
  */
-function limitNesting(tokens: IToken[], file: string, diagnostics: Diagnostic[]): IToken[] {
+function limitNesting(tokens: IToken[], file: string, diagnostics: Diagnostic[]): { tokens: IToken[]; dropped: [number, number][] } {
   let depth = 0;
   let tooDeep = false;
   for (const t of tokens) {
@@ -141,30 +145,41 @@ function limitNesting(tokens: IToken[], file: string, diagnostics: Diagnostic[])
       }
     } else if (CLOSERS.some((c) => tokenMatcher(t, c))) depth = Math.max(0, depth - 1);
   }
-  if (!tooDeep) return tokens;
+  if (!tooDeep) return { tokens, dropped: [] };
 
   const kept: IToken[] = [];
-  depth = 0;
-  let skipFrom = -1; // depth at which the region being skipped started
+  // [first dropped offset, offset of the first token kept after it] of each region cut out
+  const dropped: [number, number][] = [];
+  // the open brackets, with where each was put in `kept`
+  const open: { token: IToken; at: number }[] = [];
+  let skipTo = -1; // while skipping: the depth whose closing bracket ends the cut
   for (const t of tokens) {
     const opens = OPENERS.some((o) => tokenMatcher(t, o));
     const closes = !opens && CLOSERS.some((c) => tokenMatcher(t, c));
     if (opens) {
-      depth++;
-      if (skipFrom < 0 && depth > MAX_NESTING) {
-        skipFrom = depth;
+      open.push({ token: t, at: kept.length });
+      if (skipTo < 0 && open.length > MAX_NESTING) {
         diagnostics.push(
           diag("HGC004", `brackets nested too deeply (more than ${MAX_NESTING} levels)`, tokenSpan(file, t), "flatten the expression; nothing here needs this much nesting"),
         );
+        const outermost = open.findIndex((o) => !tokenMatcher(o.token, LCurly));
+        const cut = outermost >= 0 ? outermost : open.length - 1;
+        kept.length = open[cut]!.at;
+        skipTo = cut + 1;
+        dropped.push([open[cut]!.token.startOffset, Infinity]);
       }
     }
-    if (skipFrom < 0) kept.push(t);
-    if (closes) {
-      if (skipFrom >= 0 && depth === skipFrom) skipFrom = -1;
-      depth = Math.max(0, depth - 1);
+    if (skipTo < 0) {
+      const last = dropped[dropped.length - 1];
+      if (last && last[1] === Infinity) last[1] = t.startOffset;
+      kept.push(t);
+    }
+    if (closes && open.length > 0) {
+      if (open.length === skipTo) skipTo = -1;
+      open.pop();
     }
   }
-  return kept;
+  return { tokens: kept, dropped };
 }
 
 function syntaxError(e: IRecognitionException, file: string, text: string, lines: LineIndex): Diagnostic {

@@ -35,6 +35,13 @@ export const MAX_EXPRESSION_DEPTH = 200;
 export interface AstContext {
   file: string;
   diagnostics: Diagnostic[];
+  /** Start offsets of the errors reported so far (built on first use). */
+  reported?: Set<number>;
+}
+
+function reportedOffsets(ctx: AstContext): Set<number> {
+  ctx.reported ??= new Set(ctx.diagnostics.map((d) => d.span.start.offset));
+  return ctx.reported;
 }
 
 function isCstNode(e: CstElement): e is CstNode {
@@ -82,8 +89,29 @@ function tokenBounds(node: CstNode): [IToken, IToken] | undefined {
 }
 
 function nodeSpan(ctx: AstContext, node: CstNode): Span | undefined {
+  const l = node.location;
+  // The parser tracks each node's extent; recovery can leave it undefined (NaN), then look inside.
+  if (l && Number.isFinite(l.startOffset) && Number.isFinite(l.endOffset) && Number.isFinite(l.endColumn)) {
+    return {
+      file: ctx.file,
+      start: { offset: l.startOffset, line: l.startLine!, col: l.startColumn! },
+      end: { offset: l.endOffset! + 1, line: l.endLine!, col: l.endColumn! + 1 },
+    };
+  }
   const b = tokenBounds(node);
   return b ? join(tokenSpan(ctx.file, b[0]), tokenSpan(ctx.file, b[1])) : undefined;
+}
+
+/** Start and end offsets (end inclusive) of a CST node, undefined when it holds no real token. */
+function nodeOffsets(node: CstNode): [number, number] | undefined {
+  const l = node.location;
+  if (l && Number.isFinite(l.startOffset) && Number.isFinite(l.endOffset)) return [l.startOffset, l.endOffset!];
+  const b = tokenBounds(node);
+  return b ? [b[0].startOffset, b[1].startOffset] : undefined;
+}
+
+function firstToken(node: CstNode): IToken | undefined {
+  return tokenBounds(node)?.[0];
 }
 
 function tok(node: CstNode, key: string, i = 0): IToken | undefined {
@@ -105,6 +133,7 @@ function subs(node: CstNode, key: string): CstNode[] {
 }
 
 function error(ctx: AstContext, code: string, message: string, span: Span, hint?: string): void {
+  ctx.reported?.add(span.start.offset);
   ctx.diagnostics.push({ code, severity: "error", message, span, notes: [], ...(hint ? { suggestion: { message: hint } } : {}) });
 }
 
@@ -151,10 +180,10 @@ function reportSkipped(ctx: AstContext, node: CstNode, entryKey: string, expects
   const skipped = toks(node, "skipped");
   if (skipped.length === 0) return;
   const entryStarts = subs(node, entryKey)
-    .map((n) => tokenBounds(n)?.[0].startOffset)
+    .map((n) => nodeOffsets(n)?.[0])
     .filter((o): o is number => o !== undefined)
     .sort((a, b) => a - b);
-  const reported = new Set(ctx.diagnostics.map((d) => d.span.start.offset));
+  const reported = reportedOffsets(ctx);
   let e = 0;
   let prev: IToken | undefined;
   for (const t of skipped) {
@@ -173,17 +202,18 @@ function reportSkipped(ctx: AstContext, node: CstNode, entryKey: string, expects
 
 /** Report a missing `,` between the elements of a call or a list (the grammar accepts it to recover). */
 function reportMissingCommas(ctx: AstContext, node: CstNode, elementKey: string, what: string): void {
-  const elements = subs(node, elementKey)
-    .map((n) => tokenBounds(n))
-    .filter((b): b is [IToken, IToken] => b !== undefined);
-  const commas = toks(node, "Comma").map((t) => t.startOffset);
+  const elements = subs(node, elementKey).filter((n) => nodeOffsets(n) !== undefined);
+  const commas = toks(node, "Comma").map((t) => t.startOffset); // in source order
+  let c = 0;
   for (let i = 1; i < elements.length; i++) {
-    const after = elements[i - 1]![1].startOffset;
-    const before = elements[i]![0].startOffset;
-    if (!commas.some((c) => c > after && c < before)) {
-      const t = elements[i]![0];
-      error(ctx, "HGC001", `expected \`,\` between ${what}, found \`${t.image}\``, tokenSpan(ctx.file, t), `put a \`,\` after \`${elements[i - 1]![1].image}\``);
-    }
+    const after = nodeOffsets(elements[i - 1]!)![1];
+    const before = nodeOffsets(elements[i]!)![0];
+    while (c < commas.length && commas[c]! < after) c++;
+    if (c < commas.length && commas[c]! < before) continue;
+    const t = firstToken(elements[i]!);
+    const last = tokenBounds(elements[i - 1]!)?.[1];
+    if (!t || !last) continue;
+    error(ctx, "HGC001", `expected \`,\` between ${what}, found \`${t.image}\``, tokenSpan(ctx.file, t), `put a \`,\` after \`${last.image}\``);
   }
 }
 
@@ -388,6 +418,10 @@ function outer(e: Expr): Span {
 }
 
 function made<T extends Expr>(e: T, ...children: (Expr | undefined)[]): T {
+  return madeOf(e, children);
+}
+
+function madeOf<T extends Expr>(e: T, children: readonly (Expr | undefined)[]): T {
   let d = 0;
   for (const c of children) if (c) d = Math.max(d, depthOf(c));
   depths.set(e, d + 1);
@@ -421,9 +455,13 @@ function foldBinary(ctx: AstContext, node: CstNode, _child: string, build: (ctx:
 }
 
 function unaryToAst(ctx: AstContext, node: CstNode): Expr | undefined {
-  const p = sub(node, "postfix");
-  let operand = p && postfixToAst(ctx, p);
+  const p = sub(node, "primary");
+  let operand = p && primaryToAst(ctx, p);
   if (!operand) return undefined;
+  for (const prop of toks(node, "property")) {
+    const property = ident(ctx, prop);
+    operand = made({ kind: "Member", object: operand, property, span: join(outer(operand), property.span) }, operand);
+  }
   const minuses = toks(node, "Minus");
   for (let i = minuses.length - 1; i >= 0; i--) {
     const minus = minuses[i]!;
@@ -443,21 +481,9 @@ function unaryToAst(ctx: AstContext, node: CstNode): Expr | undefined {
   return operand;
 }
 
-function postfixToAst(ctx: AstContext, node: CstNode): Expr | undefined {
-  const p = sub(node, "primary");
-  let object = p && primaryToAst(ctx, p);
-  if (!object) return undefined;
-  for (const prop of toks(node, "property")) {
-    const property = ident(ctx, prop);
-    object = made({ kind: "Member", object, property, span: join(outer(object), property.span) }, object);
-  }
-  return object;
-}
-
 function primaryToAst(ctx: AstContext, node: CstNode): Expr | undefined {
   const f = ctx.file;
-  const nr = sub(node, "numberOrRange");
-  if (nr) return numberOrRangeToAst(ctx, nr);
+  if (node.children["from"]) return numberOrRangeToAst(ctx, node);
   const bad = tok(node, "BadNumber");
   if (bad) {
     // Already reported by the lexing pass (HGC003); kept as a number so the tree stays whole.
@@ -481,7 +507,7 @@ function primaryToAst(ctx: AstContext, node: CstNode): Expr | undefined {
       if (item) items.push(item);
     }
     const span = nodeSpan(ctx, list);
-    return span && made({ kind: "List", items, span }, ...items);
+    return span && madeOf({ kind: "List", items, span }, items);
   }
   const paren = sub(node, "parenthesized");
   if (paren) {
@@ -494,8 +520,8 @@ function primaryToAst(ctx: AstContext, node: CstNode): Expr | undefined {
   const directed = sub(node, "directed");
   if (directed) {
     const d = tok(directed, "direction");
-    const p = sub(directed, "postfix");
-    const target = p && postfixToAst(ctx, p);
+    const p = sub(directed, "unary");
+    const target = p && unaryToAst(ctx, p);
     if (!d || !target) return undefined;
     const e: Directed = { kind: "Directed", direction: d.image as "maximize" | "minimize", target, span: join(tokenSpan(f, d), outer(target)) };
     return made(e, target);
@@ -595,5 +621,5 @@ function callToAst(ctx: AstContext, node: CstNode): Call | undefined {
       positional = value;
     }
   }
-  return made({ kind: "Call", callee: ident(ctx, callee), ...(positional ? { positional } : {}), args, span }, positional, ...args.map((a) => a.value));
+  return madeOf({ kind: "Call", callee: ident(ctx, callee), ...(positional ? { positional } : {}), args, span }, [positional, ...args.map((a) => a.value)]);
 }

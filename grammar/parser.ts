@@ -46,7 +46,7 @@ function startsExpression(token: IToken): boolean {
 
 export class HgcParser extends CstParser {
   constructor() {
-    super(ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: hgcErrorMessages });
+    super(ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "full", errorMessageProvider: hgcErrorMessages });
     this.performSelfAnalysis();
   }
 
@@ -262,26 +262,30 @@ export class HgcParser extends CstParser {
     });
   });
 
-  // unary := "-"* postfix
+  // unary := "-"* primary ("." NAME)*
   private unary = this.RULE("unary", () => {
     this.MANY(() => this.CONSUME(Minus));
-    this.SUBRULE(this.postfix);
-  });
-
-  // postfix := primary ("." NAME)*
-  private postfix = this.RULE("postfix", () => {
     this.SUBRULE(this.primary);
-    this.MANY(() => {
+    this.MANY2(() => {
       this.CONSUME(Dot);
       this.CONSUME(Identifier, { LABEL: "property" });
     });
   });
 
-  // primary := number [".." ["-"] number] | SIZE | STRING | "true" | "false" | list
-  //          | "(" expression ")" | ("maximize" | "minimize") postfix | call | NAME
+  // primary := NUMBER [".." ["-"] NUMBER] | SIZE | STRING | "true" | "false" | list
+  //          | "(" expression ")" | ("maximize" | "minimize") unary | call | NAME
   private primary = this.RULE("primary", () => {
     this.OR([
-      { ALT: () => this.SUBRULE(this.numberOrRange) },
+      {
+        ALT: () => {
+          this.CONSUME(NumberLit, { LABEL: "from" });
+          this.OPTION(() => {
+            this.CONSUME(DotDot);
+            this.OPTION2(() => this.CONSUME(Minus, { LABEL: "toMinus" }));
+            this.CONSUME2(NumberLit, { LABEL: "to" });
+          });
+        },
+      },
       { ALT: () => this.CONSUME(BadNumber) },
       { ALT: () => this.CONSUME(SizeLit) },
       { ALT: () => this.CONSUME(StringLit) },
@@ -300,15 +304,6 @@ export class HgcParser extends CstParser {
       },
       { ALT: () => this.CONSUME(Identifier, { LABEL: "name" }) },
     ]);
-  });
-
-  private numberOrRange = this.RULE("numberOrRange", () => {
-    this.CONSUME(NumberLit, { LABEL: "from" });
-    this.OPTION(() => {
-      this.CONSUME(DotDot);
-      this.OPTION2(() => this.CONSUME(Minus, { LABEL: "toMinus" }));
-      this.CONSUME2(NumberLit, { LABEL: "to" });
-    });
   });
 
   // list := "[" [expression ("," expression)* [","]] "]"
@@ -337,7 +332,7 @@ export class HgcParser extends CstParser {
 
   private directed = this.RULE("directed", () => {
     this.OR([{ ALT: () => this.CONSUME(Maximize, { LABEL: "direction" }) }, { ALT: () => this.CONSUME(Minimize, { LABEL: "direction" }) }]);
-    this.SUBRULE(this.postfix);
+    this.SUBRULE(this.unary);
   });
 }
 

@@ -502,9 +502,14 @@ export const UnterminatedBlockComment = createToken({
   line_breaks: true,
 });
 
-export const StringLit = createToken({ name: "StringLit", pattern: /"(?:[^"\\\n\r]|\\[^\n\r])*"/ });
+// Written as an unrolled loop (no alternation inside the star) so a 10 MB string cannot exhaust the regex stack.
+export const StringLit = createToken({ name: "StringLit", pattern: /"[^"\\\n\r]*(?:\\[^\n\r][^"\\\n\r]*)*"/ });
 /** `"…` to the end of the line: reported as HGC002 and parsed as if it were closed. */
-export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"(?:[^"\\\n\r]|\\[^\n\r])*/, categories: [StringLit] });
+export const UnterminatedString = createToken({
+  name: "UnterminatedString",
+  pattern: /"[^"\\\n\r]*(?:\\[^\n\r][^"\\\n\r]*)*/,
+  categories: [StringLit],
+});
 
 /** The category of numeric literals. */
 export const NumberLit = createToken({ name: "NumberLit", pattern: Lexer.NA });
