@@ -79,33 +79,83 @@ export function nearestByCosine(query: FeatureMatrix, base: FeatureMatrix, k: nu
   const w = q.width;
   const index = new Int32Array(query.n * kk);
   const similarity = new Float32Array(query.n * kk);
-  const topS = new Float64Array(kk);
-  const topI = new Int32Array(kk);
+  // Four query rows at a time share each pass over a base row (the base is the large side).
+  const B = 4;
+  const topS = Array.from({ length: B }, () => new Float64Array(kk));
+  const topI = Array.from({ length: B }, () => new Int32Array(kk));
+  const sims = new Float64Array(B);
   const qd = q.data;
   const bd = b.data;
-  for (let i = 0; i < q.n; i++) {
-    topS.fill(-Infinity);
-    topI.fill(-1);
-    const qo = i * w;
+  for (let i0 = 0; i0 < q.n; i0 += B) {
+    const m = Math.min(B, q.n - i0);
+    for (let t = 0; t < m; t++) {
+      topS[t]!.fill(-Infinity);
+      topI[t]!.fill(-1);
+    }
+    const o0 = i0 * w;
+    const o1 = o0 + w;
+    const o2 = o1 + w;
+    const o3 = o2 + w;
     for (let r = 0; r < b.n; r++) {
       const bo = r * w;
-      let s = 0;
-      for (let j = 0; j < w; j++) s += qd[qo + j]! * bd[bo + j]!;
-      // Insertion into the sorted top list; strictly greater, so the lower index wins a tie.
-      if (s <= topS[kk - 1]!) continue;
-      let p = kk - 1;
-      while (p > 0 && s > topS[p - 1]!) {
-        topS[p] = topS[p - 1]!;
-        topI[p] = topI[p - 1]!;
-        p--;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      if (m === B) {
+        for (let j = 0; j < w; j++) {
+          const v = bd[bo + j]!;
+          s0 += qd[o0 + j]! * v;
+          s1 += qd[o1 + j]! * v;
+          s2 += qd[o2 + j]! * v;
+          s3 += qd[o3 + j]! * v;
+        }
+      } else {
+        for (let j = 0; j < w; j++) {
+          const v = bd[bo + j]!;
+          s0 += qd[o0 + j]! * v;
+          if (m > 1) s1 += qd[o1 + j]! * v;
+          if (m > 2) s2 += qd[o2 + j]! * v;
+        }
       }
-      topS[p] = s;
-      topI[p] = r;
+      sims[0] = s0;
+      sims[1] = s1;
+      sims[2] = s2;
+      sims[3] = s3;
+      for (let t = 0; t < m; t++) {
+        const s = sims[t]!;
+        const ts = topS[t]!;
+        // Insertion into the sorted top list; strictly greater, so the lower index wins a tie.
+        if (s <= ts[kk - 1]!) continue;
+        const ti = topI[t]!;
+        let p = kk - 1;
+        while (p > 0 && s > ts[p - 1]!) {
+          ts[p] = ts[p - 1]!;
+          ti[p] = ti[p - 1]!;
+          p--;
+        }
+        ts[p] = s;
+        ti[p] = r;
+      }
     }
-    for (let t = 0; t < kk; t++) {
-      index[i * kk + t] = topI[t]!;
-      similarity[i * kk + t] = topS[t]!;
-    }
+    for (let t = 0; t < m; t++)
+      for (let u = 0; u < kk; u++) {
+        index[(i0 + t) * kk + u] = topI[t]![u]!;
+        similarity[(i0 + t) * kk + u] = topS[t]![u]!;
+      }
   }
   return { k: kk, index, similarity };
+}
+
+/** The first k of each row's neighbours (k ≤ nb.k). */
+export function firstNeighbours(nb: Neighbours, k: number): Neighbours {
+  if (k >= nb.k) return nb;
+  const n = nb.index.length / nb.k;
+  const index = new Int32Array(n * k);
+  const similarity = new Float32Array(n * k);
+  for (let i = 0; i < n; i++) {
+    index.set(nb.index.subarray(i * nb.k, i * nb.k + k), i * k);
+    similarity.set(nb.similarity.subarray(i * nb.k, i * nb.k + k), i * k);
+  }
+  return { k, index, similarity };
 }

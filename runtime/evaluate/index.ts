@@ -10,8 +10,8 @@ import type { ImageSet } from "../data/types.js";
 import type { Metrics } from "../events.js";
 import type { EvalContext } from "./context.js";
 import { corrupt, CORRUPTIONS, isCorruption } from "./corruptions.js";
-import { type FeatureMatrix, matrix } from "./features.js";
-import { DEFAULT_KNN_TEMPERATURE, knnClassify, knnOodScore } from "./knn.js";
+import { type FeatureMatrix, firstNeighbours, matrix, nearestByCosine, type Neighbours } from "./features.js";
+import { DEFAULT_KNN_TEMPERATURE, knnVote, kthNeighbourScore } from "./knn.js";
 import { fitGaussians, mahalanobisScore } from "./mahalanobis.js";
 import { accuracy, mean, rankingMetrics } from "./metrics.js";
 import { type LinearProbe, PROBE_DEFAULTS, scoreProbe, trainProbe } from "./probe.js";
@@ -99,6 +99,7 @@ class Session {
   private data = new Map<string, Promise<ImageSet>>();
   private feats = new Map<string, Promise<FeatureMatrix>>();
   private probes = new Map<string, LinearProbe>();
+  private nbs = new Map<string, Neighbours>();
 
   constructor(readonly ctx: EvalContext) {}
 
@@ -127,6 +128,17 @@ class Session {
 
   async imageFeatures(f: IRFeatures, images: Float32Array, n: number): Promise<FeatureMatrix> {
     return matrix(await this.ctx.features(f.encoder, images, n), n);
+  }
+
+  /** The k nearest `train` features of each `query` feature; shared by knn and the kNN OOD score. */
+  async neighbours(f: IRFeatures, query: string, train: string, k: number): Promise<Neighbours> {
+    const key = `${f.encoder}\u0000${query}\u0000${train}`;
+    const cached = this.nbs.get(key);
+    if (cached && (cached.k >= k || cached.k === (await this.features(f, train)).n)) return firstNeighbours(cached, k);
+    const [q, t] = await Promise.all([this.features(f, query), this.features(f, train)]);
+    const nb = nearestByCosine(q, t, k);
+    this.nbs.set(key, nb);
+    return nb;
   }
 
   /** The probe on (encoder, train set, settings): trained once per evaluation, shared by linear_probe and robustness. */
@@ -174,14 +186,10 @@ async function runProtocol(p: IRProtocol, prefix: string, s: Session, metrics: M
       return;
     }
     case "knn": {
-      const [train, trainX, test, testX] = await Promise.all([
-        s.dataset(p.train),
-        s.features(p.features, p.train),
-        s.dataset(p.test),
-        s.features(p.features, p.test),
-      ]);
-      const r = knnClassify(trainX, train.labels, testX, p.k, p.temperature ?? DEFAULT_KNN_TEMPERATURE);
-      metrics[`${prefix}.accuracy`] = accuracy(r.predicted, test.labels);
+      const [train, test] = await Promise.all([s.dataset(p.train), s.dataset(p.test)]);
+      const nb = await s.neighbours(p.features, p.test, p.train, p.k);
+      const predicted = knnVote(nb, train.labels, p.temperature ?? DEFAULT_KNN_TEMPERATURE);
+      metrics[`${prefix}.accuracy`] = accuracy(predicted, test.labels);
       return;
     }
     case "bits_per_dim": {
@@ -205,21 +213,19 @@ async function runProtocol(p: IRProtocol, prefix: string, s: Session, metrics: M
           // Higher likelihood (fewer bits per dimension) = more in-distribution.
           pos = negate(await ctx.bitsPerDim(g.head, inSet.images, inSet.n));
           neg = negate(await ctx.bitsPerDim(g.head, outSet.images, outSet.n));
+        } else if (score === "knn") {
+          pos = kthNeighbourScore(await s.neighbours(p.features, p.in, p.train, p.k), p.k);
+          neg = kthNeighbourScore(await s.neighbours(p.features, p.out, p.train, p.k), p.k);
         } else {
-          const [trainX, inX, outX] = await Promise.all([
+          const [train, trainX, inX, outX] = await Promise.all([
+            s.dataset(p.train),
             s.features(p.features, p.train),
             s.features(p.features, p.in),
             s.features(p.features, p.out),
           ]);
-          if (score === "knn") {
-            pos = knnOodScore(trainX, inX, p.k);
-            neg = knnOodScore(trainX, outX, p.k);
-          } else {
-            const train = await s.dataset(p.train);
-            const model = fitGaussians(trainX, train.labels, train.classes);
-            pos = mahalanobisScore(model, inX);
-            neg = mahalanobisScore(model, outX);
-          }
+          const model = fitGaussians(trainX, train.labels, train.classes);
+          pos = mahalanobisScore(model, inX);
+          neg = mahalanobisScore(model, outX);
         }
         const r = rankingMetrics(pos, neg);
         metrics[`${prefix}.${score}.auroc`] = r.auroc;

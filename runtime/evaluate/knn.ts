@@ -18,14 +18,20 @@ export function knnClassify(
   k: number,
   temperature = DEFAULT_KNN_TEMPERATURE,
 ): KnnResult {
-  if (!(temperature > 0)) throw new Error(`knn: temperature must be > 0, got ${temperature}`);
   if (trainLabels.length !== train.n) throw new Error("knn: one label per training feature");
+  const neighbours = nearestByCosine(test, train, k);
+  return { predicted: knnVote(neighbours, trainLabels, temperature), neighbours };
+}
+
+/** The weighted vote over precomputed neighbours (indices into `trainLabels`). */
+export function knnVote(nb: Neighbours, trainLabels: ArrayLike<number>, temperature = DEFAULT_KNN_TEMPERATURE): Int32Array {
+  if (!(temperature > 0)) throw new Error(`knn: temperature must be > 0, got ${temperature}`);
   let classes = 0;
   for (let i = 0; i < trainLabels.length; i++) classes = Math.max(classes, trainLabels[i]! + 1);
-  const nb = nearestByCosine(test, train, k);
-  const predicted = new Int32Array(test.n);
+  const n = nb.index.length / nb.k;
+  const predicted = new Int32Array(n);
   const votes = new Float64Array(classes);
-  for (let i = 0; i < test.n; i++) {
+  for (let i = 0; i < n; i++) {
     votes.fill(0);
     const top = nb.similarity[i * nb.k]!;
     for (let t = 0; t < nb.k; t++) {
@@ -37,7 +43,7 @@ export function knnClassify(
     for (let c = 1; c < classes; c++) if (votes[c]! > votes[best]!) best = c;
     predicted[i] = best;
   }
-  return { predicted, neighbours: nb };
+  return predicted;
 }
 
 /**
@@ -45,8 +51,14 @@ export function knnClassify(
  * nearest training feature, −(1 − cos); higher means closer to the training data.
  */
 export function knnOodScore(train: FeatureMatrix, query: FeatureMatrix, k: number): Float64Array {
-  const nb = nearestByCosine(query, train, k);
-  const out = new Float64Array(query.n);
-  for (let i = 0; i < query.n; i++) out[i] = -(1 - nb.similarity[i * nb.k + nb.k - 1]!);
+  return kthNeighbourScore(nearestByCosine(query, train, k), k);
+}
+
+/** −(1 − cos) to the k-th neighbour, from neighbour lists of at least k (fewer if the base is smaller). */
+export function kthNeighbourScore(nb: Neighbours, k: number): Float64Array {
+  const kk = Math.min(k, nb.k);
+  const n = nb.index.length / nb.k;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = -(1 - nb.similarity[i * nb.k + kk - 1]!);
   return out;
 }

@@ -3,7 +3,10 @@ import { join } from "node:path";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import type { IRProtocol } from "../../../compiler/ir.js";
+import { matrix } from "../../../runtime/evaluate/features.js";
 import { evaluate, metricNames, metricPrefixes } from "../../../runtime/evaluate/index.js";
+import { knnClassify, knnOodScore } from "../../../runtime/evaluate/knn.js";
+import { accuracy, rankingMetrics } from "../../../runtime/evaluate/metrics.js";
 import { fixtureContext, LEVELS, protocols, SIDE, testIr } from "./fixture.js";
 
 const all = (): IRProtocol[] => [
@@ -105,6 +108,24 @@ describe("evaluate", () => {
     const ctx = fixtureContext(testIr(ps));
     await evaluate(ps, ctx);
     expect(ctx.calls.features).toBe(3); // train, test, ood
+  });
+
+  it("agrees with the building blocks applied to the context's features directly", async () => {
+    // knn (k 10) and the kNN OOD score (k 5 after it) share one neighbour search; the figures must not notice.
+    const ps = [protocols.knn(10), { ...protocols.ood(["knn"]), k: 5 } as IRProtocol];
+    const ctx = fixtureContext(testIr(ps));
+    const { metrics } = await evaluate(ps, ctx);
+    const feats = async (name: string) => {
+      const set = await ctx.loadData(name);
+      return { set, x: matrix(await ctx.features("enc", set.images, set.n), set.n) };
+    };
+    const [train, test, ood] = [await feats("train"), await feats("test"), await feats("ood")];
+    const direct = knnClassify(train.x, train.set.labels, test.x, 10, 0.07);
+    expect(metrics["knn.accuracy"]).toBe(accuracy(direct.predicted, test.set.labels));
+    const r = rankingMetrics(knnOodScore(train.x, test.x, 5), knnOodScore(train.x, ood.x, 5));
+    expect(metrics["ood.knn.auroc"]).toBe(r.auroc);
+    expect(metrics["ood.knn.fpr95"]).toBe(r.fpr95);
+    expect(metrics["ood.knn.aupr_out"]).toBe(r.auprOut);
   });
 
   it("gives the same figures for the same model and seed", async () => {
