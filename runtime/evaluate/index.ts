@@ -39,9 +39,10 @@ export async function evaluate(protocols: IRProtocol[], ctx: EvalContext): Promi
   for (let i = 0; i < protocols.length; i++) {
     const p = protocols[i]!;
     const prefix = prefixes[i]!;
+    // Every name first, in the documented order; a protocol not run leaves its metrics null.
+    for (const name of metricNames(p, prefix)) metrics[name] = null;
     if (!p.applicable) {
       skipped.push({ protocol: prefix, reason: p.reason ?? "not applicable to this experiment's objective" });
-      for (const name of metricNames(p, prefix)) metrics[name] = null;
       continue;
     }
     try {
