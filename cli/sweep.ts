@@ -3,6 +3,7 @@
 // results database, and write the aggregate table, the Pareto front and the plots.
 import { existsSync, readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
+import type { GridStmt, Program, SweepItem } from "../compiler/ast.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import { UserError } from "../compiler/errors.js";
 import type { IRExperiment, IRSweep } from "../compiler/ir.js";
@@ -68,6 +69,54 @@ export function parseOverrides(grid: string[] = [], seeds?: string): SweepOverri
     if (list.some((s) => !Number.isInteger(s) || s < 0)) throw new UserError("`--seeds` must be non-negative integers", "e.g. `--seeds 1,2,3`", 2);
     out.seeds = list;
   }
+  return out;
+}
+
+// ---- overrides as source edits ------------------------------------------------------------------
+
+/**
+ * The .hgc text with `--grid` and `--seeds` written into the sweep, so the compiler checks the
+ * overridden sweep exactly as if it had been written that way. Edits keep every line where it
+ * was (a replaced multi-line list keeps its line count; added statements go at the end of the
+ * sweep's last statement line), so diagnostics still point at the user's file.
+ * Returns null when the file has no sweep to edit (the compiler then says why).
+ */
+export function applyOverridesToSource(program: Program, text: string, sweepName: string | undefined, ov: SweepOverrides): string | null {
+  const sweeps = program.items.filter((i): i is SweepItem => i.kind === "Sweep");
+  const sweep = sweepName ? sweeps.find((s) => s.name.name === sweepName) : sweeps.length === 1 ? sweeps[0] : undefined;
+  if (!sweep) return null;
+  const edits: { start: number; end: number; text: string }[] = [];
+  const list = (values: number[]) => `[${values.join(", ")}]`;
+  const replace = (span: { start: { offset: number }; end: { offset: number } }, by: string) => {
+    const old = text.slice(span.start.offset, span.end.offset);
+    edits.push({ start: span.start.offset, end: span.end.offset, text: by + "\n".repeat((old.match(/\n/g) ?? []).length) });
+  };
+  const added: string[] = [];
+  for (const [param, values] of Object.entries(ov.grid)) {
+    const grid = sweep.body.find((s): s is GridStmt => s.kind === "Grid" && s.names.some((n) => n.name === param));
+    if (grid && grid.names.length > 1) {
+      throw new UserError(
+        `\`--grid ${param}=…\` cannot replace one param of the grid (${grid.names.map((n) => n.name).join(", ")})`,
+        "edit the sweep in the file, or override a param that has a grid of its own",
+        2,
+      );
+    }
+    if (grid) replace(grid.value.span, list(values));
+    else added.push(`grid ${param} = ${list(values)}`);
+  }
+  if (ov.seeds) {
+    const seeds = sweep.body.find((s) => s.kind === "Assign" && s.name.name === "seeds");
+    if (seeds) replace(seeds.value.span, list(ov.seeds));
+    else added.push(`seeds = ${list(ov.seeds)}`);
+  }
+  if (added.length) {
+    const last = sweep.body.at(-1);
+    // after the last statement, on its line; in an empty sweep, just inside the closing brace
+    const at = last ? last.span.end.offset : sweep.span.end.offset - 1;
+    edits.push({ start: at, end: at, text: ` ${added.join(" ")} ` });
+  }
+  let out = text;
+  for (const e of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
   return out;
 }
 

@@ -92,3 +92,47 @@ describe("hgc sweep usage", () => {
     expect(grid.stderr).toContain("`--grid` and `--seeds` need the .hgc file");
   });
 });
+
+describe("applyOverridesToSource", () => {
+  const src = [
+    "experiment e { param lambda = 1 param t = 2 }",
+    "sweep s {",
+    "  experiments = [e]",
+    "  grid lambda = [0.1,",
+    "                 0.3]",
+    "  seeds = [1, 2, 3]",
+    "}",
+    "sweep other { experiments = [e] grid (wg, wc) = simplex(step: 0.5) }",
+    "",
+  ].join("\n");
+
+  async function edit(sweep: string | undefined, ov: ReturnType<typeof parseOverrides>) {
+    const { parse } = await import("../../compiler/parse.js");
+    const { applyOverridesToSource } = await import("../../cli/sweep.js");
+    return applyOverridesToSource(parse(src, "/x/s.hgc").value, src, sweep, ov);
+  }
+
+  it("replaces a grid's values and the seeds while every line stays where it was", async () => {
+    const out = (await edit("s", parseOverrides(["lambda=1,3"], "7")))!;
+    const lines = out.split("\n");
+    expect(lines).toHaveLength(src.split("\n").length);
+    expect(lines[3]).toBe("  grid lambda = [1, 3]");
+    expect(lines[4]).toBe("");
+    expect(lines[5]).toBe("  seeds = [7]");
+    expect(lines[7]).toBe(src.split("\n")[7]);
+  });
+
+  it("adds a grid for a param the sweep does not sweep yet, on the last statement's line", async () => {
+    const out = (await edit("s", parseOverrides(["t=1,2"])))!;
+    expect(out.split("\n")[5]).toBe("  seeds = [1, 2, 3] grid t = [1, 2] ");
+  });
+
+  it("refuses to replace one param of a simplex grid", async () => {
+    await expect(edit("other", parseOverrides(["wg=0.5"]))).rejects.toThrow("cannot replace one param of the grid (wg, wc)");
+  });
+
+  it("leaves an ambiguous or unknown sweep to the compiler", async () => {
+    expect(await edit(undefined, parseOverrides(["t=1"]))).toBeNull();
+    expect(await edit("nope", parseOverrides(["t=1"]))).toBeNull();
+  });
+});
