@@ -7,19 +7,39 @@ import { useColor } from "../color.js";
 import type { Logger, LoggerOptions, Subscribable, TextSink } from "../loggers.js";
 import { FrameScheduler } from "./frame-scheduler.js";
 
+/** What a view may know besides its state. */
+export interface ViewContext {
+  /** Milliseconds since the last event arrived. */
+  readonly idleMs: number;
+  /** Milliseconds since the view was mounted. */
+  readonly uptimeMs: number;
+  /** Terminal width. */
+  readonly columns: number;
+}
+
 export interface LiveView<S, E> {
   readonly initial: S;
   reduce(state: S, event: E): S;
-  view(state: S): ReactElement;
+  view(state: S, context: ViewContext): ReactElement;
   /** The event after which nothing more is shown. */
   isFinal(event: E): boolean;
 }
+
+/** How often the view is redrawn when no event comes, so elapsed times keep moving. */
+const TICK_MS = 1000;
 
 export function mountLive<S, E>(bus: Subscribable<E>, live: LiveView<S, E>, opts: LoggerOptions = {}): Logger {
   let state = live.initial;
   const maxFps = opts.maxFps ?? 10;
   const out = opts.out ?? process.stdout;
-  const instance = render(live.view(state), {
+  const now = opts.now ?? Date.now;
+  const mountedAt = now();
+  let lastEventAt = mountedAt;
+  const view = () => {
+    const t = now();
+    return live.view(state, { idleMs: t - lastEventAt, uptimeMs: t - mountedAt, columns: out.columns || 80 });
+  };
+  const instance = render(view(), {
     stdout: (opts.color ?? useColor(out) ? out : monochrome(out)) as NodeJS.WriteStream,
     stderr: (opts.err ?? process.stderr) as NodeJS.WriteStream,
     // The runtime owns SIGINT (checkpoint, then an `end` event); ink must not exit on its own,
@@ -30,15 +50,18 @@ export function mountLive<S, E>(bus: Subscribable<E>, live: LiveView<S, E>, opts
     maxFps,
   });
   const exited = instance.waitUntilExit();
-  const scheduler = new FrameScheduler(() => instance.rerender(live.view(state)), 1000 / maxFps);
+  const scheduler = new FrameScheduler(() => instance.rerender(view()), 1000 / maxFps);
+  const ticker = setInterval(() => scheduler.request(), TICK_MS);
+  ticker.unref();
   let closed: Promise<void> | undefined;
   let off = () => {};
 
   const close = (): Promise<void> => {
     if (closed) return closed;
     off();
+    clearInterval(ticker);
     scheduler.cancel();
-    instance.rerender(live.view(state));
+    instance.rerender(view());
     instance.unmount();
     closed = exited.then(
       () => undefined,
@@ -49,6 +72,7 @@ export function mountLive<S, E>(bus: Subscribable<E>, live: LiveView<S, E>, opts
 
   const unsubscribe = bus.on((event) => {
     if (closed) return;
+    lastEventAt = now();
     state = live.reduce(state, event);
     if (live.isFinal(event)) void close();
     else scheduler.request();

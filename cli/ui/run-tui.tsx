@@ -11,7 +11,7 @@ export function attachRunTui(bus: Subscribable<RunEvent>, opts: LoggerOptions = 
     {
       initial: initialRunState,
       reduce: reduceRun,
-      view: (state) => <RunDashboard state={state} />,
+      view: (state, { idleMs, columns }) => <RunDashboard state={state} idleMs={idleMs} columns={columns} />,
       isFinal: (e) => e.type === "end",
     },
     opts,

@@ -5,9 +5,9 @@ import { RunDashboard } from "../../../cli/ui/RunDashboard.js";
 import { initialRunState, reduceRun } from "../../../cli/ui/run-state.js";
 import { checkpointAt500, completed, evalAt500, start, step, strip } from "./fixtures.js";
 
-function frameAfter(events: RunEvent[]): string {
+function frameAfter(events: RunEvent[], props: { idleMs?: number; columns?: number } = {}): string {
   const state = events.reduce(reduceRun, initialRunState);
-  const { lastFrame, unmount } = render(<RunDashboard state={state} />);
+  const { lastFrame, unmount } = render(<RunDashboard state={state} {...props} />);
   const frame = strip(lastFrame());
   unmount();
   return frame;
@@ -92,5 +92,16 @@ describe("run dashboard", () => {
     const frame = frameAfter([{ ...start, startStep: 1000 }, resumed]);
     expect(frame).toContain("resumed at step 1000");
     expect(frame).toContain("eta 1m00s");
+  });
+
+  it("says how long it has waited when no step has come for a while, as during an evaluation", () => {
+    expect(frameAfter([start, step(500)], { idleMs: 2000 })).not.toContain("last step");
+    expect(frameAfter([start, step(500)], { idleMs: 72_000 })).toContain("last step 1m12s ago");
+    expect(frameAfter([start, step(1500), completed], { idleMs: 72_000 })).not.toContain("last step");
+  });
+
+  it("narrows the progress bar to fit a narrow terminal", () => {
+    const frame = frameAfter([start, step(750)], { columns: 70 });
+    expect(frame).toMatch(/^█{5}░{5}  750\/1500/m);
   });
 });

@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { EventBus } from "../../../runtime/events.js";
 import { attachLogger } from "../../../cli/loggers.js";
 import { attachRunTui } from "../../../cli/ui/run-tui.js";
-import { completed, start, step, strip } from "./fixtures.js";
+import { SweepBus } from "../../../cli/ui/sweep-events.js";
+import { attachSweepTui } from "../../../cli/ui/sweep-tui.js";
+import { completed, start, step, strip, sweepStart } from "./fixtures.js";
 
 /** A terminal-like stream that records every write. */
 class FakeTerminal extends EventEmitter {
@@ -67,5 +69,23 @@ describe("run TUI on a terminal", () => {
     expect(all).toContain("hgc run quickstart");
     expect(all).toContain("1500/1500 100%");
     expect(all).toContain("finished at step 1500");
+  });
+});
+
+describe("sweep TUI on a terminal", () => {
+  it("shows trials as they finish and ends with the aggregate table, leaving the cursor shown", async () => {
+    const bus = new SweepBus();
+    const { out, opts } = terminals();
+    const logger = attachSweepTui(bus, opts);
+    bus.emit(sweepStart);
+    bus.emit({ type: "trial-start", id: "aaaa1111bbbb" });
+    bus.emit({ type: "trial-progress", id: "aaaa1111bbbb", step: 5, totalSteps: 10 });
+    bus.emit({ type: "trial-end", id: "aaaa1111bbbb", status: "done", metrics: { "linear_probe.accuracy": 0.8 } });
+    bus.emit({ type: "sweep-end", elapsedMs: 1000, table: [{ point: { wg: 0.25 }, seeds: 1, metrics: { "linear_probe.accuracy": { mean: 0.8, std: 0 } } }], pareto: [] });
+    await logger.close();
+    const all = out.writes.join("");
+    expect(strip(all)).toMatch(/✓ aaaa1111 +wg=0\.25 +seed 1 +done +linear_probe\.accuracy 0\.800/);
+    expect(strip(all)).toMatch(/wg=0\.25 +1 +0\.800 ± 0/);
+    expect(all.lastIndexOf(CURSOR_SHOW)).toBeGreaterThan(all.lastIndexOf(CURSOR_HIDE));
   });
 });
