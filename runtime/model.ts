@@ -1,0 +1,358 @@
+// The model an experiment describes, written with raw tf ops over our own variables (no
+// tf.layers), so initialisation is seeded and backend-independent, every weight has a stable
+// name (checkpoints, safetensors) and nothing allocates behind our back.
+//
+// Encoder (Image-GPT style, pre-LayerNorm Transformer):
+//   input        tokens t_0 … t_{L-1} of one image (L = tokenizer length)
+//   sequence     [s, e(t_0), …, e(t_{L-1})], T = L + 1 positions, s a learned start vector
+//                e = one-hot(t) · W_te for `quantize`, (t / (levels-1)) · W_te + b for `patches`
+//   + W_pe       learned position embedding, [T, width]
+//   blocks       x += attn(ln1(x)); x += mlp(ln2(x))      (causal mask when `causal: true`)
+//   ln_f         final LayerNorm
+//   .tokens      outputs at positions 0 … L-1: the output at position i has seen s, t_0 … t_{i-1}
+//                and is what a per-token head turns into a prediction of t_i — so bits/dim covers
+//                all L·pixelsPerToken values of the image, the first one included.
+//   .pooled      mean (or max, or last) over the outputs at positions 1 … L, i.e. the positions
+//                that read an image token. With a causal encoder this mean over a causal stack is
+//                what the hybrid of the paper pools: position i summarises the prefix up to t_{i-1}.
+//
+// Heads: `linear` is one affine map; `mlp` is affine maps with ReLU between them (SimCLR's
+// projection). A per-token head on a `patches` encoder predicts each of the next patch's P·P
+// values as a `levels`-way choice: its last layer has P·P·levels outputs.
+//
+// Embeddings are one-hot × matrix products rather than gathers: the wasm backend has no
+// UnsortedSegmentSum kernel, which the gradient of a gather needs.
+
+import type { IREncoder, IRExperiment, IRHead, IRTokenizer } from "../compiler/ir.js";
+import { tf } from "./backend.js";
+import { Rng } from "./rng.js";
+import { tokenInputs, tokenize } from "./tokens.js";
+
+/** Std of the normal initialisation of every matrix (GPT-2's); residual projections are scaled down by √(2·layers). */
+export const INIT_STD = 0.02;
+export const LN_EPS = 1e-5;
+
+export interface Param {
+  name: string;
+  shape: number[];
+  variable: tf.Variable;
+  /** AdamW decays matrices only, never LayerNorm gains, biases or the start vector. */
+  decay: boolean;
+}
+
+interface Linear {
+  w: tf.Variable; // [in, out]
+  b: tf.Variable; // [out]
+}
+
+interface LayerNorm {
+  g: tf.Variable; // [width]
+  b: tf.Variable; // [width]
+}
+
+interface Block {
+  ln1: LayerNorm;
+  qkv: Linear; // [width, 3·width]
+  proj: Linear; // [width, width]
+  ln2: LayerNorm;
+  fc: Linear; // [width, mlp·width]
+  out: Linear; // [mlp·width, width]
+}
+
+interface Encoder {
+  ir: IREncoder;
+  tok: IRTokenizer;
+  /** Width of one token's input: vocab for quantize (one-hot), P·P for patches. */
+  inWidth: number;
+  wte: tf.Variable; // [inWidth, width]
+  bte: tf.Variable | null; // [width] (patches only)
+  start: tf.Variable; // [width]
+  wpe: tf.Variable; // [T, width]
+  blocks: Block[];
+  lnf: LayerNorm;
+  /** Additive causal mask [T, T]: 0 on and below the diagonal, -1e9 above (null when not causal). */
+  mask: tf.Tensor2D | null;
+}
+
+interface Head {
+  ir: IRHead;
+  layers: Linear[];
+  /** Values predicted per token position (pixelsPerToken) for a per-token head; 1 otherwise. */
+  groups: number;
+  /** Width of the last layer: out · groups. */
+  outWidth: number;
+}
+
+/** A prepared model input: what the encoder's embedding reads, plus the token values. */
+export interface EncodedInput {
+  /** [n·L, inWidth]: one-hot rows (quantize) or scaled patch values (patches). */
+  x: tf.Tensor2D;
+  n: number;
+}
+
+export interface EncoderOutput {
+  tokens: tf.Tensor3D; // [n, L, width]
+  pooled: tf.Tensor2D; // [n, width]
+}
+
+export class Model {
+  readonly params: Param[] = [];
+  private readonly encoders = new Map<string, Encoder>();
+  private readonly heads = new Map<string, Head>();
+  private readonly rng: Rng;
+
+  constructor(
+    readonly ir: IRExperiment,
+    seed: number = ir.seed,
+  ) {
+    this.rng = new Rng(`${seed}:init`);
+    for (const name of Object.keys(ir.encoders).sort()) this.encoders.set(name, this.buildEncoder(ir.encoders[name]!));
+    for (const name of Object.keys(ir.heads).sort()) this.heads.set(name, this.buildHead(ir.heads[name]!));
+  }
+
+  get parameterCount(): number {
+    return this.params.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
+  }
+
+  get variables(): tf.Variable[] {
+    return this.params.map((p) => p.variable);
+  }
+
+  encoderNames(): string[] {
+    return [...this.encoders.keys()];
+  }
+
+  tokenizerOf(encoder: string): IRTokenizer {
+    return this.encoder(encoder).tok;
+  }
+
+  /** The encoder a head reads. */
+  headEncoder(head: string): string {
+    return this.head(head).ir.input.encoder;
+  }
+
+  // ---- building -----------------------------------------------------------------------------
+
+  private normal(name: string, shape: number[], std: number): tf.Variable {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const r = this.rng.fork(name);
+    const values = new Float32Array(size);
+    for (let i = 0; i < size; i++) values[i] = r.normal(0, std);
+    return this.add(name, shape, values, shape.length >= 2);
+  }
+
+  private constant(name: string, shape: number[], value: number): tf.Variable {
+    const size = shape.reduce((a, b) => a * b, 1);
+    return this.add(name, shape, new Float32Array(size).fill(value), false);
+  }
+
+  private add(name: string, shape: number[], values: Float32Array, decay: boolean): tf.Variable {
+    // tf's own variable names are engine-global; ours live in Param.name, so several models can coexist.
+    const init = tf.tensor(values, shape, "float32");
+    const variable = tf.variable(init, true);
+    init.dispose();
+    this.params.push({ name, shape, variable, decay });
+    return variable;
+  }
+
+  private linear(name: string, inW: number, outW: number, std = INIT_STD): Linear {
+    return { w: this.normal(`${name}.w`, [inW, outW], std), b: this.constant(`${name}.b`, [outW], 0) };
+  }
+
+  private layerNorm(name: string, width: number): LayerNorm {
+    return { g: this.constant(`${name}.g`, [width], 1), b: this.constant(`${name}.b`, [width], 0) };
+  }
+
+  private buildEncoder(e: IREncoder): Encoder {
+    const tok = this.ir.tokenizers[e.tokens];
+    if (!tok) throw new Error(`encoder ${e.name}: unknown tokenizer ${e.tokens}`);
+    const D = e.width;
+    const T = tok.length + 1;
+    const inWidth = tok.kind === "quantize" ? tok.vocab : tok.pixelsPerToken;
+    const wte = this.normal(`${e.name}.wte`, [inWidth, D], INIT_STD);
+    const bte = tok.kind === "patches" ? this.constant(`${e.name}.bte`, [D], 0) : null;
+    const start = this.normal(`${e.name}.start`, [D], INIT_STD);
+    this.params[this.params.length - 1]!.decay = false;
+    const wpe = this.normal(`${e.name}.wpe`, [T, D], INIT_STD);
+    const residualStd = INIT_STD / Math.sqrt(2 * e.layers);
+    const blocks: Block[] = [];
+    for (let i = 0; i < e.layers; i++) {
+      const p = `${e.name}.h.${i}`;
+      blocks.push({
+        ln1: this.layerNorm(`${p}.ln1`, D),
+        qkv: this.linear(`${p}.attn.qkv`, D, 3 * D),
+        proj: this.linear(`${p}.attn.proj`, D, D, residualStd),
+        ln2: this.layerNorm(`${p}.ln2`, D),
+        fc: this.linear(`${p}.mlp.fc`, D, e.mlp * D),
+        out: this.linear(`${p}.mlp.proj`, e.mlp * D, D, residualStd),
+      });
+    }
+    const lnf = this.layerNorm(`${e.name}.ln_f`, D);
+    let mask: tf.Tensor2D | null = null;
+    if (e.causal) {
+      const m = new Float32Array(T * T);
+      for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) m[i * T + j] = -1e9;
+      mask = tf.keep(tf.tensor2d(m, [T, T]));
+    }
+    return { ir: e, tok, inWidth, wte, bte, start, wpe, blocks, lnf, mask };
+  }
+
+  private buildHead(h: IRHead): Head {
+    const enc = this.ir.encoders[h.input.encoder];
+    if (!enc) throw new Error(`head ${h.name}: unknown encoder ${h.input.encoder}`);
+    const tok = this.ir.tokenizers[enc.tokens]!;
+    const groups = h.perToken ? tok.pixelsPerToken : 1;
+    const widths = [h.inWidth || enc.width, ...h.hidden, h.out * groups];
+    const layers: Linear[] = [];
+    for (let i = 0; i + 1 < widths.length; i++) layers.push(this.linear(`${h.name}.${i}`, widths[i]!, widths[i + 1]!));
+    return { ir: h, layers, groups, outWidth: h.out * groups };
+  }
+
+  private encoder(name: string): Encoder {
+    const e = this.encoders.get(name);
+    if (!e) throw new Error(`unknown encoder ${name}`);
+    return e;
+  }
+
+  private head(name: string): Head {
+    const h = this.heads.get(name);
+    if (!h) throw new Error(`unknown head ${name}`);
+    return h;
+  }
+
+  // ---- inputs -------------------------------------------------------------------------------
+
+  /** Tokens of n images (h×w, values in [0, 1]) as the encoder reads them; Int32 token values too. */
+  tokenize(encoder: string, images: Float32Array, n: number, h: number, w: number): Int32Array {
+    return tokenize(this.encoder(encoder).tok, images, n, h, w);
+  }
+
+  /** The embedding's input for n token sequences: [n·L, inWidth] (call inside tf.tidy). */
+  input(encoder: string, tokens: Int32Array, n: number): EncodedInput {
+    const e = this.encoder(encoder);
+    const L = e.tok.length;
+    if (e.tok.kind === "quantize") return { x: oneHot(tokens, e.tok.vocab), n };
+    return { x: tf.tensor2d(tokenInputs(e.tok, tokens, n), [n * L, e.inWidth]), n };
+  }
+
+  // ---- forward ------------------------------------------------------------------------------
+
+  /** The encoder over n prepared inputs (call inside tf.tidy). */
+  encode(encoder: string, input: EncodedInput): EncoderOutput {
+    const e = this.encoder(encoder);
+    const { n } = input;
+    const L = e.tok.length;
+    const T = L + 1;
+    const D = e.ir.width;
+    let emb = tf.matMul(input.x, e.wte); // [n·L, D]
+    if (e.bte) emb = tf.add(emb, e.bte);
+    const start = tf.add(tf.zeros([n, 1, D]), e.start); // [n, 1, D]
+    const seq = tf.concat([start, tf.reshape(emb, [n, L, D])], 1); // [n, T, D]
+    let x = tf.reshape(tf.add(seq, e.wpe), [n * T, D]) as tf.Tensor2D; // [n·T, D]
+    for (const b of e.blocks) {
+      x = tf.add(x, this.attention(e, b, layerNorm(x, b.ln1), n, T));
+      const hdn = gelu(affine(layerNorm(x, b.ln2), b.fc)); // [n·T, mlp·D]
+      x = tf.add(x, affine(hdn, b.out));
+    }
+    const out = tf.reshape(layerNorm(x, e.lnf), [n, T, D]) as tf.Tensor3D; // [n, T, D]
+    const tokens = tf.slice(out, [0, 0, 0], [n, L, D]) as tf.Tensor3D; // [n, L, D]: position i predicts t_i
+    const body = tf.slice(out, [0, 1, 0], [n, L, D]); // [n, L, D]: positions that read t_0 … t_{L-1}
+    let pooled: tf.Tensor2D;
+    if (e.ir.pool === "max") pooled = tf.max(body, 1) as tf.Tensor2D;
+    else if (e.ir.pool === "last") pooled = tf.reshape(tf.slice(out, [0, L, 0], [n, 1, D]), [n, D]) as tf.Tensor2D;
+    else pooled = tf.mean(body, 1) as tf.Tensor2D;
+    return { tokens, pooled };
+  }
+
+  /** Multi-head self-attention of a [n·T, D] sequence batch; returns [n·T, D] (before the residual). */
+  private attention(e: Encoder, b: Block, x: tf.Tensor2D, n: number, T: number): tf.Tensor2D {
+    const D = e.ir.width;
+    const H = e.ir.heads;
+    const dh = D / H;
+    const qkv = affine(x, b.qkv); // [n·T, 3D]
+    const [q0, k0, v0] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // each [n·T, D]
+    const q = tf.transpose(tf.reshape(tf.mul(q0, 1 / Math.sqrt(dh)), [n, T, H, dh]), [0, 2, 1, 3]); // [n, H, T, dh]
+    // k is laid out [n, H, dh, T] so that q·k is a plain (untransposed) batched product.
+    const kT = tf.transpose(tf.reshape(k0, [n, T, H, dh]), [0, 2, 3, 1]); // [n, H, dh, T]
+    const v = tf.transpose(tf.reshape(v0, [n, T, H, dh]), [0, 2, 1, 3]); // [n, H, T, dh]
+    let scores = tf.matMul(q as tf.Tensor4D, kT as tf.Tensor4D); // [n, H, T, T]
+    if (e.mask) scores = tf.add(scores, e.mask);
+    const att = tf.softmax(scores); // [n, H, T, T]; masked entries are exactly 0
+    const y = tf.matMul(att, v as tf.Tensor4D); // [n, H, T, dh]
+    const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [n * T, D]) as tf.Tensor2D; // [n·T, D]
+    return affine(merged, b.proj);
+  }
+
+  /**
+   * A head over an encoder output (call inside tf.tidy). Pooled heads give [n, out]; per-token
+   * heads give logits [n·L·groups, out] — one row per predicted value, in token order.
+   */
+  applyHead(head: string, enc: EncoderOutput): tf.Tensor2D {
+    const h = this.head(head);
+    let x: tf.Tensor2D;
+    if (h.ir.perToken) {
+      const [n, L, D] = enc.tokens.shape;
+      x = tf.reshape(enc.tokens, [n * L, D]) as tf.Tensor2D; // [n·L, D]
+    } else x = enc.pooled; // [n, D]
+    h.layers.forEach((layer, i) => {
+      x = affine(x, layer);
+      if (i + 1 < h.layers.length) x = tf.relu(x);
+    });
+    if (h.groups > 1) x = tf.reshape(x, [x.shape[0] * h.groups, h.ir.out]) as tf.Tensor2D; // [n·L·P², levels]
+    return x;
+  }
+
+  /** Release every variable and constant. */
+  dispose(): void {
+    for (const p of this.params) p.variable.dispose();
+    for (const e of this.encoders.values()) e.mask?.dispose();
+    this.params.length = 0;
+  }
+
+  // ---- weights in and out --------------------------------------------------------------------
+
+  /** All weights, name → values (copies), in parameter order. */
+  async readWeights(): Promise<{ name: string; shape: number[]; data: Float32Array }[]> {
+    const out: { name: string; shape: number[]; data: Float32Array }[] = [];
+    for (const p of this.params) out.push({ name: p.name, shape: p.shape, data: (await p.variable.data()) as Float32Array });
+    return out;
+  }
+
+  /** Set weights by name; every parameter must be present with its shape. */
+  writeWeights(weights: Map<string, Float32Array>): void {
+    for (const p of this.params) {
+      const data = weights.get(p.name);
+      const size = p.shape.reduce((a, b) => a * b, 1);
+      if (!data || data.length !== size) throw new Error(`checkpoint has no weights for ${p.name} of ${size} values`);
+      tf.tidy(() => p.variable.assign(tf.tensor(data, p.shape, "float32")));
+    }
+  }
+}
+
+// ---- building blocks (pure functions of tensors) --------------------------------------------
+
+/** x·W + b for a [rows, in] batch. */
+function affine(x: tf.Tensor2D, l: Linear): tf.Tensor2D {
+  return tf.add(tf.matMul(x, l.w), l.b);
+}
+
+/** LayerNorm over the last axis of [rows, width]. */
+function layerNorm(x: tf.Tensor2D, ln: LayerNorm): tf.Tensor2D {
+  const mean = tf.mean(x, -1, true); // [rows, 1]
+  const xc = tf.sub(x, mean);
+  const variance = tf.mean(tf.square(xc), -1, true); // [rows, 1]
+  return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, LN_EPS))), ln.g), ln.b);
+}
+
+/** GELU, tanh approximation (GPT-2's): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+export function gelu(x: tf.Tensor2D): tf.Tensor2D {
+  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+}
+
+/** One-hot rows [values.length, depth] built in JS (no gather, no OneHot kernel needed). */
+export function oneHot(values: Int32Array, depth: number): tf.Tensor2D {
+  const m = new Float32Array(values.length * depth);
+  for (let i = 0; i < values.length; i++) m[i * depth + values[i]!] = 1;
+  return tf.tensor2d(m, [values.length, depth]);
+}

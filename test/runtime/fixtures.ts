@@ -1,0 +1,105 @@
+// A valid tiny experiment as IR, for the runtime's tests: synthetic 8×8 shapes, a 1-layer
+// width-16 causal Transformer over 64 quantized pixels, a contrastive projection and a next-token
+// head, `gen + 0.5·con`. A step takes milliseconds.
+import type { IRExperiment } from "../../compiler/ir.js";
+import { createHash } from "node:crypto";
+
+export interface TinyOptions {
+  steps?: number;
+  batch?: number;
+  levels?: number;
+  kind?: "quantize" | "patches";
+  objective?: "hybrid" | "gen" | "con";
+  lr?: number;
+  optimizer?: "adam" | "adamw" | "sgd";
+  seed?: number;
+  checkpointEvery?: number | null;
+  evalEvery?: number | null;
+  causal?: boolean;
+}
+
+export function tinyIr(o: TinyOptions = {}): IRExperiment {
+  const side = 8;
+  const levels = o.levels ?? 4;
+  const kind = o.kind ?? "quantize";
+  const patch = kind === "patches" ? 2 : 1;
+  const length = (side / patch) * (side / patch);
+  const width = 16;
+  const terms: IRExperiment["objective"]["terms"] = [];
+  const objective = o.objective ?? "hybrid";
+  if (objective !== "con") terms.push({ loss: "gen", weight: { op: "num", value: 1 } });
+  if (objective !== "gen") terms.push({ loss: "con", weight: { op: "param", name: "lambda", value: 0.5 } });
+  const ir: IRExperiment = {
+    irVersion: 1,
+    name: "tiny",
+    source: { file: "tiny.hgc", line: 1 },
+    seed: o.seed ?? 1,
+    datasets: {
+      train: {
+        name: "train",
+        source: "synthetic",
+        split: "train",
+        limit: null,
+        size: null,
+        args: { count: 64, classes: 4, size: [side, side], noise: 0.05, seed: 3 },
+        shape: { height: side, width: side, channels: 1 },
+        classes: 4,
+      },
+      test: {
+        name: "test",
+        source: "synthetic",
+        split: "test",
+        limit: null,
+        size: null,
+        args: { count: 32, classes: 4, size: [side, side], noise: 0.05, seed: 3 },
+        shape: { height: side, width: side, channels: 1 },
+        classes: 4,
+      },
+    },
+    tokenizers: {
+      pixels: { name: "pixels", kind, imageSize: [side, side], patch, levels, length, vocab: levels, pixelsPerToken: patch * patch },
+    },
+    views: { aug: { name: "aug", kind: "augment", crop: [0.6, 1], flip: 0, noise: 0.05, jitter: 0.2, erase: 0, rotate: 0 } },
+    encoders: {
+      enc: { name: "enc", kind: "transformer", tokens: "pixels", layers: 1, width, heads: 2, mlp: 2, causal: o.causal ?? true, pool: "mean", dropout: 0, length, parameters: 0 },
+    },
+    heads: {
+      proj: { name: "proj", kind: "mlp", input: { encoder: "enc", member: "pooled" }, inWidth: width, hidden: [16], out: 8, perToken: false, shape: ["batch", 8], parameters: 0 },
+      lm: { name: "lm", kind: "linear", input: { encoder: "enc", member: "tokens" }, inWidth: width, hidden: [], out: levels, perToken: true, shape: ["batch", length, levels], parameters: 0 },
+    },
+    losses: {
+      con: { name: "con", kind: "ntxent", head: "proj", views: "aug", temperature: 0.5 },
+      gen: { name: "gen", kind: "autoregressive", head: "lm", target: "pixels", input: "clean" },
+    },
+    params: { lambda: 0.5 },
+    objective: { terms, text: objective === "hybrid" ? "gen + lambda * con" : objective },
+    optimizer: {
+      kind: o.optimizer ?? "adamw",
+      lr: o.lr ?? 3e-3,
+      weightDecay: 0.01,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      momentum: 0.9,
+      warmup: 2,
+      schedule: "cosine",
+      minLrRatio: 0.1,
+      clip: 1,
+    },
+    train: {
+      data: "train",
+      steps: o.steps ?? 6,
+      epochs: null,
+      batch: o.batch ?? 8,
+      evalEvery: o.evalEvery ?? null,
+      checkpointEvery: o.checkpointEvery ?? null,
+      logEvery: 1,
+    },
+    evaluate: [],
+    estimates: { parameters: 0, flopsPerStep: 0, imagesPerStep: 0 },
+    hash: "",
+  };
+  const { hash: _h, source: _s, ...rest } = ir;
+  ir.hash = createHash("sha256").update(JSON.stringify(rest)).digest("hex");
+  return ir;
+}
