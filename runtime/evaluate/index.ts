@@ -101,8 +101,17 @@ class Session {
   private feats = new Map<string, Promise<FeatureMatrix>>();
   private probes = new Map<string, LinearProbe>();
   private nbs = new Map<string, Neighbours>();
+  private bpd = new Map<string, Promise<Float32Array>>();
+  /** Model calls run one at a time, so two protocols never hold two batches of activations at once. */
+  private modelQueue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly ctx: EvalContext) {}
+
+  private serial<T>(call: () => Promise<T>): Promise<T> {
+    const next = this.modelQueue.then(call, call);
+    this.modelQueue = next.catch(() => undefined);
+    return next;
+  }
 
   get ir(): IRExperiment {
     return this.ctx.ir;
@@ -121,14 +130,29 @@ class Session {
     const key = `${f.encoder}\u0000${dataset}`;
     let m = this.feats.get(key);
     if (!m) {
-      m = this.dataset(dataset).then(async (set) => matrix(await this.ctx.features(f.encoder, set.images, set.n), set.n));
+      m = this.dataset(dataset).then((set) => this.imageFeatures(f, set.images, set.n));
       this.feats.set(key, m);
     }
     return m;
   }
 
   async imageFeatures(f: IRFeatures, images: Float32Array, n: number): Promise<FeatureMatrix> {
-    return matrix(await this.ctx.features(f.encoder, images, n), n);
+    return matrix(await this.serial(() => this.ctx.features(f.encoder, images, n)), n);
+  }
+
+  /** Per-image bits/dim of a dataset under a head; shared by bits_per_dim and the likelihood OOD score. */
+  bitsPerDim(head: string, dataset: string): Promise<Float32Array> {
+    const key = `${head}\u0000${dataset}`;
+    let b = this.bpd.get(key);
+    if (!b) {
+      b = this.dataset(dataset).then((set) => this.serial(() => this.ctx.bitsPerDim(head, set.images, set.n)));
+      this.bpd.set(key, b);
+    }
+    return b;
+  }
+
+  sample(head: string, count: number, temperature: number): Promise<Float32Array> {
+    return this.serial(() => this.ctx.sample(head, count, temperature, this.ctx.seed));
   }
 
   /** The k nearest `train` features of each `query` feature; shared by knn and the kNN OOD score. */
@@ -194,12 +218,10 @@ async function runProtocol(p: IRProtocol, prefix: string, s: Session, metrics: M
       return;
     }
     case "bits_per_dim": {
-      const set = await s.dataset(p.data);
-      metrics[prefix] = mean(await ctx.bitsPerDim(p.head, set.images, set.n));
+      metrics[prefix] = mean(await s.bitsPerDim(p.head, p.data));
       return;
     }
     case "ood": {
-      const [inSet, outSet] = await Promise.all([s.dataset(p.in), s.dataset(p.out)]);
       let headline: number | null = null;
       for (const score of p.scores) {
         let pos: ArrayLike<number>;
@@ -212,8 +234,8 @@ async function runProtocol(p: IRProtocol, prefix: string, s: Session, metrics: M
             continue;
           }
           // Higher likelihood (fewer bits per dimension) = more in-distribution.
-          pos = negate(await ctx.bitsPerDim(g.head, inSet.images, inSet.n));
-          neg = negate(await ctx.bitsPerDim(g.head, outSet.images, outSet.n));
+          pos = negate(await s.bitsPerDim(g.head, p.in));
+          neg = negate(await s.bitsPerDim(g.head, p.out));
         } else if (score === "knn") {
           pos = kthNeighbourScore(await s.neighbours(p.features, p.in, p.train, p.k), p.k);
           neg = kthNeighbourScore(await s.neighbours(p.features, p.out, p.train, p.k), p.k);
@@ -269,7 +291,7 @@ async function runProtocol(p: IRProtocol, prefix: string, s: Session, metrics: M
       const tok = s.ir.tokenizers[p.tokenizer];
       if (!tok) throw new Error(`samples: unknown tokenizer \`${p.tokenizer}\``);
       const [h, w] = tok.imageSize;
-      const images = await ctx.sample(p.head, p.count, p.temperature, ctx.seed);
+      const images = await s.sample(p.head, p.count, p.temperature);
       writeSampleSheets(ctx.runDir, ctx.step, sampleSheet(images, p.count, h, w));
       metrics[`${prefix}.count`] = p.count;
       return;

@@ -128,6 +128,35 @@ describe("evaluate", () => {
     expect(metrics["ood.knn.aupr_out"]).toBe(r.auprOut);
   });
 
+  it("asks the model for each dataset's bits/dim once, shared by bits_per_dim and the likelihood score", async () => {
+    const ps = [protocols.bitsPerDim(), protocols.ood(["likelihood"])];
+    const ctx = fixtureContext(testIr(ps));
+    await evaluate(ps, ctx);
+    expect(ctx.calls.bitsPerDim).toBe(2); // test, ood
+  });
+
+  it("never has two model calls in flight at once", async () => {
+    // Mahalanobis wants three datasets' features at once; they must still be computed one by one.
+    const ps = [protocols.ood(["mahalanobis"]), ...all()];
+    const ctx = fixtureContext(testIr(ps));
+    let inFlight = 0;
+    let most = 0;
+    for (const name of ["features", "bitsPerDim", "sample"] as const) {
+      const real = ctx[name].bind(ctx) as (...a: unknown[]) => Promise<Float32Array>;
+      (ctx as unknown as Record<string, unknown>)[name] = async (...a: unknown[]) => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((r) => setTimeout(r, 1));
+        try {
+          return await real(...a);
+        } finally {
+          inFlight--;
+        }
+      };
+    }
+    await evaluate(ps, ctx);
+    expect(most).toBe(1);
+  });
+
   it("gives the same figures for the same model and seed", async () => {
     const ps = [protocols.linearProbe(), protocols.robustness(["shot_noise", "erase"], [3])];
     const a = await evaluate(ps, fixtureContext(testIr(ps)));
