@@ -1,0 +1,154 @@
+// `hgc fmt FILE… [--check|--write]`: the canonical layout of .hgc files (compiler/format.ts).
+import { readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import type { Diagnostic } from "../compiler/diagnostics.js";
+import { renderDiagnostics } from "../compiler/diagnostics.js";
+import { format } from "../compiler/format.js";
+import { useColor } from "./color.js";
+
+const USAGE = `usage: hgc fmt FILE… [--check | --write]
+
+Formats .hgc files canonically (2-space indent, one statement per line, comments kept).
+A folder stands for every .hgc file below it.
+
+  (no option)  print the formatted text of one file to stdout
+  --check      list the files whose layout would change; exit 1 if there are any
+  --write      rewrite the files whose layout would change, in place
+
+Exit codes: 0 done (or nothing to change), 1 syntax errors or files to change (--check),
+2 usage or I/O errors.
+`;
+
+type Mode = "print" | "check" | "write";
+
+interface Outcome {
+  /** 0 clean, 1 syntax errors or a file to change, 2 I/O error. */
+  code: number;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let mode: Mode = "print";
+  const paths: string[] = [];
+  for (const a of argv) {
+    if (a === "--help" || a === "-h") {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (a === "--check" || a === "--write") {
+      const m: Mode = a === "--check" ? "check" : "write";
+      if (mode !== "print" && mode !== m) return usage("give either --check or --write, not both");
+      mode = m;
+    } else if (a.startsWith("-") && a !== "-") {
+      return usage(`unknown option \`${a}\``);
+    } else {
+      paths.push(a);
+    }
+  }
+  if (paths.length === 0) return usage("give at least one .hgc file");
+
+  const files: string[] = [];
+  let code = 0;
+  for (const p of paths) {
+    try {
+      files.push(...expand(p));
+    } catch (err) {
+      ioError(p, err);
+      code = 2;
+    }
+  }
+  if (mode === "print" && files.length !== 1) {
+    return files.length === 0 && code ? code : usage("without --check or --write, give exactly one file (its formatted text goes to stdout)");
+  }
+
+  for (const file of files) {
+    const outcome = formatFile(file, mode);
+    code = Math.max(code, outcome.code);
+  }
+  return code;
+}
+
+function formatFile(file: string, mode: Mode): Outcome {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    ioError(file, err);
+    return { code: 2 };
+  }
+  const { value, diagnostics } = format(text, resolve(file));
+  if (diagnostics.some((d) => d.severity === "error")) {
+    printDiagnostics(diagnostics, resolve(file), text);
+    return { code: 1 };
+  }
+  if (mode === "print") {
+    process.stdout.write(value);
+    return { code: 0 };
+  }
+  if (value === text) return { code: 0 };
+  if (mode === "check") {
+    process.stdout.write(`${file}\n`);
+    return { code: 1 };
+  }
+  try {
+    writeAtomically(file, value);
+  } catch (err) {
+    ioError(file, err);
+    return { code: 2 };
+  }
+  process.stdout.write(`formatted ${file}\n`);
+  return { code: 0 };
+}
+
+/** A file as itself; a folder as the .hgc files below it, sorted. */
+function expand(path: string): string[] {
+  if (!statSync(path).isDirectory()) return [path];
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith(".hgc")) found.push(full);
+    }
+  };
+  walk(path);
+  return found;
+}
+
+/** Write to a temporary file beside the target, then rename it over the target. */
+function writeAtomically(file: string, text: string): void {
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.fmt.tmp`);
+  try {
+    writeFileSync(tmp, text, { mode: statSync(file).mode });
+    renameSync(tmp, file);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // the temporary file was never made
+    }
+    throw err;
+  }
+}
+
+function printDiagnostics(diagnostics: Diagnostic[], file: string, text: string): void {
+  process.stderr.write(renderDiagnostics(diagnostics, new Map([[file, text]]), { color: useColor(process.stderr) }));
+}
+
+function ioError(path: string, err: unknown): void {
+  const e = err as NodeJS.ErrnoException;
+  const reason =
+    e?.code === "ENOENT"
+      ? "no such file or folder"
+      : e?.code === "EACCES" || e?.code === "EPERM"
+        ? "permission denied"
+        : e?.code === "EISDIR"
+          ? "is a folder"
+          : (e?.message ?? String(err));
+  process.stderr.write(`hgc fmt: error: ${path}: ${reason}\n`);
+}
+
+function usage(message: string): number {
+  process.stderr.write(`hgc fmt: error: ${message}\n\n${USAGE}`);
+  return 2;
+}
