@@ -1,0 +1,365 @@
+// A run from start to end: the run folder, the training loop with its evaluations and
+// checkpoints, interruption, resumption and the result file.
+//
+//   runs/<experiment>-<hash8>/      (or --out)
+//     ir.json          the experiment as run (overrides applied)
+//     metrics.jsonl    every event but log lines, one JSON object a line (start, step, eval,
+//                      checkpoint, error, end); cut back to the checkpoint's step on --resume
+//     checkpoints/     the last two checkpoints (runtime/checkpoint.ts)
+//     result.json      experiment, hash, seed, backend, steps, final losses, metrics, timings, status
+//
+// Same IR + seed + backend ⇒ the same numbers: every random draw comes from streams seeded by
+// the seed (init, data order, augmentation), and a resumed run restores them all.
+
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import type { IRExperiment } from "../compiler/ir.js";
+import { isUserError, UserError } from "../compiler/errors.js";
+import { selectBackend, type BackendChoice, type BackendPreference } from "./backend.js";
+import { loadCheckpoint, latestCheckpoint, saveCheckpoint, checkpointsDir, type CheckpointState } from "./checkpoint.js";
+import { loadDataset } from "./data/index.js";
+import { EventBus, type EvalEvent, type Metrics, type RunEvent } from "./events.js";
+import { writeFileAtomic } from "./export.js";
+import { datasetLoader, evalContext } from "./inference.js";
+import { Model } from "./model.js";
+import { NonFiniteError, Trainer, type StepResult } from "./train.js";
+import type { EvalContext } from "./evaluate/context.js";
+import type { IRProtocol } from "../compiler/ir.js";
+
+export type RunStatus = "completed" | "interrupted" | "failed";
+
+export interface RunOptions {
+  ir: IRExperiment;
+  /** Backend preference (default auto). */
+  backend?: BackendPreference;
+  /** The run folder; default `<runsRoot>/<experiment>-<hash8>`. */
+  out?: string;
+  /** Where default run folders go (default "runs"). */
+  runsRoot?: string;
+  /** Continue from the folder's last checkpoint. */
+  resume?: boolean;
+  /** Override the number of training steps (smoke tests). */
+  steps?: number;
+  /** Override the experiment's seed. */
+  seed?: number;
+  bus?: EventBus;
+  /** Polled after every step: true finishes the step, writes a checkpoint and ends "interrupted". */
+  shouldStop?: () => boolean;
+  /** Data cache directory (default: the data module's). */
+  cacheDir?: string;
+  /** Run the evaluate { } protocols (default true). */
+  evaluate?: boolean;
+}
+
+export interface RunResultFile {
+  experiment: string;
+  hash: string;
+  runDir: string;
+  seed: number;
+  backend: string;
+  backendDetail: string;
+  kernels: string[];
+  status: RunStatus;
+  steps: number;
+  totalSteps: number;
+  parameters: number;
+  /** Loss terms and objective of the last step. */
+  losses: Record<string, number>;
+  objective: number | null;
+  metrics: Metrics;
+  skipped: { protocol: string; reason: string }[];
+  timings: { totalMs: number; trainMs: number; evalMs: number; msPerStep: number | null; imagesPerSec: number | null };
+  overrides: { steps?: number; seed?: number };
+  startedAt: string;
+  finishedAt: string;
+  error?: { message: string; hint?: string; step?: number };
+}
+
+export interface RunOutcome {
+  status: RunStatus;
+  runDir: string;
+  result: RunResultFile;
+}
+
+type Evaluate = (protocols: IRProtocol[], ctx: EvalContext) => Promise<{ metrics: Metrics; skipped: { protocol: string; reason: string }[] }>;
+
+/** The evaluation module, if this build has it. */
+export async function loadEvaluator(): Promise<Evaluate | null> {
+  const spec = "./evaluate/index.js";
+  try {
+    const mod = (await import(spec)) as { evaluate?: Evaluate };
+    return mod.evaluate ?? null;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" && String((err as Error).message).includes("evaluate")) return null;
+    throw err;
+  }
+}
+
+/** The experiment as it will run: overrides applied to a copy. */
+export function effectiveIr(ir: IRExperiment, o: { steps?: number; seed?: number }): IRExperiment {
+  const copy = JSON.parse(JSON.stringify(ir)) as IRExperiment;
+  if (o.seed !== undefined) copy.seed = o.seed;
+  if (o.steps !== undefined) {
+    if (!(Number.isInteger(o.steps) && o.steps >= 1)) throw new UserError(`--steps must be a positive integer, got ${o.steps}`, undefined, 2);
+    copy.train.steps = o.steps;
+  }
+  return copy;
+}
+
+/** The default run folder: `<runsRoot>/<experiment>-<hash8>`, the hash covering overrides too. */
+export function defaultRunDir(ir: IRExperiment, o: { steps?: number; seed?: number } = {}, runsRoot = "runs"): string {
+  const key = o.steps === undefined && o.seed === undefined ? ir.hash : createHash("sha256").update(`${ir.hash}\n${JSON.stringify(o)}`).digest("hex");
+  return path.resolve(runsRoot, `${ir.name}-${key.slice(0, 8)}`);
+}
+
+/** Train and evaluate an experiment; never throws for a failed run (status "failed"), only for setup errors. */
+export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
+  const t0 = Date.now();
+  const startedAt = new Date().toISOString();
+  const overrides = { ...(opts.steps !== undefined ? { steps: opts.steps } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) };
+  const ir = effectiveIr(opts.ir, overrides);
+  const runDir = path.resolve(opts.out ?? defaultRunDir(opts.ir, overrides, opts.runsRoot));
+  const bus = opts.bus ?? new EventBus();
+  const seed = ir.seed;
+  const total = ir.train.steps;
+  const metricsFile = path.join(runDir, "metrics.jsonl");
+
+  const backend: BackendChoice = await selectBackend(opts.backend ?? "auto");
+  fs.mkdirSync(runDir, { recursive: true });
+
+  // Resume or start afresh.
+  const ckptRef = opts.resume ? latestCheckpoint(runDir) : null;
+  if (opts.resume && !ckptRef) {
+    throw new UserError(`nothing to resume in ${runDir}: it has no checkpoint`, "run without --resume to start the run", 1);
+  }
+  if (ckptRef) {
+    truncateMetrics(metricsFile, ckptRef.step);
+  } else {
+    fs.rmSync(metricsFile, { force: true });
+    fs.rmSync(checkpointsDir(runDir), { recursive: true, force: true });
+    fs.rmSync(path.join(runDir, "result.json"), { force: true });
+  }
+  writeFileAtomic(path.join(runDir, "ir.json"), `${JSON.stringify(ir, null, 2)}\n`);
+  const metricsOut = fs.openSync(metricsFile, "a");
+  const record = (e: RunEvent) => {
+    if (e.type !== "log") fs.writeSync(metricsOut, `${JSON.stringify(e)}\n`);
+  };
+  const unsubscribe = bus.on(record);
+  const log = (level: "info" | "warn", message: string) => bus.emit({ type: "log", level, message });
+
+  let model: Model | null = null;
+  let trainer: Trainer | null = null;
+  let status: RunStatus = "completed";
+  let error: RunResultFile["error"];
+  let last: StepResult | null = null;
+  let metrics: Metrics = {};
+  let skipped: { protocol: string; reason: string }[] = [];
+  let trainMs = 0;
+  let evalMs = 0;
+  let stepsTimed = 0;
+  let startStep = 0;
+  let parameters = 0;
+  try {
+    const trainSet = await loadDataset(need(ir, ir.train.data), { ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}), log });
+    const loadData = datasetLoader(ir, [trainSet], opts.cacheDir);
+    model = new Model(ir, seed);
+    parameters = model.parameterCount;
+    trainer = new Trainer(ir, model, trainSet, seed, total);
+    if (ckptRef) {
+      const ckpt = loadCheckpoint(ckptRef.path);
+      if (ckpt.state.irHash !== runKey(ir)) {
+        throw new UserError(`the checkpoint in ${runDir} is of a different experiment or seed`, "resume with the same file, experiment and --seed, or start a new run folder with --out", 1);
+      }
+      model.writeWeights(ckpt.weights);
+      trainer.optimizer.writeState(ckpt.state.optimizerStep, ckpt.optimizer);
+      trainer.restorePosition(ckpt.state.step, ckpt.state.rng, ckpt.state.sampler);
+      startStep = ckpt.state.step;
+      last = { step: startStep, losses: ckpt.state.losses, weights: {}, objective: NaN, lr: NaN, gradNorm: NaN };
+    }
+    const evaluator = opts.evaluate === false ? null : await loadEvaluator();
+    if (opts.evaluate !== false && !evaluator && ir.evaluate.length) log("warn", "this build has no evaluation module; evaluation skipped");
+
+    bus.emit({
+      type: "start",
+      time: startedAt,
+      experiment: ir.name,
+      runDir,
+      backend: backend.name,
+      kernels: backend.kernels,
+      parameters,
+      datasets: [{ name: trainSet.name, images: trainSet.n }],
+      totalSteps: total,
+      batch: ir.train.batch,
+      seed,
+      startStep,
+    });
+
+    const runEval = async (step: number): Promise<void> => {
+      if (!evaluator || !ir.evaluate.length) return;
+      const e0 = Date.now();
+      const r = await evaluator(ir.evaluate, evalContext(model!, runDir, step, seed, loadData));
+      const ms = Date.now() - e0;
+      evalMs += ms;
+      metrics = r.metrics;
+      skipped = r.skipped;
+      const ev: EvalEvent = { type: "eval", step, metrics: r.metrics, skipped: r.skipped, elapsedMs: ms };
+      bus.emit(ev);
+    };
+    const checkpoint = async (step: number): Promise<void> => {
+      const state: CheckpointState = {
+        format: 1,
+        step,
+        ...trainer!.position(),
+        irHash: runKey(ir),
+        seed,
+        backend: backend.name,
+        losses: last?.losses ?? {},
+        time: new Date().toISOString(),
+      };
+      const where = saveCheckpoint(runDir, state, await model!.readWeights(), await trainer!.optimizer.readState());
+      bus.emit({ type: "checkpoint", step, path: where });
+    };
+
+    let step = startStep;
+    let checkpointed = startStep;
+    const loopStart = Date.now();
+    while (step < total) {
+      const s0 = Date.now();
+      try {
+        last = await trainer.trainStep();
+      } catch (err) {
+        if (err instanceof NonFiniteError) {
+          status = "failed";
+          error = { message: err.message, hint: err.hint, step: err.step };
+          bus.emit({ type: "error", message: err.message, ...(err.hint ? { hint: err.hint } : {}), step: err.step });
+          break;
+        }
+        throw err;
+      }
+      step = last.step;
+      const ms = Date.now() - s0;
+      trainMs += ms;
+      stepsTimed++;
+      bus.emit({
+        type: "step",
+        step,
+        totalSteps: total,
+        losses: last.losses,
+        weights: last.weights,
+        objective: last.objective,
+        lr: last.lr,
+        gradNorm: last.gradNorm,
+        imagesPerSec: ms > 0 ? (ir.train.batch * 1000) / ms : 0,
+        msPerStep: ms,
+        elapsedMs: Date.now() - loopStart,
+      });
+      const every = ir.train.checkpointEvery;
+      if (every && step % every === 0 && step < total) {
+        await checkpoint(step);
+        checkpointed = step;
+      }
+      if (ir.train.evalEvery && step % ir.train.evalEvery === 0 && step < total) await runEval(step);
+      // Let signal handlers (Ctrl-C) run between steps.
+      await new Promise((r) => setImmediate(r));
+      if (step < total && opts.shouldStop?.()) {
+        status = "interrupted";
+        if (checkpointed !== step) await checkpoint(step);
+        checkpointed = step;
+        break;
+      }
+    }
+    if (status === "completed") {
+      if (checkpointed !== step) await checkpoint(step);
+      await runEval(step);
+    }
+    startStep = step;
+  } catch (err) {
+    status = "failed";
+    const e = err as Error;
+    error = { message: e.message, ...(isUserError(err) && err.hint ? { hint: err.hint } : {}) };
+    bus.emit({ type: "error", message: e.message, ...(isUserError(err) && err.hint ? { hint: err.hint } : {}) });
+    if (!isUserError(err)) {
+      cleanup();
+      finish();
+      throw err;
+    }
+  }
+  cleanup();
+  const result = finish();
+  return { status, runDir, result };
+
+  function cleanup(): void {
+    trainer?.dispose();
+    model?.dispose();
+    trainer = null;
+    model = null;
+  }
+
+  function finish(): RunResultFile {
+    const steps = last?.step ?? startStep;
+    const result: RunResultFile = {
+      experiment: ir.name,
+      hash: ir.hash,
+      runDir,
+      seed,
+      backend: backend.name,
+      backendDetail: backend.detail,
+      kernels: backend.kernels,
+      status,
+      steps,
+      totalSteps: total,
+      parameters,
+      losses: last?.losses ?? {},
+      objective: last && Number.isFinite(last.objective) ? last.objective : null,
+      metrics,
+      skipped,
+      timings: {
+        totalMs: Date.now() - t0,
+        trainMs,
+        evalMs,
+        msPerStep: stepsTimed ? trainMs / stepsTimed : null,
+        imagesPerSec: trainMs ? (stepsTimed * ir.train.batch * 1000) / trainMs : null,
+      },
+      overrides,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      ...(error ? { error } : {}),
+    };
+    writeFileAtomic(path.join(runDir, "result.json"), `${JSON.stringify(result, null, 2)}\n`);
+    bus.emit({ type: "end", step: steps, status, elapsedMs: Date.now() - t0, metrics, runDir });
+    unsubscribe();
+    fs.closeSync(metricsOut);
+    return result;
+  }
+}
+
+/** What a checkpoint must match to be resumed: the experiment as run (hash and overrides). */
+function runKey(ir: IRExperiment): string {
+  return createHash("sha256").update(`${ir.hash}\n${ir.seed}\n${ir.train.steps}`).digest("hex");
+}
+
+function need(ir: IRExperiment, name: string) {
+  const ds = ir.datasets[name];
+  if (!ds) throw new UserError(`train(data: ${name}) names no dataset of experiment ${ir.name}`, undefined, 1);
+  return ds;
+}
+
+/** Keep the metrics of steps up to `step` (a resumed run appends from there). */
+function truncateMetrics(file: string, step: number): void {
+  if (!fs.existsSync(file)) return;
+  const kept = fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => {
+      if (!line.trim()) return false;
+      try {
+        const e = JSON.parse(line) as RunEvent;
+        if (e.type === "step" || e.type === "eval" || e.type === "checkpoint") return e.step <= step;
+        return e.type === "start";
+      } catch {
+        return false;
+      }
+    });
+  writeFileAtomic(file, kept.length ? `${kept.join("\n")}\n` : "");
+}
