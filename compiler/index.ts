@@ -1,0 +1,283 @@
+// The compiler as a library: what `hgc check`, `hgc compile`, `hgc run`, `hgc sweep` and the
+// language server call. Text → workspace (imports, extends) → checked experiments and sweeps →
+// IR validated against ir.schema.json. Nothing here throws on a user's program; only reading the
+// root file and loading an IR file throw, as UserErrors.
+import { readFileSync } from "node:fs";
+import { resolve as resolvePath } from "node:path";
+import { Ajv, type ValidateFunction } from "ajv";
+import type { Span } from "./ast.js";
+import {
+  checkExperiment,
+  checkSweep,
+  type ExperimentCheck,
+  type IRBody,
+  type ItemInfo,
+  type Reference,
+  type SweepCheck,
+} from "./check.js";
+import { diag, hasErrors, sortDiagnostics, type Diagnostic, type Result } from "./diagnostics.js";
+import { UserError } from "./errors.js";
+import type { IRExperiment, IRSweep } from "./ir.js";
+import { lowerExperiment, lowerSweep } from "./lower.js";
+import { loadWorkspace, mergeExperiments, type LoadOptions, type Workspace } from "./resolve.js";
+import schema from "./ir.schema.json" with { type: "json" };
+
+export type { Diagnostic, Result } from "./diagnostics.js";
+export { renderDiagnostic, renderDiagnostics, didYouMean, summarize, diagnosticToJSON } from "./diagnostics.js";
+export type { ExperimentCheck, ItemInfo, Reference, SweepCheck } from "./check.js";
+export type { IRExperiment, IRSweep, IRTrial } from "./ir.js";
+export { hashIR, canonicalJSON, trialId } from "./lower.js";
+
+export type CheckOptions = LoadOptions;
+
+export interface CheckResult {
+  /** The file checked (absolute, or a pseudo-path such as `<stdin>`). */
+  file: string;
+  /** Every problem in the file and its imports, sorted by file and position. */
+  diagnostics: Diagnostic[];
+  /** Path → text of every file read, for rendering. */
+  sources: Map<string, string>;
+  workspace: Workspace;
+  /** Every experiment that could be checked, by name (an experiment whose `extends` is broken is not). */
+  experiments: Map<string, ExperimentCheck>;
+  sweeps: Map<string, SweepCheck>;
+  /** Every resolved use of a name, for go-to-definition and hover. */
+  references: Reference[];
+}
+
+/** Check a program given as text (imports are read from disk, relative to `file`). */
+export function checkSource(text: string, file: string, opts: CheckOptions = {}): CheckResult {
+  const ws = loadWorkspace(file, text, opts);
+  const diagnostics: Diagnostic[] = [...ws.diagnostics];
+  const references: Reference[] = [];
+  for (const imp of ws.imports) {
+    if (ws.files.has(imp.path)) references.push({ span: imp.item.path.span, name: imp.item.path.value, kind: "file", definition: fileStart(imp.path) });
+  }
+  const { experiments: merged, diagnostics: mergeDiags } = mergeExperiments(ws);
+  diagnostics.push(...mergeDiags);
+
+  const broken = brokenExtends(ws);
+  const experiments = new Map<string, ExperimentCheck>();
+  for (const [name, m] of merged) {
+    const item = m.item;
+    if (item.extends && ws.experiments.has(item.extends.name)) {
+      references.push({ span: item.extends.span, name: item.extends.name, kind: "experiment", definition: ws.experiments.get(item.extends.name)!.name.span });
+    }
+    if (broken.has(name)) continue;
+    const { check, diagnostics: d } = checkExperiment(ws, m, { references });
+    experiments.set(name, check);
+    diagnostics.push(...d);
+  }
+  const sweeps = new Map<string, SweepCheck>();
+  for (const [name, item] of ws.sweeps) {
+    const { check, diagnostics: d } = checkSweep(ws, item, merged, experiments, references);
+    sweeps.set(name, check);
+    diagnostics.push(...d);
+  }
+  return { file, diagnostics: sortDiagnostics(diagnostics), sources: ws.sources, workspace: ws, experiments, sweeps, references };
+}
+
+/** Check a file on disk. Throws a UserError (exit code 2) when the file itself cannot be read. */
+export function checkFile(path: string, opts: CheckOptions = {}): CheckResult {
+  const abs = resolvePath(path);
+  let text: string;
+  try {
+    text = opts.overlays?.get(abs) ?? (opts.readFile ? opts.readFile(abs) : readFileSync(abs, "utf8"));
+  } catch (err) {
+    throw readError(path, err);
+  }
+  return checkSource(text, abs, opts);
+}
+
+function readError(path: string, err: unknown): UserError {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === "ENOENT") return new UserError(`cannot find ${path}`, "check the path (it is relative to the current folder)", 2);
+  if (code === "EISDIR") return new UserError(`${path} is a folder, not a .hgc file`, "give the path of a .hgc file", 2);
+  return new UserError(`cannot read ${path}: ${(err as Error)?.message ?? String(err)}`, undefined, 2);
+}
+
+function fileStart(file: string): Span {
+  return { file, start: { offset: 0, line: 1, col: 1 }, end: { offset: 0, line: 1, col: 1 } };
+}
+
+/** Experiments whose `extends` chain reaches an unknown parent or a cycle: reported once, not checked. */
+function brokenExtends(ws: Workspace): Set<string> {
+  const broken = new Set<string>();
+  for (const [name] of ws.experiments) {
+    const seen = new Set<string>();
+    let cur: string | undefined = name;
+    while (cur !== undefined) {
+      if (seen.has(cur)) {
+        broken.add(name);
+        break;
+      }
+      seen.add(cur);
+      const item = ws.experiments.get(cur);
+      if (!item) {
+        broken.add(name);
+        break;
+      }
+      cur = item.extends?.name;
+    }
+  }
+  return broken;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compiling
+
+export interface CompileOptions extends CheckOptions {
+  /** The experiment to compile; the root file's first experiment when absent. */
+  experiment?: string;
+  /** Compile this sweep's trials instead. */
+  sweep?: string;
+}
+
+/**
+ * Check `path` and compile one experiment (or a sweep) to IR. The value is null when the program
+ * has errors or the named item does not exist (a diagnostic says which). Warnings do not stop it.
+ */
+export function compileFile(path: string, opts: CompileOptions = {}): Result<IRExperiment | IRSweep | null> & { check: CheckResult } {
+  const check = checkFile(path, opts);
+  if (opts.sweep !== undefined) {
+    const r = compileSweep(check, opts.sweep);
+    return { ...r, check };
+  }
+  const r = compileExperiment(check, opts.experiment);
+  return { ...r, check };
+}
+
+function missingItem(check: CheckResult, what: "experiment" | "sweep", name: string | undefined): Diagnostic {
+  const names = [...(what === "experiment" ? check.workspace.experiments.keys() : check.workspace.sweeps.keys())];
+  const span = fileStart(check.file);
+  if (name === undefined) return diag("HGC024", "error", span, `\`${check.file}\` has no ${what}`, `declare one with \`${what} NAME { … }\``);
+  const near = names.filter((n) => n !== name);
+  return diag("HGC010", "error", span, `no ${what} named \`${name}\``, near.length ? `the ${what}s are ${near.map((n) => `\`${n}\``).join(", ")}` : `this file declares no ${what}`);
+}
+
+/**
+ * The IR of one experiment of a checked program, optionally at a sweep's grid point (`params`)
+ * and with another seed. Null (with the diagnostics) when it does not check.
+ */
+export function compileExperiment(check: CheckResult, name?: string, opts: { params?: Record<string, number>; seed?: number } = {}): Result<IRExperiment | null> {
+  const rootFile = check.workspace.files.get(check.file);
+  const chosen = name ?? rootFile?.program.items.find((i) => i.kind === "Experiment")?.name.name ?? [...check.workspace.experiments.keys()][0];
+  if (hasErrors(check.diagnostics)) return { value: null, diagnostics: check.diagnostics };
+  const c = chosen !== undefined ? check.experiments.get(chosen) : undefined;
+  if (!c) return { value: null, diagnostics: [...check.diagnostics, missingItem(check, "experiment", chosen)] };
+  let body: IRBody | null = c.body;
+  let diagnostics = check.diagnostics;
+  if (opts.params && Object.keys(opts.params).length) {
+    const unknown = Object.keys(opts.params).filter((p) => c.merged.symbols.get(p)?.kind !== "param");
+    if (unknown.length) {
+      const d = diag("HGC080", "error", c.merged.item.name.span, `\`${unknown[0]}\` is not a param of experiment \`${c.name}\``, "only declared params can be set from outside");
+      return { value: null, diagnostics: [...diagnostics, d] };
+    }
+    const r = checkExperiment(check.workspace, c.merged, { overrides: opts.params });
+    body = r.check.body;
+    diagnostics = sortDiagnostics([...diagnostics, ...r.diagnostics]);
+  }
+  if (!body) return { value: null, diagnostics };
+  const ir = lowerExperiment(body, opts.seed);
+  assertValid(ir);
+  return { value: ir, diagnostics };
+}
+
+/** A sweep's trials as IR (every trial checked). Null when anything does not check. */
+export function compileSweep(check: CheckResult, name: string): Result<IRSweep | null> {
+  if (hasErrors(check.diagnostics)) return { value: null, diagnostics: check.diagnostics };
+  const sc = check.sweeps.get(name);
+  if (!sc) return { value: null, diagnostics: [...check.diagnostics, missingItem(check, "sweep", name)] };
+  const extra: Diagnostic[] = [];
+  const sweep = lowerSweep(sc, (experiment, point) => {
+    const c = check.experiments.get(experiment);
+    if (!c) return null;
+    if (Object.keys(point).length === 0) return c.body;
+    const r = checkExperiment(check.workspace, c.merged, { overrides: point });
+    extra.push(...r.diagnostics.filter((d) => d.severity === "error"));
+    return r.check.body;
+  });
+  const diagnostics = sortDiagnostics([...check.diagnostics, ...extra]);
+  if (sweep) assertValid(sweep);
+  return { value: sweep, diagnostics };
+}
+
+// ---------------------------------------------------------------------------------------------
+// IR files
+
+let validator: ValidateFunction | undefined;
+
+function getValidator(): ValidateFunction {
+  validator ??= new Ajv({ allErrors: true, strict: true, strictTypes: false, allowUnionTypes: true }).compile(schema);
+  return validator;
+}
+
+/** Checks a value against ir.schema.json; the errors are `path: message` lines. */
+export function validateIR(x: unknown): { ok: true; errors: [] } | { ok: false; errors: string[] } {
+  const v = getValidator();
+  if (v(x)) return { ok: true, errors: [] };
+  const errors = (v.errors ?? []).slice(0, 20).map((e) => `${e.instancePath || "/"}: ${e.message ?? "invalid"}`);
+  return { ok: false, errors };
+}
+
+/** The compiler's own output must match its schema; a mismatch is a bug in hgc, not the user's. */
+function assertValid(ir: IRExperiment | IRSweep): void {
+  const r = validateIR(ir);
+  if (!r.ok) throw new Error(`internal error: the IR of \`${ir.name}\` does not match ir.schema.json:\n${r.errors.join("\n")}`);
+}
+
+export function isSweepIR(x: IRExperiment | IRSweep): x is IRSweep {
+  return Array.isArray((x as IRSweep).trials);
+}
+
+/** Read an IR file (as written by `hgc compile` or kept in a run folder). Throws a UserError when it is not valid IR. */
+export function loadIR(path: string): IRExperiment {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw readError(path, err);
+  }
+  let x: unknown;
+  try {
+    x = JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${path} is not valid JSON (${(err as Error).message})`, "an IR file is what `hgc compile FILE > ir.json` writes", 2);
+  }
+  if (x && typeof x === "object" && Array.isArray((x as IRSweep).trials)) {
+    throw new UserError(`${path} holds a sweep's trials, not one experiment`, "run a sweep with `hgc sweep`, or compile one experiment with `hgc compile FILE --experiment NAME`", 2);
+  }
+  const r = validateIR(x);
+  if (!r.ok) {
+    throw new UserError(`${path} is not a valid hgc IR file: ${r.errors[0]}`, "recompile it with `hgc compile FILE > ir.json` (it may come from another hgc version)", 2);
+  }
+  return x as IRExperiment;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Editor support
+
+/** Every declared item of every checked experiment (hover, outline, completion). */
+export function itemsOf(check: CheckResult): ItemInfo[] {
+  const out: ItemInfo[] = [];
+  for (const c of check.experiments.values()) out.push(...c.items.values());
+  return out;
+}
+
+function contains(span: Span, file: string, offset: number): boolean {
+  return span.file === file && span.start.offset <= offset && offset <= span.end.offset;
+}
+
+/**
+ * What is at `offset` in `file`: a use of a name (with where it is defined) or a declared name
+ * (with its inferred shape and parameter count), for hover and go-to-definition.
+ */
+export function symbolAt(check: CheckResult, file: string, offset: number): { reference?: Reference; item?: ItemInfo } | null {
+  const reference = check.references.find((r) => contains(r.span, file, offset));
+  if (reference) {
+    const item = itemsOf(check).find((i) => i.span.file === reference.definition.file && i.span.start.offset === reference.definition.start.offset);
+    return { reference, ...(item ? { item } : {}) };
+  }
+  const item = itemsOf(check).find((i) => contains(i.span, file, offset));
+  return item ? { item } : null;
+}

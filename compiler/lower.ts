@@ -1,0 +1,63 @@
+// Checked experiment → IR: the estimates (parameters, FLOPs, images per step) and the content
+// hash are added to the checked body, and sweeps are expanded into their trials. The result is
+// validated against ir.schema.json before anyone sees it.
+import { createHash } from "node:crypto";
+import { gridPoints, type IRBody, type SweepCheck } from "./check.js";
+import type { IRExperiment, IRSweep, IRTrial } from "./ir.js";
+import { estimate } from "./shapes.js";
+
+/** JSON with object keys sorted at every level: the normal form the hash is taken over. */
+export function canonicalJSON(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJSON(v === undefined ? null : v)).join(",")}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJSON(v)}`).join(",")}}`;
+}
+
+/** sha256 (hex) of the canonical IR without `source` and `hash`: equal for equal experiments wherever they are written. */
+export function hashIR(ir: Omit<IRExperiment, "hash"> | IRExperiment): string {
+  const { source: _source, hash: _hash, ...rest } = ir as IRExperiment;
+  return createHash("sha256").update(canonicalJSON(rest)).digest("hex");
+}
+
+/** The full IR of a checked experiment body. */
+export function lowerExperiment(body: IRBody, seed?: number): IRExperiment {
+  const withSeed: IRBody = seed === undefined ? body : { ...body, seed };
+  const estimates = estimate(withSeed);
+  const ir: Omit<IRExperiment, "hash"> = { ...withSeed, estimates };
+  return { ...ir, hash: hashIR(ir) };
+}
+
+/** A trial's identity: sha256 of its IR hash and seed. */
+export function trialId(irHash: string, seed: number): string {
+  return createHash("sha256").update(`${irHash}:${seed}`).digest("hex");
+}
+
+/**
+ * The trials of a checked sweep: experiments × grid points × seeds, in that nesting order. `bodyOf`
+ * returns the checked body of an experiment at a grid point (the caller checks each point).
+ */
+export function lowerSweep(sc: SweepCheck, bodyOf: (experiment: string, point: Record<string, number>) => IRBody | null): IRSweep | null {
+  const trials: IRTrial[] = [];
+  const points = gridPoints(sc.axes);
+  for (const experiment of sc.experiments) {
+    for (const point of points) {
+      const body = bodyOf(experiment, point);
+      if (!body) return null;
+      for (const seed of sc.seeds ?? [body.seed]) {
+        const ir = lowerExperiment(body, seed);
+        trials.push({ id: trialId(ir.hash, seed), experiment, point, seed, ir });
+      }
+    }
+  }
+  return {
+    irVersion: 1,
+    name: sc.name,
+    jobs: sc.jobs,
+    objectives: sc.objectives,
+    params: sc.axes.flatMap((a) => a.names),
+    trials,
+  };
+}

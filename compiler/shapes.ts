@@ -1,0 +1,210 @@
+// Shapes and sizes: what each source holds, how long a token sequence is, how many parameters a
+// component has and what a training step costs. Pure arithmetic over IR parts, shared by the
+// checker (to report mismatches), the lowering (to fill the IR) and the language server (hover).
+import type { DatasetSource, IREncoder, IRExperiment, IRHead, IRProtocol, IRTokenizer } from "./ir.js";
+
+export interface SourceFacts {
+  /** Image height and width as stored, null where only the files tell. */
+  size: [number, number] | null;
+  /** Channels as stored (every source is converted to one grey channel by the runtime). */
+  channels: number | null;
+  classes: number | null;
+  /** Approximate images per split (for `epochs`), null where only the files tell. */
+  splitSizes: Record<"train" | "test" | "val" | "all", number> | null;
+}
+
+/** What the compiler knows about each source before reading any file. */
+export function sourceFacts(source: DatasetSource, args: Record<string, unknown>): SourceFacts {
+  switch (source) {
+    case "mnist":
+      // The `mnist` package ships 10,000 digits; the runtime holds out 2,000 for test and 1,000 for val.
+      return { size: [28, 28], channels: 1, classes: 10, splitSizes: { train: 7000, val: 1000, test: 2000, all: 10000 } };
+    case "fashion_mnist":
+      // The `fashion-mnist` package ships about 70,000 images; test 10,000, val 5,000.
+      return { size: [28, 28], channels: 1, classes: 10, splitSizes: { train: 55000, val: 5000, test: 10000, all: 70000 } };
+    case "cifar": {
+      const classes = typeof args.classes === "number" ? args.classes : 10;
+      // Stored in colour; the runtime converts to grey, so the model sees one channel.
+      return { size: [32, 32], channels: 3, classes, splitSizes: { train: 45000, val: 5000, test: 10000, all: 60000 } };
+    }
+    case "synthetic": {
+      const size = Array.isArray(args.size) ? (args.size as [number, number]) : [28, 28];
+      const count = typeof args.count === "number" ? args.count : 2000;
+      const classes = typeof args.classes === "number" ? args.classes : 10;
+      return { size: [size[0]!, size[1]!], channels: 1, classes, splitSizes: { train: count, val: count, test: count, all: count } };
+    }
+    case "idx":
+    case "folder":
+      return { size: null, channels: null, classes: null, splitSizes: null };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokenizers
+
+/** `quantize(size: HxW, levels: L)`: one token per pixel of the resized image. */
+export function quantizeShape(h: number, w: number, levels: number): Pick<IRTokenizer, "imageSize" | "patch" | "length" | "vocab" | "pixelsPerToken"> {
+  return { imageSize: [h, w], patch: 1, length: h * w, vocab: levels, pixelsPerToken: 1 };
+}
+
+/** `patches(size: P, levels: L)` over an H×W image (P divides both): one token per P×P patch. */
+export function patchesShape(h: number, w: number, p: number, levels: number): Pick<IRTokenizer, "imageSize" | "patch" | "length" | "vocab" | "pixelsPerToken"> {
+  return { imageSize: [h, w], patch: p, length: (h / p) * (w / p), vocab: levels, pixelsPerToken: p * p };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameter counts (a standard pre-LayerNorm Transformer, every Dense layer with a bias)
+
+export interface EncoderDims {
+  width: number;
+  layers: number;
+  /** MLP multiple: the hidden size is round(mlp · width). */
+  mlp: number;
+  length: number;
+}
+
+export function mlpHidden(width: number, mlp: number): number {
+  return Math.round(mlp * width);
+}
+
+/** Token embedding: a vocab×width table for quantize; a linear map of the P·P pixels (+ bias) for patches. */
+export function embeddingParameters(tok: Pick<IRTokenizer, "kind" | "vocab" | "pixelsPerToken">, width: number): number {
+  return tok.kind === "quantize" ? tok.vocab * width : tok.pixelsPerToken * width + width;
+}
+
+/** One block: two LayerNorms, the qkv and output projections, the two MLP layers. */
+export function blockParameters(width: number, mlp: number): number {
+  const hidden = mlpHidden(width, mlp);
+  const norms = 2 * (2 * width);
+  const qkv = 3 * width * width + 3 * width;
+  const proj = width * width + width;
+  const ffn = width * hidden + hidden + hidden * width + width;
+  return norms + qkv + proj + ffn;
+}
+
+/** Token and learned position embeddings, every block and the final LayerNorm. */
+export function encoderParameters(tok: Pick<IRTokenizer, "kind" | "vocab" | "pixelsPerToken">, dims: EncoderDims): number {
+  return embeddingParameters(tok, dims.width) + dims.length * dims.width + dims.layers * blockParameters(dims.width, dims.mlp) + 2 * dims.width;
+}
+
+/** The Dense layers of a head, `in → hidden… → out`, each with a bias. */
+export function headParameters(inWidth: number, hidden: readonly number[], out: number): number {
+  const dims = [inWidth, ...hidden, out];
+  let n = 0;
+  for (let i = 0; i + 1 < dims.length; i++) n += dims[i]! * dims[i + 1]! + dims[i + 1]!;
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cost of a training step
+
+/** Multiply-adds × 2 of one image through the encoder. */
+export function encoderForwardFlops(enc: Pick<IREncoder, "width" | "layers" | "mlp" | "length">, tok: Pick<IRTokenizer, "kind" | "pixelsPerToken">): number {
+  const { width: w, length: L } = enc;
+  const hidden = mlpHidden(w, enc.mlp);
+  const embed = tok.kind === "patches" ? 2 * L * tok.pixelsPerToken * w : 0;
+  const perBlock = 2 * L * (4 * w * w + 2 * w * hidden) + 2 * 2 * L * L * w;
+  return embed + enc.layers * perBlock;
+}
+
+/** Multiply-adds × 2 of one image through a head (at every position when per-token). */
+export function headForwardFlops(head: Pick<IRHead, "inWidth" | "hidden" | "out" | "perToken">, length: number, pixelsPerToken: number): number {
+  const out = head.perToken ? head.out * pixelsPerToken : head.out;
+  const dims = [head.inWidth, ...head.hidden, out];
+  let f = 0;
+  for (let i = 0; i + 1 < dims.length; i++) f += 2 * dims[i]! * dims[i + 1]!;
+  return head.perToken ? f * length : f;
+}
+
+/**
+ * Parameters, FLOPs and images of one training step. The contrastive pass pushes 2·batch views
+ * through the encoder and its head; the generative pass pushes batch clean images (or reuses the
+ * first view when the loss reads a view). Backward ≈ 2× forward, so a step ≈ 3× forward.
+ */
+export function estimate(ir: Pick<IRExperiment, "encoders" | "heads" | "losses" | "tokenizers" | "objective" | "train">): IRExperiment["estimates"] {
+  let parameters = 0;
+  for (const e of Object.values(ir.encoders)) parameters += e.parameters;
+  for (const h of Object.values(ir.heads)) parameters += h.parameters;
+  const batch = ir.train.batch;
+  const used = new Set(ir.objective.terms.map((t) => t.loss));
+  let forward = 0;
+  let images = 0;
+  let cleanPass = false;
+  for (const loss of Object.values(ir.losses)) {
+    if (!used.has(loss.name)) continue;
+    const head = ir.heads[loss.head];
+    if (!head) continue;
+    const enc = ir.encoders[head.input.encoder];
+    if (!enc) continue;
+    const tok = ir.tokenizers[enc.tokens];
+    const ppt = tok?.pixelsPerToken ?? 1;
+    const encF = encoderForwardFlops(enc, tok ?? { kind: "quantize", pixelsPerToken: 1 });
+    const headF = headForwardFlops(head, enc.length, ppt);
+    if (loss.kind === "ntxent") {
+      forward += 2 * batch * (encF + headF);
+      images += 2 * batch;
+    } else if (loss.input === "clean") {
+      if (!cleanPass) {
+        forward += batch * encF;
+        images += batch;
+        cleanPass = true;
+      }
+      forward += batch * headF;
+    } else {
+      forward += batch * headF;
+    }
+  }
+  return { parameters, flopsPerStep: 3 * forward, imagesPerStep: images };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metric names (the same names the runtime's evaluate writes to result.json)
+
+/** Each protocol's metric prefix: its kind, and `<kind>_<n>` for a kind's second and later protocols. */
+export function metricPrefixes(protocols: readonly Pick<IRProtocol, "kind">[]): string[] {
+  const seen = new Map<string, number>();
+  return protocols.map((p) => {
+    const n = (seen.get(p.kind) ?? 0) + 1;
+    seen.set(p.kind, n);
+    return n === 1 ? p.kind : `${p.kind}_${n}`;
+  });
+}
+
+/** Every metric a protocol reports. */
+export function protocolMetrics(p: IRProtocol, prefix: string = p.kind): string[] {
+  switch (p.kind) {
+    case "linear_probe":
+      return [`${prefix}.accuracy`, `${prefix}.ece`];
+    case "knn":
+      return [`${prefix}.accuracy`];
+    case "bits_per_dim":
+      return [prefix];
+    case "ood":
+      return [`${prefix}.auroc`, ...p.scores.flatMap((s) => ["auroc", "aupr_in", "aupr_out", "fpr95"].map((m) => `${prefix}.${s}.${m}`))];
+    case "robustness":
+      return [
+        ...p.corruptions.flatMap((c) => [...p.severities.map((s) => `${prefix}.${c}.${s}.accuracy`), `${prefix}.${c}.accuracy`]),
+        `${prefix}.mean_accuracy`,
+        `${prefix}.clean_accuracy`,
+        `${prefix}.drop`,
+      ];
+    case "samples":
+      return [`${prefix}.count`];
+  }
+}
+
+/** Every metric an evaluate block reports. */
+export function experimentMetrics(protocols: readonly IRProtocol[]): string[] {
+  const prefixes = metricPrefixes(protocols);
+  return protocols.flatMap((p, i) => protocolMetrics(p, prefixes[i]));
+}
+
+/** "1,234,567" */
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}
+
+/** "[batch, 196, 8]" */
+export function formatShape(shape: readonly (string | number)[]): string {
+  return `[${shape.join(", ")}]`;
+}
