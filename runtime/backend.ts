@@ -73,7 +73,10 @@ async function loadWasm(): Promise<void> {
 
 async function activate(name: string): Promise<boolean> {
   try {
-    return await tf.setBackend(name);
+    const ok = await tf.setBackend(name);
+    // The cpu backend's first write prints an advert for tfjs-node; we chose cpu knowingly.
+    if (ok && name === "cpu") (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+    return ok;
   } catch {
     return false;
   }

@@ -1,0 +1,99 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { selectBackend, tf } from "../../runtime/backend.js";
+import { loadDataset } from "../../runtime/data/index.js";
+import { Model } from "../../runtime/model.js";
+import { NonFiniteError, Sampler, Trainer, type StepResult } from "../../runtime/train.js";
+import { tinyIr, type TinyOptions } from "./fixtures.js";
+
+beforeAll(async () => {
+  await selectBackend("wasm");
+});
+
+async function trainSteps(o: TinyOptions, steps: number, seed = 1): Promise<StepResult[]> {
+  const ir = tinyIr({ ...o, steps });
+  const data = await loadDataset(ir.datasets.train!);
+  const model = new Model(ir, seed);
+  const trainer = new Trainer(ir, model, data, seed, steps);
+  const out: StepResult[] = [];
+  try {
+    for (let i = 0; i < steps; i++) out.push(await trainer.trainStep());
+  } finally {
+    trainer.dispose();
+    model.dispose();
+  }
+  return out;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+describe("training", () => {
+  it("decreases the objective of a small synthetic run", async () => {
+    const steps = await trainSteps({ lr: 3e-3 }, 40);
+    const first = mean(steps.slice(0, 5).map((s) => s.objective));
+    const last = mean(steps.slice(-5).map((s) => s.objective));
+    expect(last).toBeLessThan(first - 0.3);
+    // every term is logged on its own, with its weight
+    expect(Object.keys(steps[0]!.losses).sort()).toEqual(["con", "gen"]);
+    expect(steps[0]!.weights).toEqual({ gen: 1, con: 0.5 });
+    expect(steps[0]!.objective).toBeCloseTo(steps[0]!.losses.gen! + 0.5 * steps[0]!.losses.con!, 5);
+  });
+
+  it("trains with adam, sgd and a patches tokenizer", async () => {
+    for (const o of [{ optimizer: "adam" }, { optimizer: "sgd", lr: 0.05 }, { kind: "patches" }] as TinyOptions[]) {
+      const steps = await trainSteps(o, 25);
+      expect(mean(steps.slice(-5).map((s) => s.objective)), JSON.stringify(o)).toBeLessThan(mean(steps.slice(0, 5).map((s) => s.objective)));
+    }
+  });
+
+  it("gives the same losses for the same seed and different ones for another", async () => {
+    const a = await trainSteps({}, 5, 3);
+    const b = await trainSteps({}, 5, 3);
+    const c = await trainSteps({}, 5, 4);
+    expect(b.map((s) => s.losses)).toEqual(a.map((s) => s.losses));
+    expect(c.map((s) => s.losses)).not.toEqual(a.map((s) => s.losses));
+  });
+
+  it("keeps tf.memory().numTensors flat across steps", async () => {
+    const ir = tinyIr({ steps: 12 });
+    const data = await loadDataset(ir.datasets.train!);
+    const before = tf.memory().numTensors;
+    const model = new Model(ir);
+    const trainer = new Trainer(ir, model, data, 1, 12);
+    await trainer.trainStep();
+    const afterOne = tf.memory().numTensors;
+    for (let i = 0; i < 10; i++) await trainer.trainStep();
+    expect(tf.memory().numTensors).toBe(afterOne);
+    trainer.dispose();
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("stops on NaN with an error naming the step and the term, leaving the weights untouched", async () => {
+    const ir = tinyIr({ steps: 3 });
+    (ir.losses.con as { temperature: number }).temperature = 1e-40; // similarities / τ overflow to Inf
+    const data = await loadDataset(ir.datasets.train!);
+    const model = new Model(ir);
+    const trainer = new Trainer(ir, model, data, 1, 3);
+    const before = await model.readWeights();
+    const err = await trainer.trainStep().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NonFiniteError);
+    expect((err as Error).message).toMatch(/^loss `con` became NaN at step 1$/);
+    const after = await model.readWeights();
+    after.forEach((w, i) => expect(Array.from(w.data)).toEqual(Array.from(before[i]!.data)));
+    trainer.dispose();
+    model.dispose();
+  });
+});
+
+describe("the data order", () => {
+  it("visits every image once per epoch and continues across epochs", () => {
+    const s = new Sampler(10, 2);
+    const epoch = [...s.next(4), ...s.next(4), ...s.next(2)];
+    expect([...epoch].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const next = s.next(3);
+    expect(s.epoch).toBe(1);
+    const again = new Sampler(10, 2);
+    again.seek(1, 0);
+    expect(Array.from(again.next(3))).toEqual(Array.from(next));
+  });
+});
