@@ -50,7 +50,8 @@ export class HgcParser extends CstParser {
     this.performSelfAnalysis();
   }
 
-  // The gates below decide, before committing to a rule, whether its first tokens are really
+  // The skipping alternatives look one token ahead only (MAX_LOOKAHEAD: 1); the gates below
+  // decide, before committing to a rule, whether its first tokens are really
   // there; when they are not, the token is skipped (and reported) instead of failing the whole
   // enclosing block, so one mistake costs one statement, not the rest of the file.
 
@@ -79,6 +80,7 @@ export class HgcParser extends CstParser {
     this.MANY(() =>
       this.OR({
         IGNORE_AMBIGUITIES: true,
+          MAX_LOOKAHEAD: 1,
         DEF: [
           { GATE: () => this.itemAhead(), ALT: () => this.SUBRULE(this.item) },
           { ALT: () => this.CONSUME(AnyToken, { LABEL: "skipped" }) },
@@ -129,6 +131,7 @@ export class HgcParser extends CstParser {
       DEF: () =>
         this.OR({
           IGNORE_AMBIGUITIES: true,
+          MAX_LOOKAHEAD: 1,
           DEF: [
             { GATE: () => this.statementAhead(), ALT: () => this.SUBRULE(this.statement) },
             { ALT: () => this.CONSUME(AnyToken, { LABEL: "skipped" }) },
@@ -164,6 +167,7 @@ export class HgcParser extends CstParser {
       DEF: () =>
         this.OR({
           IGNORE_AMBIGUITIES: true,
+          MAX_LOOKAHEAD: 1,
           DEF: [
             { GATE: () => this.callAhead(), ALT: () => this.SUBRULE(this.call) },
             { ALT: () => this.CONSUME(AnyToken, { LABEL: "skipped" }) },

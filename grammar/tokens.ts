@@ -288,7 +288,7 @@ export const BUILTINS: readonly Builtin[] = [
   {
     name: "adam",
     category: "optimizer",
-    doc: "Adam.",
+    doc: "Adam: per-parameter step sizes from running moments of the gradient; no weight decay.",
     args: [
       ...SCHEDULE_ARGS,
       { name: "beta1", type: "number in [0, 1)", doc: "First-moment decay.", default: "0.9" },
@@ -504,10 +504,27 @@ export const UnterminatedBlockComment = createToken({
 
 // Written as an unrolled loop (no alternation inside the star) so a 10 MB string cannot exhaust the regex stack.
 export const StringLit = createToken({ name: "StringLit", pattern: /"[^"\\\n\r]*(?:\\[^\n\r][^"\\\n\r]*)*"/ });
-/** `"…` to the end of the line: reported as HGC002 and parsed as if it were closed. */
+/**
+ * `"…` without its closing quote: reported as HGC002 and parsed as if it were closed. It runs to
+ * the end of the line, less any closing punctuation there (`"train)` leaves the `)` to the call),
+ * so one missing quote costs one error, not a cascade.
+ */
+const UNTERMINATED_STRING = /"[^"\\\n\r]*(?:\\[^\n\r][^"\\\n\r]*)*/y;
 export const UnterminatedString = createToken({
   name: "UnterminatedString",
-  pattern: /"[^"\\\n\r]*(?:\\[^\n\r][^"\\\n\r]*)*/,
+  pattern: {
+    exec(text: string, offset: number): RegExpExecArray | null {
+      UNTERMINATED_STRING.lastIndex = offset;
+      const m = UNTERMINATED_STRING.exec(text);
+      if (!m) return null;
+      let end = m[0].length;
+      while (end > 1 && " \t,)]}".includes(m[0][end - 1]!)) end--;
+      if (end > 1 && m[0][end - 1] === "\\") end++; // never leave a dangling backslash
+      return [m[0].slice(0, end)] as unknown as RegExpExecArray;
+    },
+  },
+  start_chars_hint: ['"'],
+  line_breaks: false,
   categories: [StringLit],
 });
 
