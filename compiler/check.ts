@@ -4,7 +4,7 @@
 // too: their own statements, and each trial (experiment × grid point) before anything runs.
 import { dirname, resolve as resolvePath } from "node:path";
 import type { Arg, Call, DeclKind, DeclStmt, Expr, GridStmt, Ident, Span, Stmt, SweepItem } from "./ast.js";
-import { diag, didYouMeanHint, type Diagnostic, type Severity } from "./diagnostics.js";
+import { diag, didYouMean, didYouMeanHint, type Diagnostic, type Severity } from "./diagnostics.js";
 import type {
   DatasetSource,
   IRDataset,
@@ -314,7 +314,6 @@ class ExperimentChecker {
   private heads = new Map<string, IRHead | null>();
   private losses = new Map<string, IRLoss | null>();
   private params = new Map<string, number | null>();
-  private inProgress = new Set<string>();
 
   private trainStmt: MergedStmt | undefined;
   private trainData: string | null | undefined;
@@ -453,7 +452,7 @@ class ExperimentChecker {
     if (!sym) {
       const same = [...this.symbols.values()].filter((s) => kinds.includes(s.kind)).map((s) => s.name);
       const hint = didYouMeanHint(name, same) ?? didYouMeanHint(name, this.symbols.keys()) ??
-        (same.length ? `${role} is one of ${backticks(same)}` : `declare it first, e.g. \`${kinds[0]} ${name} = …\``);
+        (same.length ? `${role} names ${KIND_WORDS[kinds[0]!]}; declared: ${same.map((n) => `\`${n}\``).join(", ")}` : `declare it first, e.g. \`${kinds[0]} ${name} = …\``);
       this.err("HGC010", span, `unknown name \`${name}\``, hint);
       return null;
     }
@@ -501,6 +500,8 @@ class ExperimentChecker {
     }
     const known = argsOf(b);
     const args = new Map<string, Arg>();
+    // Required arguments a misspelt one probably meant: not also reported as missing.
+    const meant = new Set<string>();
     for (const a of call.args) {
       const an = a.name.name;
       if (args.has(an)) {
@@ -508,6 +509,7 @@ class ExperimentChecker {
         continue;
       }
       if (!known.some((k) => k.name === an)) {
+        didYouMean(an, known.map((k) => k.name)).forEach((n) => meant.add(n));
         this.err("HGC019", a.name.span, `\`${name}\` has no argument \`${an}\``, didYouMeanHint(an, known.map((k) => k.name)) ?? `its arguments are ${backticks(known.map((k) => k.name))}`);
         continue;
       }
@@ -515,12 +517,13 @@ class ExperimentChecker {
     }
     if (call.positional && !b.positional) {
       const first = known.find((k) => k.required) ?? known[0];
+      if (first) meant.add(first.name);
       this.err("HGC022", call.positional.span, `\`${name}\` takes no positional argument`, first ? `name the argument, e.g. \`${first.name}: …\`` : "remove it");
     } else if (!call.positional && b.positional?.required) {
       this.err("HGC020", call.callee.span, `\`${name}\` is missing what it applies to (${b.positional.type})`, `write it first, e.g. \`${name}(${exampleOf(b)}, …)\``);
     }
     for (const k of known) {
-      if (k.required && !args.has(k.name)) {
+      if (k.required && !args.has(k.name) && !meant.has(k.name)) {
         this.err("HGC020", call.callee.span, `\`${name}\` is missing \`${k.name}:\``, `add \`${k.name}: …\` (${k.type}): ${k.doc}`);
       }
     }
@@ -582,7 +585,7 @@ class ExperimentChecker {
   private inRange(v: NumV, role: string, spec: NumSpec): number | null {
     const { value } = v;
     if (spec.int && !Number.isInteger(value)) {
-      this.err("HGC051", v.span, `${role} must be a whole number, found ${fmtNum(value)}`, spec.hint ?? `write e.g. \`${Math.max(spec.ge ?? 1, Math.round(value))}\``);
+      this.err("HGC051", v.span, `${role} must be a whole number, found ${fmtNum(value)}`, spec.hint ?? `write a whole number, e.g. ${/^`/.test(role) ? `${role.slice(0, -1)}: ` : "`"}${Math.max(spec.ge ?? 1, Math.round(value))}\``);
       return null;
     }
     const bad =
@@ -1078,7 +1081,7 @@ class ExperimentChecker {
       const views = viewsSym ? this.views(viewsSym.name) : null;
       const temperature = this.num(call, args, "temperature");
       if (head && head.perToken) {
-        this.err("HGC030", call.positional!.span, `ntxent needs a vector head, but \`${head.name}\` is per-token ${formatShape(head.shape)}`, `project pooled features instead, e.g. \`head ${head.name} = mlp(${head.input.encoder}.pooled, out: 128)\``, [
+        this.err("HGC030", call.positional!.span, `ntxent needs a vector head, but \`${head.name}\` is per-token ${formatShape(head.shape)}`, `contrast pooled features: declare \`head proj = mlp(${head.input.encoder}.pooled, out: 128)\` and write \`ntxent(proj, …)\``, [
           { message: `\`${head.name}\` reads \`${head.input.encoder}.tokens\``, span: headSym!.decl.name.span },
         ]);
       }
@@ -1096,7 +1099,7 @@ class ExperimentChecker {
           "HGC031",
           call.positional!.span,
           `autoregressive needs a per-token head, but \`${head.name}\` is a vector ${formatShape(head.shape)}`,
-          `predict at every position: \`head ${head.name} = linear(${head.input.encoder}.tokens, out: ${target?.name ?? "pixels"}.vocab)\``,
+          `declare a per-token head, e.g. \`head lm = linear(${head.input.encoder}.tokens, out: ${target?.name ?? "pixels"}.vocab)\`, and write \`autoregressive(lm, …)\``,
           [{ message: `\`${head.name}\` reads \`${head.input.encoder}.pooled\``, span: headSym!.decl.name.span }],
         );
       } else if (head && target) {
@@ -1401,6 +1404,8 @@ class ExperimentChecker {
     const out: IRProtocol[] = [];
     // Inherited protocols that the child's objective cannot serve are the baseline pattern: reported as info.
     const naSeverity: Severity = m.inherited ? "info" : "warning";
+    // With a broken objective or loss, "not applicable" would only echo that error.
+    const objectiveOk = objective !== null && objective.terms.every((t) => this.losses.get(t.loss));
     const firstEncoder = [...this.symbols.values()].find((x) => x.kind === "encoder");
     const defaultFeatures = (): IRFeatures | null => {
       const enc = firstEncoder ? this.encoder(firstEncoder.name) : null;
@@ -1446,6 +1451,13 @@ class ExperimentChecker {
           head = ar ? (this.heads.get(ar.head) ?? null) : ([...this.heads.values()].find((h) => h?.perToken) ?? null);
         }
         if (!head) {
+          // A per-token head or an autoregressive loss that failed to check is already reported.
+          const attempted = [...this.symbols.values()].some(
+            (x) =>
+              (x.kind === "head" && x.decl.value.kind === "Call" && x.decl.value.positional?.kind === "Member" && x.decl.value.positional.property.name === "tokens") ||
+              (x.kind === "loss" && x.decl.value.kind === "Call" && x.decl.value.callee.name === "autoregressive"),
+          );
+          if (attempted) return null;
           this.err("HGC071", call.callee.span, `${what} needs a per-token generative head, and experiment \`${this.exp.name}\` has none`, "add `head lm = linear(enc.tokens, out: pixels.vocab)` and `loss gen = autoregressive(lm, target: pixels)` to the objective, or remove this protocol");
           return null;
         }
@@ -1455,7 +1467,7 @@ class ExperimentChecker {
       };
       const notApplicable = (span: Span, what: string): string => {
         const reason = `the objective of \`${this.exp.name}\` has no autoregressive loss, so ${what} is not trained`;
-        this.report("HGC070", naSeverity, span, `\`${call.callee.name}\` is not applicable: ${reason}`, "it is reported as not applicable; add the generative loss to the objective to measure it");
+        if (objectiveOk) this.report("HGC070", naSeverity, span, `\`${call.callee.name}\` is not applicable: ${reason}`, "it is reported as not applicable; add the generative loss to the objective to measure it");
         return reason;
       };
       let p: IRProtocol | null = null;
@@ -1506,7 +1518,7 @@ class ExperimentChecker {
           const k = this.num(call, args, "k");
           if (scores?.includes("likelihood")) {
             const g = genHead("the `likelihood` score");
-            if (g && !g.applicable) {
+            if (g && !g.applicable && objectiveOk) {
               const at = args.get("scores")?.value ?? call.callee;
               this.report("HGC070", naSeverity, at.span, `the \`likelihood\` score is not applicable: the objective of \`${this.exp.name}\` has no autoregressive loss`, "it is reported as not applicable; the other scores still run");
             }
@@ -1904,7 +1916,7 @@ export function checkSweep(
             "HGC083",
             it.target.span,
             `experiment \`${exp}\` reports no metric \`${metric}\``,
-            didYouMeanHint(metric, c.metrics) ?? (c.metrics.length ? `its metrics include ${backticks(c.metrics.slice(0, 6))}` : `\`${exp}\` evaluates nothing; add an \`evaluate { … }\` block`),
+            didYouMeanHint(metric, c.metrics) ?? (c.metrics.length ? `it reports ${c.metrics.slice(0, 6).map((m) => `\`${m}\``).join(", ")}${c.metrics.length > 6 ? ", …" : ""}` : `\`${exp}\` evaluates nothing; add an \`evaluate { … }\` block`),
           );
         }
       }

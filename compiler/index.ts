@@ -74,7 +74,24 @@ export function checkSource(text: string, file: string, opts: CheckOptions = {})
     sweeps.set(name, check);
     diagnostics.push(...d);
   }
-  return { file, diagnostics: sortDiagnostics(diagnostics), sources: ws.sources, workspace: ws, experiments, sweeps, references };
+  return { file, diagnostics: sortDiagnostics(withoutEchoes(diagnostics)), sources: ws.sources, workspace: ws, experiments, sweeps, references };
+}
+
+/** Syntax errors are HGC001–HGC009. */
+function isSyntax(d: Diagnostic): boolean {
+  return /^HGC00\d$/.test(d.code);
+}
+
+/**
+ * Drops what only echoes a syntax error: a check at the very place of one (an unterminated string
+ * read as a value), and "missing statement" in a file whose statements did not all parse.
+ */
+function withoutEchoes(list: Diagnostic[]): Diagnostic[] {
+  const syntax = list.filter(isSyntax);
+  if (syntax.length === 0) return list;
+  const at = new Set(syntax.map((d) => `${d.span.file}\0${d.span.start.offset}`));
+  const files = new Set(syntax.map((d) => d.span.file));
+  return list.filter((d) => isSyntax(d) || (!at.has(`${d.span.file}\0${d.span.start.offset}`) && !(d.code === "HGC024" && files.has(d.span.file))));
 }
 
 /** Check a file on disk. Throws a UserError (exit code 2) when the file itself cannot be read. */

@@ -62,7 +62,7 @@ export function loadWorkspace(root: string, text?: string, opts: LoadOptions = {
       try {
         src = read(path);
       } catch (err) {
-        if (via) ws.diagnostics.push(importReadError(via, path, err));
+        if (via) ws.diagnostics.push(importReadError(via, stack[stack.length - 1] ?? root, err));
         return;
       }
     }
@@ -134,10 +134,10 @@ function startSpan(file: string): Span {
   return { file, start: { offset: 0, line: 1, col: 1 }, end: { offset: 0, line: 1, col: 1 } };
 }
 
-function importReadError(item: ImportItem, path: string, err: unknown): Diagnostic {
+function importReadError(item: ImportItem, from: string, err: unknown): Diagnostic {
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code === "ENOENT" || code === "ENOTDIR") {
-    return diag("HGC012", "error", item.path.span, `cannot find \`${item.path.value}\``, `the path is relative to this file; it was looked for at ${path}`);
+    return diag("HGC012", "error", item.path.span, `cannot find \`${item.path.value}\``, `the path is relative to the folder of ${shortName(from)}; check its spelling and location`);
   }
   if (code === "EISDIR") return diag("HGC012", "error", item.path.span, `\`${item.path.value}\` is a folder, not a file`, "import a .hgc file");
   const why = code === "EACCES" ? "permission denied" : (err as Error)?.message ?? String(err);
