@@ -4,15 +4,16 @@
 import { existsSync, readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { GridStmt, Program, SweepItem } from "../compiler/ast.js";
-import type { Diagnostic } from "../compiler/diagnostics.js";
+import { compileFile, renderDiagnostics } from "../compiler/index.js";
+import { parse } from "../compiler/parse.js";
 import { UserError } from "../compiler/errors.js";
 import type { IRExperiment, IRSweep } from "../compiler/ir.js";
 import { defaultDbPath, Store } from "../runtime/store.js";
 import type { SweepAggregate, TrialOutcome } from "../runtime/sweep/aggregate.js";
 import { intOption, parseArgs } from "../runtime/sweep/args.js";
-import { fmt } from "../runtime/sweep/report.js";
 import { defaultSweepDir, runSweep, trialPaths } from "../runtime/sweep/run.js";
 import { planTrial } from "../runtime/sweep/scheduler.js";
+import { useColor } from "./color.js";
 import { attachSweepLogger, chooseMode } from "./loggers.js";
 import { formatCount, layoutTable } from "./ui/format.js";
 import { SweepBus, type AggregateRow, type GridPoint, type ParetoPoint } from "./ui/sweep-events.js";
@@ -122,23 +123,29 @@ export function applyOverridesToSource(program: Program, text: string, sweepName
 
 // ---- loading the sweep ------------------------------------------------------------------------
 
-interface CompilerModule {
-  compileFile(
-    path: string,
-    opts: { experiment?: string; sweep?: string; overrides?: SweepOverrides },
-  ): { value: IRExperiment | IRSweep | null; diagnostics: Diagnostic[] };
-}
-interface DiagnosticsModule {
-  renderDiagnostics?: (diagnostics: Diagnostic[], ...rest: any[]) => string;
-}
-
 function isSweep(v: unknown): v is IRSweep {
   return !!v && typeof v === "object" && Array.isArray((v as IRSweep).trials) && typeof (v as IRSweep).name === "string";
 }
 
-/** Compile a .hgc file's sweep (every trial checked), or read a sweep's IR JSON. */
-export async function loadSweep(file: string, name: string | undefined, overrides: SweepOverrides): Promise<IRSweep> {
+/** The sweep to run: the one named, else the root file's only sweep. */
+function chooseSweep(program: Program, file: string, name: string | undefined): string {
+  const names = program.items.filter((i): i is SweepItem => i.kind === "Sweep").map((i) => i.name.name);
+  if (name !== undefined) return name; // an unknown name is the compiler's to report, with the names there are
+  if (names.length === 1) return names[0]!;
+  if (!names.length) {
+    throw new UserError(`\`${file}\` has no sweep`, "declare one with `sweep NAME { experiments = [...] seeds = [...] }`", 1);
+  }
+  throw new UserError(`\`${file}\` has ${names.length} sweeps: ${names.map((n) => `\`${n}\``).join(", ")}`, "choose one with --sweep NAME", 2);
+}
+
+/**
+ * Compile a .hgc file's sweep, every trial checked (with `--grid`/`--seeds` written into the
+ * sweep first), or read a sweep's IR JSON. Diagnostics go to stderr; any error stops the sweep
+ * before a trial starts.
+ */
+export function loadSweep(file: string, name: string | undefined, overrides: SweepOverrides, stderr: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): IRSweep {
   if (!existsSync(file)) throw new UserError(`cannot read \`${file}\`: no such file`, "check the path", 2);
+  const overridden = Object.keys(overrides.grid).length > 0 || overrides.seeds !== undefined;
   if (file.endsWith(".json")) {
     let value: unknown;
     try {
@@ -148,26 +155,29 @@ export async function loadSweep(file: string, name: string | undefined, override
     }
     if (!isSweep(value)) throw new UserError(`\`${file}\` is not a sweep's IR`, "make one with `hgc compile FILE --sweep NAME`", 2);
     if (name && value.name !== name) throw new UserError(`\`${file}\` holds sweep \`${value.name}\`, not \`${name}\``, undefined, 2);
-    if (Object.keys(overrides.grid).length || overrides.seeds) {
+    if (overridden) {
       throw new UserError("`--grid` and `--seeds` need the .hgc file, so that every trial is checked again", "give the .hgc file instead of its IR", 2);
     }
     return value;
   }
-  const compiler = (await import("../compiler/index.js" as string)) as CompilerModule;
-  const { value, diagnostics } = compiler.compileFile(file, { sweep: name, overrides });
-  if (diagnostics.length) {
-    const diag = (await import("../compiler/diagnostics.js")) as DiagnosticsModule;
-    const text = diag.renderDiagnostics
-      ? diag.renderDiagnostics(diagnostics)
-      : diagnostics.map((d) => `${d.span.file}:${d.span.start.line}:${d.span.start.col}: ${d.severity}[${d.code}]: ${d.message}`).join("\n");
-    process.stderr.write(text.endsWith("\n") ? text : text + "\n");
+  const abs = resolve(file);
+  const text = readFileSync(abs, "utf8");
+  const parsed = parse(text, abs);
+  const sweepName = chooseSweep(parsed.value, file, name);
+  let overlays: Map<string, string> | undefined;
+  if (overridden && !parsed.diagnostics.some((d) => d.severity === "error")) {
+    const edited = applyOverridesToSource(parsed.value, text, sweepName, overrides);
+    if (edited !== null) overlays = new Map([[abs, edited]]);
   }
+  const { value, diagnostics, check } = compileFile(abs, { sweep: sweepName, overlays });
+  if (diagnostics.length) stderr.write(renderDiagnostics(diagnostics, check.sources, { color: useColor(stderr) }));
   const errors = diagnostics.filter((d) => d.severity === "error").length;
-  if (errors) {
-    throw new UserError(`the sweep was not started: ${errors} error${errors > 1 ? "s" : ""} in its trials`, "fix them; no trial runs until every trial checks", 1);
-  }
-  if (!isSweep(value)) {
-    throw new UserError(`\`${file}\` has no sweep${name ? ` named \`${name}\`` : ""}`, "declare one with `sweep NAME { experiments = [...] … }`, or give its name with --sweep", 1);
+  if (errors || !isSweep(value)) {
+    throw new UserError(
+      `the sweep was not started: ${errors || 1} error${errors > 1 ? "s" : ""}${overridden ? " (with the --grid/--seeds values)" : ""}`,
+      "fix them; no trial runs until every trial checks",
+      1,
+    );
   }
   return value;
 }
@@ -176,6 +186,17 @@ export async function loadSweep(file: string, name: string | undefined, override
 
 export function formatPoint(point: Record<string, number>): string {
   return Object.entries(point).map(([k, v]) => `${k}=${v}`).join(" ") || "—";
+}
+
+/** FLOPs with an SI prefix at 3 significant digits: `75.9M`, `911M`, `3.65G`. */
+export function formatFlops(x: number): string {
+  const units = ["", "k", "M", "G", "T", "P", "E"];
+  let i = 0;
+  while (Math.abs(x) >= 1000 && i < units.length - 1) {
+    x /= 1000;
+    i++;
+  }
+  return `${Number(x.toPrecision(3))}${units[i]}`;
 }
 
 export function dryRunLines(sweep: IRSweep, dir: string, jobs: number): string[] {
@@ -189,9 +210,9 @@ export function dryRunLines(sweep: IRSweep, dir: string, jobs: number): string[]
       formatPoint(t.point),
       String(t.seed),
       formatCount(est.parameters),
-      fmt(est.flopsPerStep / 1e9),
+      formatFlops(est.flopsPerStep),
       String(steps),
-      fmt((est.flopsPerStep * steps) / 1e12),
+      formatFlops(est.flopsPerStep * steps),
       { done: "done, skip", resume: "resume", fresh: "run" }[plans[i]!],
     ];
   });
@@ -201,8 +222,8 @@ export function dryRunLines(sweep: IRSweep, dir: string, jobs: number): string[]
   const done = plans.filter((p) => p === "done").length;
   return [
     `sweep ${sweep.name}: ${sweep.trials.length} trials, jobs ${jobs}${sweep.params.length ? `, swept ${sweep.params.join(", ")}` : ""}`,
-    ...layoutTable([["TRIAL", "EXPERIMENT", "POINT", "SEED", "PARAMS", "GFLOP/STEP", "STEPS", "TFLOP", "PLAN"], ...rows]),
-    `total: ${steps} steps, ${fmt(total / 1e12)} TFLOP${done ? ` (${done} trial${done > 1 ? "s" : ""} already done; ${fmt(todo / 1e12)} TFLOP to run)` : ""}`,
+    ...layoutTable([["TRIAL", "EXPERIMENT", "POINT", "SEED", "PARAMS", "FLOP/STEP", "STEPS", "FLOP", "PLAN"], ...rows]),
+    `total: ${steps} steps, ${formatFlops(total)} FLOP${done ? ` (${done} trial${done > 1 ? "s" : ""} already done; ${formatFlops(todo)} FLOP to run)` : ""}`,
     `folder: ${shortPath(dir)}`,
   ];
 }
@@ -258,7 +279,7 @@ export async function main(argv: string[]): Promise<number> {
   const overrides = parseOverrides(args.values.grid, args.values.seeds?.[0]);
   const root = resolve(args.values.root?.[0] ?? "runs");
 
-  const sweep = await loadSweep(file, args.values.sweep?.[0], overrides);
+  const sweep = loadSweep(file, args.values.sweep?.[0], overrides);
   if (!sweep.trials.length) throw new UserError(`sweep \`${sweep.name}\` has no trials`, "give it experiments and seeds", 1);
   const jobs = jobsOpt ?? Math.max(1, sweep.jobs || 1);
   const dir = resolve(args.values.out?.[0] ?? defaultSweepDir(sweep, root));

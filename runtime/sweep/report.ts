@@ -43,6 +43,12 @@ export function toCsv(agg: SweepAggregate): string {
   return lines.join("\n") + "\n";
 }
 
+/** The first line of an error, cut at 200 characters (the whole text is in sweep.json). */
+function firstLine(s: string): string {
+  const line = s.split("\n").find((l) => l.trim()) ?? s;
+  return line.length > 200 ? line.slice(0, 199) + "…" : line;
+}
+
 function mdCell(s: string): string {
   return s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
@@ -140,7 +146,7 @@ export function toMarkdown({ agg, trials, plots }: MarkdownInput): string {
             .map(([k, v]) => `${k}=${formatValue(v)}`)
             .join(" "),
           String(t.seed),
-          t.error ?? "unknown error",
+          firstLine(t.error ?? "unknown error"),
         ]),
       ),
     );

@@ -92,13 +92,20 @@ function errorText(e: unknown): string | undefined {
   return undefined;
 }
 
-function tail(text: string, lines = 6): string {
-  return text
-    .split("\n")
-    .map((l) => l.trimEnd())
-    .filter((l) => l.trim())
-    .slice(-lines)
-    .join("\n");
+/**
+ * The gist of a trial's stderr: hgc's own `hgc: error: …` line (with its hint), else the line
+ * naming a JavaScript error (not the stack frames after it), else the last few lines.
+ */
+export function stderrGist(text: string, lines = 6): string {
+  const all = text.split("\n").map((l) => l.trimEnd()).filter((l) => l.trim());
+  const user = all.findIndex((l) => l.startsWith("hgc: error:"));
+  if (user >= 0) {
+    const hint = all[user + 1]?.trim().startsWith("hint:") ? ` (${all[user + 1]!.trim()})` : "";
+    return all[user]!.slice("hgc: error: ".length) + hint;
+  }
+  const js = all.findIndex((l) => /^\s*([A-Z][A-Za-z]*Error|Error)(\s*\[\w+\])?:/.test(l));
+  if (js >= 0) return all[js]!.trim();
+  return all.slice(-lines).join("\n");
 }
 
 /** Runs one trial to its end and reports how it ended. */
@@ -158,7 +165,7 @@ function runOne(job: TrialJob, resume: boolean, opts: SchedulerOptions, track: (
           errorText(result?.error) ??
           lastError ??
           (spawnError ? `could not start the trial: ${spawnError.message}` : undefined) ??
-          (tail(stderr) ||
+          (stderrGist(stderr) ||
             (sig ? `killed by ${sig}` : code === 0 ? "exited without a completed result.json" : `exited with code ${code}`));
         outcome = { ...job, status: "failed", metrics: {}, error };
       }

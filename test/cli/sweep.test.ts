@@ -53,10 +53,10 @@ describe("hgc sweep --dry-run", () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines[0]).toBe("sweep grid: 4 trials, jobs 2, swept lambda");
-    expect(lines[1]).toMatch(/^TRIAL\s+EXPERIMENT\s+POINT\s+SEED\s+PARAMS\s+GFLOP\/STEP\s+STEPS\s+TFLOP\s+PLAN$/);
-    expect(lines[2]).toMatch(/^01100000\s+hybrid\s+lambda=0\.1\s+1\s+12\.3k\s+5\s+20\s+0\.1\s+done, skip$/);
-    expect(lines[5]).toMatch(/^12000000\s+hybrid\s+lambda=1\s+2\s+12\.3k\s+5\s+20\s+0\.1\s+run$/);
-    expect(lines[6]).toBe("total: 80 steps, 0.4 TFLOP (1 trial already done; 0.3 TFLOP to run)");
+    expect(lines[1]).toMatch(/^TRIAL\s+EXPERIMENT\s+POINT\s+SEED\s+PARAMS\s+FLOP\/STEP\s+STEPS\s+FLOP\s+PLAN$/);
+    expect(lines[2]).toMatch(/^01100000\s+hybrid\s+lambda=0\.1\s+1\s+12\.3k\s+5G\s+20\s+100G\s+done, skip$/);
+    expect(lines[5]).toMatch(/^12000000\s+hybrid\s+lambda=1\s+2\s+12\.3k\s+5G\s+20\s+100G\s+run$/);
+    expect(lines[6]).toBe("total: 80 steps, 400G FLOP (1 trial already done; 300G FLOP to run)");
     expect(lines[7]).toMatch(/^folder: runs\/sweeps\/grid-[0-9a-f]{8}$/);
   });
 

@@ -136,3 +136,21 @@ describe("runTrials", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
+
+describe("stderrGist", () => {
+  it("picks hgc's own error line with its hint", async () => {
+    const { stderrGist } = await import("../../../runtime/sweep/scheduler.js");
+    expect(stderrGist("some warning\nhgc: error: cannot read /d/x.idx: no such file\n  hint: check the path\n")).toBe(
+      "cannot read /d/x.idx: no such file (hint: check the path)",
+    );
+  });
+  it("picks the line naming a JavaScript error rather than its stack", async () => {
+    const { stderrGist } = await import("../../../runtime/sweep/scheduler.js");
+    const text = "file:///x/a.js:3\nimport { a } from './b.js';\n         ^\nSyntaxError: The requested module './b.js' does not provide an export named 'a'\n    at ModuleJob._instantiate (node:internal)\n";
+    expect(stderrGist(text)).toBe("SyntaxError: The requested module './b.js' does not provide an export named 'a'");
+  });
+  it("falls back to the last lines", async () => {
+    const { stderrGist } = await import("../../../runtime/sweep/scheduler.js");
+    expect(stderrGist("a\nb\nc\n", 2)).toBe("b\nc");
+  });
+});
