@@ -1,0 +1,154 @@
+// The hgc language server: the compiler as a library behind the Language Server Protocol.
+// Open documents are checked on open at once and on change after a short pause (debounced), with
+// every open buffer given to the compiler as an overlay so unsaved imports are seen as typed.
+// The answers themselves are plain functions in features.ts.
+import {
+  CodeActionKind,
+  TextDocumentSyncKind,
+  TextDocuments,
+  type Connection,
+  type InitializeResult,
+} from "vscode-languageserver";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import {
+  analyze,
+  codeActions,
+  completion,
+  definition,
+  documentSymbols,
+  formatting,
+  hover,
+  lspDiagnostics,
+  type Analysis,
+} from "./features.js";
+import { uriToPath } from "./positions.js";
+
+export interface ServerOptions {
+  /** Pause after the last change before a document is re-checked (default 75 ms; 0 checks at once). */
+  debounceMs?: number;
+}
+
+export const DEFAULT_DEBOUNCE_MS = 75;
+
+/** Wire the hgc language features to `connection` (the caller calls `connection.listen()`). */
+export function startServer(connection: Connection, options: ServerOptions = {}): void {
+  const documents = new TextDocuments(TextDocument);
+  const cache = new Map<string, Analysis>();
+  const timers = new Map<string, NodeJS.Timeout>();
+  let debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
+
+  const overlays = (): Map<string, string> => new Map(documents.all().map((d) => [uriToPath(d.uri), d.getText()]));
+
+  /** The document checked at its current version (checked now if the cache is behind). */
+  const analysisFor = (uri: string): Analysis | undefined => {
+    const doc = documents.get(uri);
+    if (!doc) return undefined;
+    const cached = cache.get(uri);
+    if (cached && cached.version === doc.version) return cached;
+    const a = analyze(uri, uriToPath(uri), doc.getText(), doc.version, { overlays: overlays() });
+    cache.set(uri, a);
+    return a;
+  };
+
+  const publish = (uri: string, cascade: boolean): void => {
+    timers.delete(uri);
+    const a = guard("diagnostics", () => analysisFor(uri), undefined);
+    if (!a) return;
+    const diagnostics = guard("diagnostics", () => lspDiagnostics(a), []);
+    void connection.sendDiagnostics({ uri, version: a.version, diagnostics });
+    // Open documents that import this one see its new text (one level: no ping-pong on import cycles).
+    if (!cascade) return;
+    for (const other of documents.all()) {
+      if (other.uri === uri) continue;
+      const oa = cache.get(other.uri);
+      if (oa && oa.check.workspace.files.has(a.file)) {
+        cache.delete(other.uri);
+        schedule(other.uri, debounceMs, false);
+      }
+    }
+  };
+
+  const schedule = (uri: string, delay: number, cascade = true): void => {
+    const old = timers.get(uri);
+    if (old) clearTimeout(old);
+    timers.set(uri, setTimeout(() => publish(uri, cascade), delay));
+  };
+
+  /** A fault in hgc must not take the editor's server down: log it and answer with nothing. */
+  function guard<T>(what: string, f: () => T, fallback: T): T {
+    try {
+      return f();
+    } catch (err) {
+      connection.console.error(`hgc: internal error in ${what} (this is a bug in hgc): ${(err as Error)?.stack ?? String(err)}`);
+      return fallback;
+    }
+  }
+
+  connection.onInitialize((params): InitializeResult => {
+    const init = params.initializationOptions as { debounceMs?: unknown } | undefined;
+    if (typeof init?.debounceMs === "number" && init.debounceMs >= 0) debounceMs = init.debounceMs;
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        completionProvider: { triggerCharacters: [".", "(", ",", ":"] },
+        hoverProvider: true,
+        definitionProvider: true,
+        documentSymbolProvider: true,
+        documentFormattingProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      },
+      serverInfo: { name: "hgc" },
+    };
+  });
+
+  documents.onDidChangeContent(({ document }) => {
+    // The first check of a document (on open) is immediate; edits wait for a pause in typing.
+    schedule(document.uri, cache.has(document.uri) ? debounceMs : 0);
+  });
+  documents.onDidClose(({ document }) => {
+    const t = timers.get(document.uri);
+    if (t) clearTimeout(t);
+    timers.delete(document.uri);
+    cache.delete(document.uri);
+    void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
+  });
+  connection.onDidChangeWatchedFiles(() => {
+    // An imported file changed on disk: check every open document again.
+    cache.clear();
+    for (const d of documents.all()) schedule(d.uri, debounceMs, false);
+  });
+
+  connection.onCompletion(({ textDocument, position }) =>
+    guard("completion", () => {
+      const a = analysisFor(textDocument.uri);
+      return a ? completion(a, a.lines.offset(position)) : [];
+    }, []),
+  );
+  connection.onHover(({ textDocument, position }) =>
+    guard("hover", () => {
+      const a = analysisFor(textDocument.uri);
+      return a ? hover(a, a.lines.offset(position)) : null;
+    }, null),
+  );
+  connection.onDefinition(({ textDocument, position }) =>
+    guard("definition", () => {
+      const a = analysisFor(textDocument.uri);
+      return a ? definition(a, a.lines.offset(position)) : [];
+    }, []),
+  );
+  connection.onDocumentSymbol(({ textDocument }) =>
+    guard("document symbols", () => {
+      const a = analysisFor(textDocument.uri);
+      return a ? documentSymbols(a) : [];
+    }, []),
+  );
+  connection.onDocumentFormatting(({ textDocument }) =>
+    guard("formatting", () => {
+      const doc = documents.get(textDocument.uri);
+      return doc ? formatting(doc.getText(), uriToPath(textDocument.uri)) : [];
+    }, []),
+  );
+  connection.onCodeAction(({ textDocument, context }) => guard("code actions", () => codeActions(textDocument.uri, context.diagnostics), []));
+
+  documents.listen(connection);
+}
