@@ -220,11 +220,16 @@ function backticks(list: readonly string[]): string {
 }
 
 /** A value of the default text of grammar/tokens.ts (`1e-3`, `cosine`, `[likelihood, knn]`, `1..5`, `28x28`). */
+const DEFAULTS = new Map<string, unknown>();
+
 export function defaultValue(callee: string, arg: string): unknown {
+  const key = `${callee}.${arg}`;
+  if (DEFAULTS.has(key)) return DEFAULTS.get(key);
   const b = builtin(callee);
   const text = b ? argsOf(b).find((a) => a.name === arg)?.default : undefined;
-  if (text === undefined) return undefined;
-  return parseDefault(text);
+  const value = text === undefined ? undefined : parseDefault(text);
+  DEFAULTS.set(key, value);
+  return value;
 }
 
 function parseDefault(text: string): unknown {
@@ -489,8 +494,8 @@ class ExperimentChecker {
   private signature(call: Call, categories: BuiltinCategory[], place: string): { b: Builtin; args: Map<string, Arg> } | null {
     const name = call.callee.name;
     const b = builtin(name);
-    const allowed = categories.flatMap(namesOf);
     if (!b || !categories.includes(b.category)) {
+      const allowed = categories.flatMap(namesOf);
       if (!b) {
         this.err("HGC017", call.callee.span, `unknown ${place} \`${name}\``, didYouMeanHint(name, allowed) ?? `${place} is one of ${backticks(allowed)}`);
       } else {
@@ -1689,7 +1694,7 @@ function gcd(a: number, b: number): number {
 
 function divisors(n: number): number[] {
   const out: number[] = [];
-  for (let d = 1; d <= n && out.length < 64; d++) if (n % d === 0) out.push(d);
+  for (let d = 1; d <= Math.min(n, 4096) && out.length < 64; d++) if (n % d === 0) out.push(d);
   return out;
 }
 
@@ -1925,12 +1930,12 @@ export function checkSweep(
   }
 
   // Trials: each experiment at each grid point is checked before anything runs.
-  const points = gridPoints(sc.axes);
   const seedsPer = sc.seeds ? sc.seeds.length : 1;
-  sc.trialCount = sc.experiments.length * points.length * seedsPer;
+  sc.trialCount = sc.axes.reduce((n, a) => n * a.points.length, sc.experiments.length * seedsPer);
   if (sc.trialCount > MAX_TRIALS) {
     err("HGC087", item.name.span, `sweep \`${sc.name}\` has ${formatCount(sc.trialCount)} trials, more than ${formatCount(MAX_TRIALS)}`, "use fewer grid values or seeds");
   } else if (errors === 0 && sc.axes.length > 0) {
+    const points = gridPoints(sc.axes);
     const seen = new Set<string>();
     for (const exp of sc.experiments) {
       const m = merged.get(exp);

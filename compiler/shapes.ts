@@ -201,7 +201,7 @@ export function experimentMetrics(protocols: readonly IRProtocol[]): string[] {
 
 /** "1,234,567" */
 export function formatCount(n: number): string {
-  return Math.round(n).toLocaleString("en-US");
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
 /** "[batch, 196, 8]" */
