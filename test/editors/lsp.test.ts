@@ -1,0 +1,136 @@
+// Drives the real binary: `node dist/cli/main.js lsp --stdio` (built by `npm run build`), speaking
+// JSON-RPC with Content-Length framing as an editor does.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI, LspClient, ROOT } from "./lsp-client.js";
+import { generateLongProgram } from "./long-program.js";
+
+const FIXTURES = join(import.meta.dirname, "fixtures");
+const HYBRID = join(FIXTURES, "hybrid.hgc");
+const MAIN = join(FIXTURES, "imports", "main.hgc");
+const BASE = join(FIXTURES, "imports", "base.hgc");
+const uri = (p: string) => pathToFileURL(p).href;
+
+function positionOf(text: string, marker: string): { line: number; character: number } {
+  const bar = marker.indexOf("|");
+  const i = text.indexOf(marker.replace("|", "")) + bar;
+  const before = text.slice(0, i).split("\n");
+  return { line: before.length - 1, character: before[before.length - 1]!.length };
+}
+
+describe("hgc lsp --stdio", () => {
+  let client: LspClient;
+
+  beforeAll(async () => {
+    if (!existsSync(CLI)) throw new Error("build first: npm run build");
+    client = new LspClient();
+    const init = await client.initialize(uri(ROOT));
+    expect(init.capabilities.hoverProvider).toBe(true);
+  });
+
+  afterAll(async () => {
+    if (client) expect(await client.close()).toBe(0);
+  });
+
+  it("publishes a diagnostic with the right range when a file with an error is opened", async () => {
+    const text = readFileSync(HYBRID, "utf8").replace("ntxent(proj", "ntxent(prj");
+    client.notify("textDocument/didOpen", { textDocument: { uri: uri(HYBRID), languageId: "hgc", version: 1, text } });
+    const n = await client.diagnosticsFor(uri(HYBRID), 1);
+    const errors = n.params.diagnostics.filter((d: any) => d.severity === 1);
+    expect(errors).toHaveLength(1);
+    expect(errors[0].code).toBe("HGC010");
+    expect(errors[0].range).toEqual({ start: { line: 19, character: 20 }, end: { line: 19, character: 23 } });
+
+    // the quick fix turns `prj` back into `proj`
+    const actions = await client.request("textDocument/codeAction", {
+      textDocument: { uri: uri(HYBRID) },
+      range: errors[0].range,
+      context: { diagnostics: errors },
+    });
+    expect(actions[0].edit.changes[uri(HYBRID)][0]).toEqual({ range: errors[0].range, newText: "proj" });
+  });
+
+  it("publishes the diagnostics of the new text after a change", async () => {
+    const since = client.notifications.length;
+    const text = readFileSync(HYBRID, "utf8");
+    client.notify("textDocument/didChange", { textDocument: { uri: uri(HYBRID), version: 2 }, contentChanges: [{ text }] });
+    const n = await client.diagnosticsFor(uri(HYBRID), 2, since);
+    expect(n.params.diagnostics.filter((d: any) => d.severity === 1)).toEqual([]);
+  });
+
+  it("completes argument names and members", async () => {
+    const text = readFileSync(HYBRID, "utf8");
+    const args = await client.request("textDocument/completion", { textDocument: { uri: uri(HYBRID) }, position: positionOf(text, "transformer(tokens: pixels, |layers") });
+    expect(args.map((c: any) => c.label)).toEqual(expect.arrayContaining(["layers", "width", "heads", "causal", "pool"]));
+    const members = await client.request("textDocument/completion", { textDocument: { uri: uri(HYBRID) }, position: positionOf(text, "mlp(enc.|pooled") });
+    expect(members.map((c: any) => c.label)).toEqual(["tokens", "pooled"]);
+  });
+
+  it("hovers with the inferred shape and parameter count", async () => {
+    const text = readFileSync(HYBRID, "utf8");
+    const h = await client.request("textDocument/hover", { textDocument: { uri: uri(HYBRID) }, position: positionOf(text, "head l|m ") });
+    expect(h.contents.value).toContain("shape `[batch, 196, 8]`");
+    expect(h.contents.value).toContain("776 parameters");
+  });
+
+  it("goes to a definition across an import", async () => {
+    const text = readFileSync(MAIN, "utf8");
+    client.notify("textDocument/didOpen", { textDocument: { uri: uri(MAIN), languageId: "hgc", version: 1, text } });
+    const defs = await client.request("textDocument/definition", { textDocument: { uri: uri(MAIN) }, position: positionOf(text, "objective = gen + c|on") });
+    expect(defs).toEqual([{ uri: uri(BASE), range: { start: { line: 9, character: 7 }, end: { line: 9, character: 10 } } }]);
+  });
+
+  it("sees an unsaved imported file as typed, not as saved", async () => {
+    const since = client.notifications.length;
+    const base = readFileSync(BASE, "utf8").replace("loss con =", "loss contrast =");
+    client.notify("textDocument/didOpen", { textDocument: { uri: uri(BASE), languageId: "hgc", version: 1, text: base } });
+    // main.hgc is re-checked against the buffer, where `con` is now called `contrast`
+    const n = await client.waitFor(
+      (m) => m.method === "textDocument/publishDiagnostics" && m.params.uri === uri(MAIN) && m.params.diagnostics.length > 0,
+      since,
+    );
+    expect(n.params.diagnostics.map((d: any) => d.message).join("\n")).toContain("unknown name `con`");
+    client.notify("textDocument/didClose", { textDocument: { uri: uri(BASE) } });
+  });
+
+  it("lists document symbols and formats like hgc fmt", async () => {
+    const symbols = await client.request("textDocument/documentSymbol", { textDocument: { uri: uri(MAIN) } });
+    expect(symbols.map((s: any) => s.name)).toEqual(["wider"]);
+    const messy = "experiment a {\nseed=7\n  }";
+    const u = uri(join(FIXTURES, "unsaved-messy.hgc"));
+    client.notify("textDocument/didOpen", { textDocument: { uri: u, languageId: "hgc", version: 1, text: messy } });
+    const edits = await client.request("textDocument/formatting", { textDocument: { uri: u }, options: { tabSize: 2, insertSpaces: true } });
+    expect(edits).toEqual([{ range: { start: { line: 0, character: 0 }, end: { line: 2, character: 3 } }, newText: "experiment a {\n  seed = 7\n}\n" }]);
+  });
+
+  it("re-checks a 2,000-line file within a second of a change", async () => {
+    const text = generateLongProgram(2000);
+    const long = join(FIXTURES, "generated-2000.hgc");
+    client.notify("textDocument/didOpen", { textDocument: { uri: uri(long), languageId: "hgc", version: 1, text } });
+    await client.diagnosticsFor(uri(long), 1);
+    const times: number[] = [];
+    for (let v = 2; v <= 4; v++) {
+      const since = client.notifications.length;
+      const edited = text.replace("limit: 1000)", `limit: ${1000 + v})`);
+      const t0 = performance.now();
+      client.notify("textDocument/didChange", { textDocument: { uri: uri(long), version: v }, contentChanges: [{ text: edited }] });
+      const n = await client.diagnosticsFor(uri(long), v, since);
+      times.push(n.at - t0);
+      expect(n.params.diagnostics.filter((d: any) => d.severity === 1)).toEqual([]);
+    }
+    times.sort((a, b) => a - b);
+    process.stdout.write(`didChange → publishDiagnostics on a 2,000-line file (75 ms debounce included): median ${times[1]!.toFixed(0)} ms\n`);
+    expect(times[1]!).toBeLessThan(1000);
+  });
+});
+
+describe("hgc lsp without --stdio", () => {
+  it("refuses with a usage error (exit code 2)", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const r = spawnSync(process.execPath, [CLI, "lsp"], { encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("--stdio");
+  });
+});
