@@ -33,6 +33,9 @@ export interface RunSummary {
   step: number | null;
   totalSteps: number | null;
   parameters: number | null;
+  /** Wall time of the run (training and evaluation). */
+  elapsedMs: number | null;
+  msPerStep: number | null;
   objective: string | null;
   /** Final metrics: result.json's, else the end event's, else the last evaluation's. */
   metrics: Metrics;
@@ -90,6 +93,11 @@ export function readRun(runDir: string): RunSummary {
       }
     });
   }
+  if (steps.length === 0 && result?.losses && typeof result.losses === "object" && isNum(result.steps)) {
+    const losses: Record<string, number> = {};
+    for (const [k, v] of Object.entries(result.losses)) if (isNum(v)) losses[k] = v;
+    steps.push({ step: result.steps, losses, objective: num(result.objective), lr: null });
+  }
   const s = start as Record<string, any> | null;
   const e = end as Record<string, any> | null;
   const lastEval = evals.at(-1);
@@ -105,7 +113,9 @@ export function readRun(runDir: string): RunSummary {
     seed: num(result?.seed) ?? num(s?.seed) ?? num(ir.seed),
     step: num(result?.step) ?? num(result?.steps) ?? num(e?.step) ?? steps.at(-1)?.step ?? null,
     totalSteps: num(result?.totalSteps) ?? num(s?.totalSteps) ?? num(ir.train?.steps),
-    parameters: num(ir.estimates?.parameters) ?? num(s?.parameters),
+    parameters: num(result?.parameters) ?? num(s?.parameters) ?? num(ir.estimates?.parameters),
+    elapsedMs: num(result?.timings?.totalMs) ?? num(e?.elapsedMs),
+    msPerStep: num(result?.timings?.msPerStep),
     objective: str(ir.objective?.text),
     metrics,
     skipped: Array.isArray(result?.skipped) ? result.skipped : (lastEval?.skipped ?? []),
@@ -152,6 +162,15 @@ export function formatValue(v: number | null | undefined): string {
   return v.toPrecision(4).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
 }
 
+/** "2h 03m", "4m 05s", "12.3s" */
+export function formatDuration(ms: number): string {
+  const sec = ms / 1000;
+  if (sec < 60) return `${sec.toFixed(1)}s`;
+  const m = Math.floor(sec / 60);
+  if (m < 60) return `${m}m ${String(Math.floor(sec % 60)).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
+}
+
 /** The final losses: the last logged value of every loss term, the objective and the lr. */
 export function finalLosses(s: RunSummary): [string, number | null][] {
   const last = s.steps.at(-1);
@@ -172,6 +191,7 @@ function header(s: RunSummary): [string, string][] {
   if (s.objective) rows.push(["objective", s.objective]);
   if (s.parameters !== null) rows.push(["parameters", s.parameters.toLocaleString("en-US")]);
   if (s.backend) rows.push(["backend", s.backend]);
+  if (s.elapsedMs !== null) rows.push(["time", formatDuration(s.elapsedMs) + (s.msPerStep !== null ? ` (${formatValue(s.msPerStep)} ms/step)` : "")]);
   if (s.seed !== null) rows.push(["seed", String(s.seed)]);
   if (s.hash) rows.push(["ir hash", s.hash.slice(0, 12)]);
   if (s.error) rows.push(["error", s.error]);

@@ -131,6 +131,22 @@ describe("reports", () => {
     expect(() => readRun(b)).toThrow(/metrics\.jsonl is corrupt: line 1 is not JSON/);
   });
 
+  it("reads the trainer's result.json: parameters, timings and the last losses when no step was logged", () => {
+    const dir = folder({ result: false });
+    writeFileSync(join(dir, "metrics.jsonl"), "");
+    writeFileSync(
+      join(dir, "result.json"),
+      JSON.stringify({ status: "completed", steps: 4, totalSteps: 4, parameters: 999, losses: { gen: 1.25, con: 2.5 }, objective: 2.5, metrics: FINAL, timings: { totalMs: 125_000, msPerStep: 12.5 } }),
+    );
+    const s = readRun(dir);
+    expect(s.parameters).toBe(999);
+    expect(s.step).toBe(4);
+    const table = summaryTable(s);
+    expect(table).toMatch(/time\s+2m 05s \(12\.5 ms\/step\)/);
+    expect(table).toMatch(/loss\.con\s+2\.5/);
+    expect(table).toMatch(/parameters\s+999/);
+  });
+
   it("formats values to four significant digits and a missing one as a dash", () => {
     expect(formatValue(0.81254)).toBe("0.8125");
     expect(formatValue(1.5)).toBe("1.5");

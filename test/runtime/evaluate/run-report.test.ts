@@ -52,6 +52,7 @@ describe("a run's report", () => {
     vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((table += String(chunk)), true));
     expect(await reportMain([runDir])).toBe(0);
     vi.restoreAllMocks();
+    if (process.env.HGC_SHOW_REPORT) console.log(md, table);
     for (const n of names) {
       expect(md, n).toContain(`\`${n}\``);
       expect(page, n).toContain(n);
