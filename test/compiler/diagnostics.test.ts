@@ -61,3 +61,20 @@ describe("did you mean", () => {
     expect(didYouMeanHint("lamda", ["lambda", "lr"])).toBe("did you mean `lambda`?");
   });
 });
+
+describe("hint pages", () => {
+  it("explain every diagnostic code the compiler and the parser can report", async () => {
+    const { readdirSync, readFileSync, existsSync } = await import("node:fs");
+    const root = new URL("../../", import.meta.url);
+    const codes = new Set<string>();
+    for (const dir of ["compiler", "grammar"]) {
+      for (const f of readdirSync(new URL(`${dir}/`, root))) {
+        if (!f.endsWith(".ts")) continue;
+        for (const m of readFileSync(new URL(`${dir}/${f}`, root), "utf8").matchAll(/"(HGC\d{3})"/g)) codes.add(m[1]!);
+      }
+    }
+    expect(codes.size).toBeGreaterThan(40);
+    const missing = [...codes].filter((c) => !existsSync(new URL(`docs/hints/${c}.md`, root)));
+    expect(missing).toEqual([]);
+  });
+});
