@@ -3,7 +3,12 @@
 // `json` prints every event as one line of JSON. The runtime never knows which one listens.
 import type { EvalEvent, Metrics, RunEvent, StartEvent, StepEvent } from "../runtime/events.js";
 import { etaMs, formatCount, formatDuration, formatLr, formatRate, formatValue, layoutTable } from "./ui/format.js";
+// The TUI (ink and React) is loaded up front, not on first use: a dynamic import is read from
+// disk a file per event-loop turn, and a training loop that yields only between steps would
+// starve it, leaving the dashboard blank for the first seconds of a run.
+import { attachRunTui } from "./ui/run-tui.js";
 import type { SweepEndEvent, SweepEvent } from "./ui/sweep-events.js";
+import { attachSweepTui } from "./ui/sweep-tui.js";
 import {
   aggregateLines,
   formatPoint,
@@ -77,7 +82,7 @@ export function attachLogger(bus: Subscribable<RunEvent>, mode: LogMode, opts: L
     case "plain":
       return attachPlain(bus, opts);
     case "tui":
-      return attachTuiLazily(bus, opts);
+      return attachRunTui(bus, opts);
   }
 }
 
@@ -159,6 +164,7 @@ export function attachPlain(bus: Subscribable<RunEvent>, opts: LoggerOptions = {
   const interval = opts.intervalMs ?? 2000;
   const quiet = opts.quiet ?? false;
   let startStep = 0;
+  let evalStep: number | undefined;
   let lastPrinted: number | undefined;
   let pending: StepEvent | undefined;
   const print = (line: string) => out.write(line + "\n");
@@ -190,6 +196,7 @@ export function attachPlain(bus: Subscribable<RunEvent>, opts: LoggerOptions = {
       case "eval":
         if (quiet) break;
         flushStep();
+        evalStep = event.step;
         for (const l of formatEval(event)) print(l);
         break;
       case "checkpoint":
@@ -211,7 +218,7 @@ export function attachPlain(bus: Subscribable<RunEvent>, opts: LoggerOptions = {
         const verb = { completed: "finished", interrupted: "interrupted", failed: "failed" }[event.status];
         print(`${verb} at step ${event.step} after ${formatDuration(event.elapsedMs)}  → ${event.runDir}`);
         if (Object.keys(event.metrics).length > 0) {
-          print("results");
+          print(evalStep !== undefined && evalStep !== event.step ? `results (evaluation at step ${evalStep})` : "results");
           for (const l of formatMetrics(event.metrics)) print(l);
         }
         if (event.status === "interrupted") print("to continue, run the same command again with --resume");
@@ -228,32 +235,6 @@ export function attachPlain(bus: Subscribable<RunEvent>, opts: LoggerOptions = {
 
 // ---- tui -----------------------------------------------------------------------------------
 
-/**
- * The TUI module (ink and React) loads only when the TUI is used. Events that arrive while it
- * loads are queued and replayed in order, so none is lost.
- */
-function attachTuiLazily(bus: Subscribable<RunEvent>, opts: LoggerOptions): Logger {
-  const queued: RunEvent[] = [];
-  let offQueue: (() => void) | undefined = bus.on((e) => queued.push(e));
-  const ready = import("./ui/run-tui.js").then(({ attachRunTui }) => {
-    const replay: Subscribable<RunEvent> = {
-      on(listener) {
-        for (const e of queued) listener(e);
-        offQueue?.();
-        offQueue = undefined;
-        return bus.on(listener);
-      },
-    };
-    return attachRunTui(replay, opts);
-  });
-  return {
-    async close() {
-      const tui = await ready;
-      await tui.close();
-    },
-  };
-}
-
 // ---- sweeps --------------------------------------------------------------------------------
 
 export function attachSweepLogger(bus: Subscribable<SweepEvent>, mode: LogMode, opts: LoggerOptions = {}): Logger {
@@ -262,28 +243,8 @@ export function attachSweepLogger(bus: Subscribable<SweepEvent>, mode: LogMode, 
       return attachJson(bus, opts);
     case "plain":
       return attachSweepPlain(bus, opts);
-    case "tui": {
-      const queued: SweepEvent[] = [];
-      let offQueue: (() => void) | undefined = bus.on((e) => queued.push(e));
-      const ready = import("./ui/sweep-tui.js").then(({ attachSweepTui }) =>
-        attachSweepTui(
-          {
-            on(listener) {
-              for (const e of queued) listener(e);
-              offQueue?.();
-              offQueue = undefined;
-              return bus.on(listener);
-            },
-          },
-          opts,
-        ),
-      );
-      return {
-        async close() {
-          await (await ready).close();
-        },
-      };
-    }
+    case "tui":
+      return attachSweepTui(bus, opts);
   }
 }
 

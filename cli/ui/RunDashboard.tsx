@@ -43,7 +43,7 @@ export function RunDashboard({ state, idleMs = 0, columns = 100 }: RunDashboardP
       ) : end ? null : (
         <Text dimColor>{start ? "waiting for the first step…" : "starting…"}</Text>
       )}
-      {end ? <RunSummary end={end} /> : null}
+      {end ? <RunSummary end={end} evalStep={state.lastEval?.step} /> : null}
     </>
   );
 }

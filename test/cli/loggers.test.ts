@@ -112,6 +112,20 @@ describe("plain logger", () => {
     ]);
   });
 
+  it("says which evaluation the final results come from when it was not at the last step", () => {
+    const bus = new EventBus();
+    const out = sink();
+    attachLogger(bus, "plain", { out, err: sink(), now: () => 0 });
+    bus.emit(evalAt500);
+    bus.emit({ ...completed, status: "interrupted", step: 620, metrics: { "knn.accuracy": 0.7954 } });
+    expect(out.lines().slice(-4)).toEqual([
+      "interrupted at step 620 after 3m45s  → runs/quickstart-1a2b3c",
+      "results (evaluation at step 500)",
+      "  knn.accuracy  0.795",
+      "to continue, run the same command again with --resume",
+    ]);
+  });
+
   it("writes warnings and errors to stderr, the error on one line with its hint", () => {
     const bus = new EventBus();
     const out = sink();

@@ -67,6 +67,11 @@ describe("run dashboard", () => {
     expect(frame.indexOf("results")).toBeGreaterThan(frame.indexOf("objective"));
   });
 
+  it("says which evaluation the results of an interrupted run come from", () => {
+    const frame = frameAfter([start, ...steps(1, 500), evalAt500, step(620), { ...completed, status: "interrupted", step: 620, metrics: evalAt500.metrics }]);
+    expect(frame).toContain("results (evaluation at step 500)");
+  });
+
   it("says how to continue when the run was interrupted", () => {
     const frame = frameAfter([start, ...steps(1, 40), checkpointAt500, { ...completed, status: "interrupted", step: 40, metrics: {} }]);
     expect(frame).toContain("interrupted at step 40");
