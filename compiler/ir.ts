@@ -115,7 +115,9 @@ export interface IRHead {
   out: number;
   /** True when applied at every token position (input is `.tokens`). */
   perToken: boolean;
-  /** Symbolic output shape, e.g. ["batch", 48] or ["batch", 196, 8]. */
+  /** Symbolic output shape, e.g. ["batch", 48] or ["batch", 196, 8]. A per-token head over a patches
+   *  tokenizer predicts `out` values for each of the next patch's P·P pixels: ["batch", length, P·P, out]
+   *  (its last Dense layer has out·P·P units, and `parameters` counts them). */
   shape: (string | number)[];
   parameters: number;
 }

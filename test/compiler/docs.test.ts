@@ -1,0 +1,30 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { BUILTINS } from "../../grammar/tokens.js";
+import { defaultValue } from "../../compiler/check.js";
+
+const doc = readFileSync(new URL("../../docs/language.md", import.meta.url), "utf8");
+
+describe("the language reference", () => {
+  it("documents every built-in and each of its arguments", () => {
+    for (const b of BUILTINS) {
+      const at = doc.indexOf(`#### \`${b.name}\``);
+      expect(at, b.name).toBeGreaterThan(0);
+      const section = doc.slice(at, doc.indexOf("####", at + 5) < 0 ? undefined : doc.indexOf("####", at + 5));
+      for (const a of b.args) expect(section, `${b.name}.${a.name}`).toContain(`| \`${a.name}\` |`);
+    }
+  });
+
+  it("documents the simplex grid extension", () => {
+    expect(doc).toMatch(/grid \(wg, wc\) = simplex\(step: 0\.25\)/);
+  });
+
+  it("reads every default of the built-in table as a value", () => {
+    for (const b of BUILTINS) for (const a of b.args) if (a.default !== undefined) expect(defaultValue(b.name, a.name), `${b.name}.${a.name}`).not.toBeUndefined();
+    expect(defaultValue("adamw", "lr")).toBe(1e-3);
+    expect(defaultValue("ood", "scores")).toEqual(["likelihood", "knn"]);
+    expect(defaultValue("robustness", "severities")).toEqual([1, 5]);
+    expect(defaultValue("synthetic", "size")).toEqual([28, 28]);
+    expect(defaultValue("transformer", "causal")).toBe(false);
+  });
+});
