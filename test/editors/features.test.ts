@@ -238,3 +238,27 @@ describe("formatting", () => {
     expect(formatting("experiment a { seed = }", "/tmp/a.hgc")).toEqual([]);
   });
 });
+
+describe("robustness", () => {
+  it("answers every request on truncated and garbled programs without throwing", () => {
+    // a deterministic walk over cut points and cursor positions
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let i = 0; i < 40; i++) {
+      const cut = rand(hybridText.length);
+      const text = i % 2 === 0 ? hybridText.slice(0, cut) : hybridText.slice(0, cut) + "(.[{:" + hybridText.slice(cut + 7);
+      const a = open(text);
+      lspDiagnostics(a);
+      documentSymbols(a);
+      for (let k = 0; k < 5; k++) {
+        const offset = rand(text.length + 1);
+        completion(a, offset);
+        hover(a, offset);
+        definition(a, offset);
+      }
+    }
+  });
+});

@@ -111,7 +111,7 @@ describe("hgc lsp --stdio", () => {
     client.notify("textDocument/didOpen", { textDocument: { uri: uri(long), languageId: "hgc", version: 1, text } });
     await client.diagnosticsFor(uri(long), 1);
     const times: number[] = [];
-    for (let v = 2; v <= 4; v++) {
+    for (let v = 2; v <= 6; v++) {
       const since = client.notifications.length;
       const edited = text.replace("limit: 1000)", `limit: ${1000 + v})`);
       const t0 = performance.now();
@@ -121,8 +121,11 @@ describe("hgc lsp --stdio", () => {
       expect(n.params.diagnostics.filter((d: any) => d.severity === 1)).toEqual([]);
     }
     times.sort((a, b) => a - b);
-    process.stdout.write(`didChange → publishDiagnostics on a 2,000-line file (75 ms debounce included): median ${times[1]!.toFixed(0)} ms\n`);
-    expect(times[1]!).toBeLessThan(1000);
+    const median = times[Math.floor(times.length / 2)]!;
+    process.stdout.write(
+      `didChange → publishDiagnostics, ${text.split("\n").length}-line file, 75 ms debounce included: median ${median.toFixed(0)} ms, max ${times[times.length - 1]!.toFixed(0)} ms (${times.length} edits)\n`,
+    );
+    expect(median).toBeLessThan(1000);
   });
 });
 
