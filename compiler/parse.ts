@@ -2,15 +2,23 @@
 // problem into a Diagnostic. It never throws and never hangs on any input: invalid characters,
 // unterminated strings and comments, over-deep nesting and syntax errors all come back as data,
 // several per file, next to whatever partial AST could be recovered.
-import type { IRecognitionException, IToken } from "chevrotain";
-import { EOF, tokenMatcher } from "chevrotain";
-import type { Pos, Program, Span } from "./ast.js";
+import type { CstNode, IRecognitionException, IToken, TokenType } from "chevrotain";
+import { createTokenInstance, EOF, tokenMatcher } from "chevrotain";
+import type { Item, Pos, Program, Span } from "./ast.js";
 import type { Diagnostic, Result } from "./diagnostics.js";
-import { programToAst, tokenSpan } from "./to-ast.js";
+import { itemsToAst, programNode, report, tokenSpan, type AstContext } from "./to-ast.js";
+import { describeToken } from "../grammar/messages.js";
 import { hgcParser } from "../grammar/parser.js";
 import {
   BadNumber,
+  Elided,
+  Experiment,
+  Extends,
   hgcLexer,
+  Identifier,
+  Import,
+  StringLit,
+  Sweep,
   LBracket,
   LCurly,
   LParen,
@@ -41,7 +49,8 @@ export function parse(text: string, file: string): Result<Program> {
 
 /** `parse`, also returning the tokens (the language server and the formatter use them). */
 export function parseDetailed(text: string, file: string): ParseOutput {
-  const diagnostics: Diagnostic[] = [];
+  const ctx: AstContext = { file, diagnostics: [], reported: new Set() };
+  const add = (d: Diagnostic): void => report(ctx, d);
   const lines = new LineIndex(text);
 
   const lexed = hgcLexer.tokenize(text);
@@ -49,7 +58,7 @@ export function parseDetailed(text: string, file: string): ParseOutput {
     const start = lines.pos(e.offset);
     const end = lines.pos(e.offset + e.length);
     const chars = text.slice(e.offset, e.offset + Math.min(e.length, 16));
-    diagnostics.push({
+    add({
       code: "HGC003",
       severity: "error",
       message: e.length === 1 ? `unexpected character ${describeChars(chars)}` : `unexpected characters ${describeChars(chars)}${e.length > 16 ? "…" : ""}`,
@@ -61,53 +70,113 @@ export function parseDetailed(text: string, file: string): ParseOutput {
   const comments = lexed.groups["comments"] ?? [];
   for (const c of comments) {
     if (c.tokenType === UnterminatedBlockComment) {
-      diagnostics.push(diag("HGC002", "unterminated block comment", commentStartSpan(file, c), "close it with `*/`"));
+      add(diag("HGC002", "unterminated block comment", commentStartSpan(file, c), "close it with `*/`"));
     }
   }
   for (const t of lexed.tokens) {
     if (t.tokenType === UnterminatedString) {
-      diagnostics.push(diag("HGC002", "unterminated string", tokenSpan(file, t), "close it with `\"` on the same line"));
+      add(diag("HGC002", "unterminated string", tokenSpan(file, t), "close it with `\"` on the same line"));
     } else if (t.tokenType === BadNumber) {
-      diagnostics.push(
-        diag("HGC003", `invalid number \`${t.image}\``, tokenSpan(file, t), "write a number like `64`, `0.05` or `1e-3`, a size like `14x14`, or put a space before the name"),
-      );
+      add(diag("HGC003", `invalid number \`${t.image}\``, tokenSpan(file, t), "write a number like `64`, `0.05` or `1e-3`, a size like `14x14`, or put a space before the name"));
     }
   }
 
-  const { tokens, dropped } = limitNesting(lexed.tokens, file, diagnostics);
+  const tokens = limitNesting(lexed.tokens, file, add);
+  const { chunks, junk } = splitItems(tokens);
+  for (const t of junk) add(diag("HGC001", `expected \`experiment\`, \`sweep\` or \`import\`, found ${describeToken(t)}`, tokenSpan(file, t)));
 
-  hgcParser.input = tokens;
-  let cst;
-  try {
-    cst = hgcParser.program();
-  } catch (err) {
-    // Chevrotain reports syntax errors as data; anything thrown here is a stack overflow or a bug.
-    // Report it against the file rather than crash the caller.
-    diagnostics.push(diag("HGC004", "this file is nested too deeply to parse", { file, start: lines.pos(0), end: lines.pos(0) }, String((err as Error)?.message ?? err)));
-    cst = undefined;
+  // Each item is parsed on its own: the CST of one item at a time is all that is ever held, and an
+  // item left open cannot swallow the ones after it.
+  const items: Item[] = [];
+  for (let c = 0; c < chunks.length; c++) {
+    const { from, to } = chunks[c]!;
+    hgcParser.input = tokens.slice(from, to);
+    let cst: CstNode | undefined;
+    try {
+      cst = hgcParser.program();
+    } catch (err) {
+      // Chevrotain reports syntax errors as data; anything thrown here is a stack overflow or a bug.
+      // Report it against the item rather than crash the caller.
+      add(diag("HGC004", "this item is nested too deeply to parse", tokenSpan(file, tokens[from]!), String((err as Error)?.message ?? err)));
+    }
+    const next = tokens[to];
+    for (const e of hgcParser.errors) {
+      const d = syntaxError(e, file, text, lines, next);
+      if (!ctx.reported.has(d.span.start.offset)) add(d);
+    }
+    if (cst) items.push(...itemsToAst(cst, ctx));
   }
-  const seen = new Set<number>();
-  for (const e of hgcParser.errors) {
-    const d = syntaxError(e, file, text, lines);
-    if (seen.has(d.span.start.offset)) continue;
-    // Where an over-deep region was cut out, the hole itself is not a second mistake.
-    if (dropped.some(([from, to]) => d.span.start.offset >= from && d.span.start.offset <= to)) continue;
-    seen.add(d.span.start.offset);
-    diagnostics.push(d);
-  }
-
-  const ctx = { file, diagnostics };
-  const value = programToAst(cst, ctx, text, comments);
-  // The parser keeps the last input alive otherwise; a 10 MB file is worth releasing.
+  // The parser would keep the last input alive otherwise.
   hgcParser.input = [];
 
-  diagnostics.sort((a, b) => a.span.start.offset - b.span.start.offset);
+  const diagnostics = ctx.diagnostics.sort((a, b) => a.span.start.offset - b.span.start.offset);
   if (diagnostics.length > MAX_DIAGNOSTICS) {
-    const dropped = diagnostics.length - MAX_DIAGNOSTICS;
+    const left = diagnostics.length - MAX_DIAGNOSTICS;
     diagnostics.length = MAX_DIAGNOSTICS;
-    diagnostics[MAX_DIAGNOSTICS - 1]!.notes.push({ message: `${dropped} more syntax error${dropped === 1 ? "" : "s"} not shown` });
+    diagnostics[MAX_DIAGNOSTICS - 1]!.notes.push({ message: `${left} more syntax error${left === 1 ? "" : "s"} not shown` });
   }
-  return { value, diagnostics, tokens, comments };
+  return { value: programNode(items, comments, text, file), diagnostics, tokens, comments };
+}
+
+const ITEM_KEYWORDS = [Import, Experiment, Sweep];
+
+/**
+ * Split the tokens into items. An item starts at `import`, `experiment` or `sweep` outside any
+ * bracket, or at such a keyword that begins a line and is followed by a name or a string (even
+ * inside an unclosed block: that is how a missing `}` is recovered). An item ends there, or where
+ * its body closes; tokens after that and before the next item are returned as `junk`, the first
+ * token of each run only (one error per run).
+ */
+function splitItems(tokens: IToken[]): { chunks: { from: number; to: number }[]; junk: IToken[] } {
+  const chunks: { from: number; to: number }[] = [];
+  const junk: IToken[] = [];
+  let start = -1; // first token of the current item, -1 outside any
+  let closed = true; // the current item is complete (or there is none)
+  let depth = 0;
+  let inJunk = false;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (ITEM_KEYWORDS.includes(t.tokenType)) {
+      // `experiment sweep {` and `extends experiment` use the keyword as a name
+      const prev = tokens[i - 1];
+      const inHeader = prev !== undefined && (prev.tokenType === Extends || (i - 1 === start && ITEM_KEYWORDS.includes(prev.tokenType)));
+      const next = tokens[i + 1];
+      const startsLine = t.startColumn === 1 && next !== undefined && (tokenMatcher(next, Identifier) || tokenMatcher(next, StringLit));
+      if (!inHeader && (depth === 0 || startsLine)) {
+        if (start >= 0) chunks.push({ from: start, to: i });
+        start = i;
+        closed = false;
+        depth = 0;
+        inJunk = false;
+        continue;
+      }
+    }
+    const opens = OPENERS.includes(t.tokenType);
+    const closes = !opens && CLOSERS.includes(t.tokenType);
+    if (closed) {
+      if (!inJunk) junk.push(t);
+      inJunk = true;
+      if (opens) depth++;
+      else if (closes) depth = Math.max(0, depth - 1);
+      continue;
+    }
+    if (opens) depth++;
+    else if (closes) {
+      depth = Math.max(0, depth - 1);
+      if (depth === 0 && tokenMatcher(t, RCurly)) {
+        // the item's body is complete
+        chunks.push({ from: start, to: i + 1 });
+        start = -1;
+        closed = true;
+      }
+    } else if (depth === 0 && i === start + 1 && tokenMatcher(tokens[start]!, Import)) {
+      chunks.push({ from: start, to: i + 1 });
+      start = -1;
+      closed = true;
+    }
+  }
+  if (start >= 0) chunks.push({ from: start, to: tokens.length });
+  return { chunks, junk };
 }
 
 function diag(code: string, message: string, span: Span, hint?: string): Diagnostic {
@@ -125,75 +194,87 @@ function commentStartSpan(file: string, t: IToken): Span {
   return { file, start, end: { offset: start.offset + 2, line: start.line, col: start.col + 2 } };
 }
 
-const OPENERS = [LParen, LBracket, LCurly];
-const CLOSERS = [RParen, RBracket, RCurly];
+const OPENERS: readonly TokenType[] = [LParen, LBracket, LCurly];
+const CLOSERS: readonly TokenType[] = [RParen, RBracket, RCurly];
 
 /**
- * Cut out every bracketed expression that nests deeper than MAX_NESTING (reporting it once), so
- * the recursive-descent parser cannot overflow the stack. The cut starts at the outermost `(` or
- * `[` around the over-deep point, so what remains is a statement with a missing value, not a
- * trail of unbalanced brackets.
+ * Replace every bracketed expression that nests deeper than MAX_NESTING (reported once) by one
+ * `Elided` token, so the recursive-descent parser cannot overflow the stack. The cut starts at
+ * the outermost `(` or `[` around the over-deep point; the statement holding it is left out of the
+ * AST.
  */
-function limitNesting(tokens: IToken[], file: string, diagnostics: Diagnostic[]): { tokens: IToken[]; dropped: [number, number][] } {
+function limitNesting(tokens: IToken[], file: string, add: (d: Diagnostic) => void): IToken[] {
   let depth = 0;
   let tooDeep = false;
   for (const t of tokens) {
-    if (OPENERS.some((o) => tokenMatcher(t, o))) {
+    if (OPENERS.includes(t.tokenType)) {
       if (++depth > MAX_NESTING) {
         tooDeep = true;
         break;
       }
-    } else if (CLOSERS.some((c) => tokenMatcher(t, c))) depth = Math.max(0, depth - 1);
+    } else if (CLOSERS.includes(t.tokenType)) depth = Math.max(0, depth - 1);
   }
-  if (!tooDeep) return { tokens, dropped: [] };
+  if (!tooDeep) return tokens;
 
   const kept: IToken[] = [];
-  // [first dropped offset, offset of the first token kept after it] of each region cut out
-  const dropped: [number, number][] = [];
   // the open brackets, with where each was put in `kept`
   const open: { token: IToken; at: number }[] = [];
   let skipTo = -1; // while skipping: the depth whose closing bracket ends the cut
+  let cutFrom: IToken | undefined;
+  let last: IToken | undefined;
+  const elide = (): void => {
+    if (!cutFrom || !last) return;
+    kept.push(
+      createTokenInstance(Elided, "…", cutFrom.startOffset, last.endOffset ?? last.startOffset, cutFrom.startLine ?? 1, last.endLine ?? 1, cutFrom.startColumn ?? 1, last.endColumn ?? 1),
+    );
+    cutFrom = undefined;
+  };
   for (const t of tokens) {
-    const opens = OPENERS.some((o) => tokenMatcher(t, o));
-    const closes = !opens && CLOSERS.some((c) => tokenMatcher(t, c));
+    const opens = OPENERS.includes(t.tokenType);
+    const closes = !opens && CLOSERS.includes(t.tokenType);
     if (opens) {
       open.push({ token: t, at: kept.length });
       if (skipTo < 0 && open.length > MAX_NESTING) {
-        diagnostics.push(
-          diag("HGC004", `brackets nested too deeply (more than ${MAX_NESTING} levels)`, tokenSpan(file, t), "flatten the expression; nothing here needs this much nesting"),
-        );
-        const outermost = open.findIndex((o) => !tokenMatcher(o.token, LCurly));
+        add(diag("HGC004", `brackets nested too deeply (more than ${MAX_NESTING} levels)`, tokenSpan(file, t), "flatten the expression; nothing here needs this much nesting"));
+        const outermost = open.findIndex((o) => o.token.tokenType !== LCurly);
         const cut = outermost >= 0 ? outermost : open.length - 1;
         kept.length = open[cut]!.at;
+        cutFrom = open[cut]!.token;
         skipTo = cut + 1;
-        dropped.push([open[cut]!.token.startOffset, Infinity]);
       }
     }
-    if (skipTo < 0) {
-      const last = dropped[dropped.length - 1];
-      if (last && last[1] === Infinity) last[1] = t.startOffset;
-      kept.push(t);
-    }
+    if (skipTo < 0) kept.push(t);
+    last = t;
     if (closes && open.length > 0) {
-      if (open.length === skipTo) skipTo = -1;
+      if (open.length === skipTo) {
+        skipTo = -1;
+        elide();
+      }
       open.pop();
     }
   }
-  return { tokens: kept, dropped };
+  elide();
+  return kept;
 }
 
-function syntaxError(e: IRecognitionException, file: string, text: string, lines: LineIndex): Diagnostic {
-  let token: IToken | undefined = e.token;
+/**
+ * A parser error as a diagnostic. `next` is the token after the item being parsed: the parser saw
+ * the end of its input there, but the user sees that token.
+ */
+function syntaxError(e: IRecognitionException, file: string, text: string, lines: LineIndex, next: IToken | undefined): Diagnostic {
+  const token: IToken | undefined = e.token;
   // At the end of the input (or on a token made up by recovery) point just past the last real token.
   if (!token || token.tokenType === EOF || !Number.isFinite(token.startOffset)) {
     const prev = (e as { previousToken?: IToken }).previousToken;
     const at = prev && Number.isFinite(prev.endOffset) ? (prev.endOffset ?? 0) + 1 : text.length;
     const pos = lines.pos(at);
-    token = undefined;
-    return diag("HGC001", e.message, { file, start: pos, end: pos }, hintFor(e.message));
+    const message = next && e.message.endsWith(END_OF_FILE) ? e.message.slice(0, -END_OF_FILE.length) + describeToken(next) : e.message;
+    return diag("HGC001", message, { file, start: pos, end: pos }, hintFor(message));
   }
   return diag("HGC001", e.message, tokenSpan(file, token), hintFor(e.message));
 }
+
+const END_OF_FILE = describeToken(undefined);
 
 function hintFor(message: string): string | undefined {
   if (message.startsWith("expected `)`")) return "close the call or parenthesis with `)`";

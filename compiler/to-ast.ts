@@ -35,13 +35,14 @@ export const MAX_EXPRESSION_DEPTH = 200;
 export interface AstContext {
   file: string;
   diagnostics: Diagnostic[];
-  /** Start offsets of the errors reported so far (built on first use). */
-  reported?: Set<number>;
+  /** Start offsets of the errors reported so far: a skipped token already reported is not reported twice. */
+  reported: Set<number>;
 }
 
-function reportedOffsets(ctx: AstContext): Set<number> {
-  ctx.reported ??= new Set(ctx.diagnostics.map((d) => d.span.start.offset));
-  return ctx.reported;
+/** Add a diagnostic to the context (every diagnostic of a parse goes through here). */
+export function report(ctx: AstContext, d: Diagnostic): void {
+  ctx.diagnostics.push(d);
+  ctx.reported.add(d.span.start.offset);
 }
 
 function isCstNode(e: CstElement): e is CstNode {
@@ -133,8 +134,7 @@ function subs(node: CstNode, key: string): CstNode[] {
 }
 
 function error(ctx: AstContext, code: string, message: string, span: Span, hint?: string): void {
-  ctx.reported?.add(span.start.offset);
-  ctx.diagnostics.push({ code, severity: "error", message, span, notes: [], ...(hint ? { suggestion: { message: hint } } : {}) });
+  report(ctx, { code, severity: "error", message, span, notes: [], ...(hint ? { suggestion: { message: hint } } : {}) });
 }
 
 function ident(ctx: AstContext, t: IToken): Ident {
@@ -183,7 +183,7 @@ function reportSkipped(ctx: AstContext, node: CstNode, entryKey: string, expects
     .map((n) => nodeOffsets(n)?.[0])
     .filter((o): o is number => o !== undefined)
     .sort((a, b) => a - b);
-  const reported = reportedOffsets(ctx);
+  const reported = ctx.reported;
   let e = 0;
   let prev: IToken | undefined;
   for (const t of skipped) {
@@ -217,22 +217,24 @@ function reportMissingCommas(ctx: AstContext, node: CstNode, elementKey: string,
   }
 }
 
-export function programToAst(cst: CstNode | undefined, ctx: AstContext, text: string, comments: IToken[]): Program {
-  if (cst) reportSkipped(ctx, cst, "item", "`experiment`, `sweep` or `import`");
+/** The items of a `program` CST (the whole file, or one chunk of it). */
+export function itemsToAst(cst: CstNode, ctx: AstContext): Item[] {
+  reportSkipped(ctx, cst, "item", "`experiment`, `sweep` or `import`");
   const items: Item[] = [];
-  for (const node of cst ? subs(cst, "item") : []) {
+  for (const node of subs(cst, "item")) {
     const item = itemToAst(ctx, node);
     if (item) items.push(item);
   }
-  const end = endPos(text);
+  return items;
+}
+
+export function programNode(items: Item[], comments: IToken[], text: string, file: string): Program {
   return {
     kind: "Program",
-    file: ctx.file,
+    file,
     items,
-    comments: comments.map(
-      (t): Comment => ({ kind: "Comment", text: t.image, block: t.image.startsWith("/*"), span: tokenSpan(ctx.file, t) }),
-    ),
-    span: { file: ctx.file, start: { offset: 0, line: 1, col: 1 }, end },
+    comments: comments.map((t): Comment => ({ kind: "Comment", text: t.image, block: t.image.startsWith("/*"), span: tokenSpan(file, t) })),
+    span: { file, start: { offset: 0, line: 1, col: 1 }, end: endPos(text) },
   };
 }
 
@@ -320,7 +322,7 @@ function statementToAst(ctx: AstContext, node: CstNode, where: Where): Stmt | Sw
   const callStmt = sub(node, "callStmt");
   if (callStmt) {
     const c = sub(callStmt, "call");
-    const call = c && callToAst(ctx, c);
+    const call = c && rootExpression(ctx, () => callToAst(ctx, c), span);
     if (!call) return undefined;
     if (call.callee.name !== "train") {
       const hint = nearest(call.callee.name, ["train"]);
@@ -375,20 +377,15 @@ function statementToAst(ctx: AstContext, node: CstNode, where: Where): Stmt | Sw
 /** The right-hand side of `=`, or undefined (with HGC004 when it is too deep). */
 function statementValue(ctx: AstContext, node: CstNode, span: Span): Expr | undefined {
   const e = sub(node, "expression");
-  const value = e && expressionToAst(ctx, e);
-  if (!value) return undefined;
-  if (depthOf(value) > MAX_EXPRESSION_DEPTH) {
-    error(ctx, "HGC004", `expression nested too deeply (more than ${MAX_EXPRESSION_DEPTH} levels)`, span, "split it into params or simplify it");
-    return undefined;
-  }
-  return value;
+  return e && rootExpression(ctx, () => expressionToAst(ctx, e), span);
 }
 
 function evaluateToAst(ctx: AstContext, node: CstNode, span: Span): EvaluateStmt {
   reportSkipped(ctx, node, "call", "a protocol call like `knn(…)`");
   const protocols: Call[] = [];
   for (const c of subs(node, "call")) {
-    const call = callToAst(ctx, c);
+    const callSpan = nodeSpan(ctx, c);
+    const call = callSpan && rootExpression(ctx, () => callToAst(ctx, c), callSpan);
     if (call) protocols.push(call);
   }
   return { kind: "Evaluate", protocols, span };
@@ -404,10 +401,27 @@ function gridToAst(ctx: AstContext, node: CstNode, span: Span): GridStmt | undef
 // ---------------------------------------------------------------------------------------------
 // Expressions
 
+// Per-root bookkeeping, cleared before each statement, call statement or protocol is built (plain
+// Maps: a WeakMap with millions of entries makes a 10 MB file spend its time in the GC).
 /** Depth of each expression built here (children are always built before their parent). */
-const depths = new WeakMap<Expr, number>();
+const depths = new Map<Expr, number>();
 /** The span of an expression including the parentheses it was written in, where it had some. */
-const outerSpans = new WeakMap<Expr, Span>();
+const outerSpans = new Map<Expr, Span>();
+
+/** Build the expression of a root (a statement's value, `train(…)`, a protocol) and check its depth. */
+function rootExpression<T extends Expr>(ctx: AstContext, build: () => T | undefined, span: Span): T | undefined {
+  depths.clear();
+  outerSpans.clear();
+  const e = build();
+  const tooDeep = e !== undefined && depthOf(e) > MAX_EXPRESSION_DEPTH;
+  depths.clear();
+  outerSpans.clear();
+  if (tooDeep) {
+    error(ctx, "HGC004", `expression nested too deeply (more than ${MAX_EXPRESSION_DEPTH} levels)`, span, "split it into params or simplify it");
+    return undefined;
+  }
+  return e;
+}
 
 function depthOf(e: Expr): number {
   return depths.get(e) ?? 1;
@@ -489,6 +503,8 @@ function primaryToAst(ctx: AstContext, node: CstNode): Expr | undefined {
     // Already reported by the lexing pass (HGC003); kept as a number so the tree stays whole.
     return made({ kind: "Number", value: Number.parseFloat(bad.image), raw: bad.image, isInt: false, span: tokenSpan(f, bad) });
   }
+  // A region cut out for nesting too deeply (HGC004): its statement is left out.
+  if (node.children["Elided"]) return undefined;
   const size = tok(node, "SizeLit");
   if (size) {
     const [h, w] = size.image.split("x");

@@ -606,6 +606,9 @@ export const Minus = createToken({ name: "Minus", pattern: /-/, categories: [Add
 export const Star = createToken({ name: "Star", pattern: /\*/, categories: [MultiplicativeOp] });
 export const Slash = createToken({ name: "Slash", pattern: /\//, categories: [MultiplicativeOp] });
 
+/** Stands in for a bracketed region cut out for nesting too deeply (never produced by the lexer). */
+export const Elided = createChevrotainToken({ name: "Elided", pattern: Lexer.NA, categories: [AnyToken] });
+
 /** Every token type, in matching order (earlier wins on equal length; keywords before Identifier). */
 export const ALL_TOKENS: TokenType[] = [
   AnyToken,
@@ -639,6 +642,7 @@ export const ALL_TOKENS: TokenType[] = [
   Minus,
   Star,
   Slash,
+  Elided,
 ];
 
 /** How a token type is named in a syntax error ("expected `)`, found …"). */
@@ -668,8 +672,9 @@ export const TOKEN_LABELS: Readonly<Record<string, string>> = {
   Minus: "`-`",
   Star: "`*`",
   Slash: "`/`",
+  Elided: "a value",
   ...Object.fromEntries(Object.entries(KEYWORD_TOKENS).map(([word, t]) => [t.name, `\`${word}\``])),
 };
 
 /** The one lexer instance (chevrotain lexers are reusable and costly to build). */
-export const hgcLexer = new Lexer(ALL_TOKENS, { positionTracking: "full", ensureOptimizations: false });
+export const hgcLexer = new Lexer(ALL_TOKENS, { positionTracking: "full", ensureOptimizations: true });
