@@ -111,6 +111,9 @@ export function stderrGist(text: string, lines = 6): string {
 /** Runs one trial to its end and reports how it ended. */
 function runOne(job: TrialJob, resume: boolean, opts: SchedulerOptions, track: (c: ChildProcess | null) => void): Promise<TrialOutcome> {
   const { command, args, cwd, env } = opts.command(job, resume);
+  // An interrupted run's result.json is stale once it resumes: a resumed trial that dies before
+  // writing its own must not be taken for still interrupted.
+  if (resume) rmSync(join(job.runDir, "result.json"), { force: true });
   return new Promise((resolveOutcome) => {
     // Its own process group: a Ctrl-C at the terminal reaches the sweep only, which forwards it once.
     const child = spawn(command, args, { cwd, env: env ?? process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });

@@ -136,3 +136,247 @@ describe("applyOverridesToSource", () => {
     expect(await edit("nope", parseOverrides(["t=1"]))).toBeNull();
   });
 });
+
+// ---- end to end: the real `hgc sweep` running real `hgc run` trials on a tiny synthetic experiment ----
+
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { Store } from "../../runtime/store.js";
+
+const TINY = (steps: number, checkpointEvery: number, sweep: string) => `
+experiment tiny {
+  seed = 1
+  dataset train = synthetic(split: "train", count: 64, classes: 4, size: 8x8)
+  dataset test  = synthetic(split: "test", count: 32, classes: 4, size: 8x8)
+  tokens pixels = quantize(size: 8x8, levels: 4)
+  views aug = augment(crop: 0.6..1.0, noise: 0.05)
+  encoder enc = transformer(tokens: pixels, layers: 1, width: 16, heads: 2, mlp: 2, causal: true, pool: mean)
+  head proj = mlp(enc.pooled, hidden: [16], out: 8)
+  head lm   = linear(enc.tokens, out: pixels.vocab)
+  loss con = ntxent(proj, views: aug, temperature: 0.5)
+  loss gen = autoregressive(lm, target: pixels)
+  param lambda = 0.5
+  objective = gen + lambda * con
+  optimizer = adamw(lr: 3e-3)
+  train(data: train, steps: ${steps}, batch: 16, checkpoint_every: ${checkpointEvery})
+  evaluate {
+    linear_probe(features: enc.pooled, train: train, test: test, epochs: 3)
+    bits_per_dim(data: test)
+  }
+}
+${sweep}
+`;
+
+const GRID = `sweep grid {
+  experiments = [tiny]
+  grid lambda = [0.1, 1]
+  seeds = [1, 2]
+  jobs = 2
+  objectives = [maximize linear_probe.accuracy, minimize bits_per_dim]
+}`;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  events: any[];
+}
+
+/** Runs `hgc ARGS` and parses stdout as JSON lines; `onEvent` may kill the process. */
+function hgcAsync(args: string[], cwd: string, onEvent?: (e: any, pid: number) => void): Promise<Run> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, HGC_DB: "" } });
+    let stdout = "";
+    let stderr = "";
+    let buf = "";
+    const events: any[] = [];
+    child.stdout.setEncoding("utf8").on("data", (c: string) => {
+      stdout += c;
+      buf += c;
+      let i: number;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        try {
+          const e = JSON.parse(line);
+          events.push(e);
+          onEvent?.(e, child.pid!);
+        } catch {}
+      }
+    });
+    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+    child.on("close", (code) => done({ code, stdout, stderr, events }));
+  });
+}
+
+function sweepFolder(cwd: string): string {
+  const root = join(cwd, "runs", "sweeps");
+  const dirs = readdirSync(root);
+  expect(dirs).toHaveLength(1);
+  return join(root, dirs[0]!);
+}
+
+function maxConcurrent(events: any[]): number {
+  let running = 0;
+  let peak = 0;
+  for (const e of events) {
+    if (e.type === "trial-start") peak = Math.max(peak, ++running);
+    if (e.type === "trial-end" && e.status !== "skipped") running--;
+  }
+  return peak;
+}
+
+describe("hgc sweep end to end", () => {
+  it("runs a 2-point × 2-seed sweep 2 at a time into the aggregate table, the Pareto front, the plots and the database", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "hgc-sweep-e2e-"));
+    writeFileSync(join(cwd, "tiny.hgc"), TINY(12, 6, GRID));
+    const r = await hgcAsync(["sweep", "tiny.hgc", "--json"], cwd);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.events[0]).toMatchObject({ type: "sweep-start", sweep: "grid", jobs: 2 });
+    expect(r.events[0].trials).toHaveLength(4);
+    expect(maxConcurrent(r.events)).toBe(2);
+    expect(r.events.filter((e) => e.type === "trial-end").map((e) => e.status)).toEqual(["done", "done", "done", "done"]);
+
+    const dir = sweepFolder(cwd);
+    for (const f of ["sweep.csv", "sweep.md", "sweep.json", "pareto.svg", "linear_probe.accuracy-vs-lambda.svg", "bits_per_dim-vs-lambda.svg"]) {
+      expect(existsSync(join(dir, f)), f).toBe(true);
+    }
+    // the csv's means are the means of the trials' own result.json metrics
+    const state = JSON.parse(readFileSync(join(dir, "sweep.json"), "utf8"));
+    const acc = (lambda: number) =>
+      state.trials
+        .filter((t: any) => t.point.lambda === lambda)
+        .map((t: any) => JSON.parse(readFileSync(join(t.runDir, "result.json"), "utf8")).metrics["linear_probe.accuracy"]);
+    const csv = readFileSync(join(dir, "sweep.csv"), "utf8").trimEnd().split("\n");
+    const header = csv[0]!.split(",");
+    expect(csv).toHaveLength(3);
+    const rows = csv.slice(1).map((l) => Object.fromEntries(l.split(",").map((v, i) => [header[i], v])));
+    expect(rows.map((row) => [row.lambda, row.completed])).toEqual([["0.1", "2"], ["1", "2"]]);
+    for (const row of rows) {
+      const values = acc(Number(row.lambda));
+      expect(Number(row["linear_probe.accuracy.mean"])).toBeCloseTo((values[0] + values[1]) / 2, 10);
+      expect(Number(row["linear_probe.accuracy.std"])).toBeCloseTo(Math.abs(values[0] - values[1]) / Math.SQRT2, 10);
+    }
+    expect(rows.some((row) => row.pareto === "front")).toBe(true);
+    const md = readFileSync(join(dir, "sweep.md"), "utf8");
+    expect(md).toContain("4 trials over 2 grid points: 4 completed, 0 failed.");
+    expect(md).toContain("## Pareto front");
+    expect(readFileSync(join(dir, "pareto.svg"), "utf8")).toContain(">tiny lambda=0.1</text>");
+    const end = r.events.at(-1);
+    expect(end.type).toBe("sweep-end");
+    expect(end.table).toHaveLength(2);
+    expect(end.pareto.length).toBeGreaterThanOrEqual(1);
+
+    // the database has every trial, and `hgc runs` lists them
+    const store = new Store(join(cwd, "runs", "hgc.sqlite"));
+    expect(store.listRuns({ sweep: "grid" }).map((x) => x.status)).toEqual(["completed", "completed", "completed", "completed"]);
+    expect(store.listSweeps().map((s) => [s.name, s.status])).toEqual([["grid", "completed"]]);
+    store.close();
+    const runs = hgc(["runs"], cwd);
+    expect(runs.code).toBe(0);
+    const lines = runs.stdout.trimEnd().split("\n").slice(1);
+    expect(lines).toHaveLength(4);
+    for (const t of state.trials) expect(runs.stdout).toContain(`trials/${t.id.slice(0, 8)}`);
+    const [a, b] = state.trials.filter((t: any) => t.seed === 1).map((t: any) => `trials/${t.id.slice(0, 8)}`);
+    const cmp = hgc(["compare", join(dir, a), join(dir, b)], cwd);
+    expect(cmp.code).toBe(0);
+    expect(cmp.stdout).toContain("~ params.lambda: 0.1 → 1");
+  });
+
+  it("finishes only the missing trials when a sweep stopped midway is run again, resuming the interrupted one", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "hgc-sweep-e2e-"));
+    writeFileSync(join(cwd, "tiny.hgc"), TINY(40, 5, GRID));
+    let finished = 0;
+    let sent = false;
+    const first = await hgcAsync(["sweep", "tiny.hgc", "--json", "--jobs", "1"], cwd, (e, pid) => {
+      if (e.type === "trial-end") finished++;
+      // stop once one trial is done and the next is past its first checkpoint
+      if (!sent && finished === 1 && e.type === "trial-progress" && e.step >= 7) {
+        sent = true;
+        process.kill(pid, "SIGINT");
+      }
+    });
+    expect(sent).toBe(true);
+    expect(first.code, first.stderr).toBe(130);
+    const dir = sweepFolder(cwd);
+    const state = JSON.parse(readFileSync(join(dir, "sweep.json"), "utf8"));
+    expect(state.trials.map((t: any) => t.status)).toEqual(["completed", "interrupted", "pending", "pending"]);
+    const done = state.trials[0];
+    const doneMtime = statSync(join(done.runDir, "result.json")).mtimeMs;
+
+    const second = await hgcAsync(["sweep", "tiny.hgc", "--json", "--jobs", "1", "--resume"], cwd);
+    expect(second.code, second.stderr + JSON.stringify(second.events.filter((e) => e.type === "trial-end"))).toBe(0);
+    const ends = second.events.filter((e) => e.type === "trial-end");
+    expect(ends.filter((e) => e.status === "skipped").map((e) => e.id)).toEqual([done.id]);
+    expect(second.events.filter((e) => e.type === "trial-start").map((e) => e.id)).toEqual(state.trials.slice(1).map((t: any) => t.id));
+    expect(ends.filter((e) => e.status === "done")).toHaveLength(3);
+    // the finished trial was left alone; the interrupted one continued from its checkpoint
+    expect(statSync(join(done.runDir, "result.json")).mtimeMs).toBe(doneMtime);
+    const starts = readFileSync(join(state.trials[1].runDir, "metrics.jsonl"), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.type === "start");
+    expect(starts.length).toBe(2);
+    expect(starts[1].startStep).toBeGreaterThanOrEqual(5);
+    const after = JSON.parse(readFileSync(join(dir, "sweep.json"), "utf8"));
+    expect(after.trials.map((t: any) => t.status)).toEqual(["completed", "completed", "completed", "completed"]);
+  });
+
+  it("reports a trial whose data file is missing while the other trials complete", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "hgc-sweep-e2e-"));
+    writeFileSync(
+      join(cwd, "tiny.hgc"),
+      TINY(8, 4, "") +
+        `
+experiment broken extends tiny {
+  dataset train = idx(images: "data/train-images.idx", labels: "data/train-labels.idx", size: 8x8)
+}
+sweep mixed {
+  experiments = [tiny, broken]
+  seeds = [1, 2]
+  jobs = 2
+}
+`,
+    );
+    const r = await hgcAsync(["sweep", "tiny.hgc", "--no-tui"], cwd);
+    expect(r.code).toBe(1);
+    const failures = r.stderr.split("\n").filter((l) => l.startsWith("✗"));
+    expect(failures).toHaveLength(2);
+    for (const l of failures) expect(l).toMatch(/experiment=broken {2}seed [12] {2}failed: .*data\/train-images\.idx: no such file/);
+    expect(r.stderr).toMatch(/hgc sweep: 2 of 4 trials failed; their errors are in runs\/sweeps\/mixed-[0-9a-f]{8}\/sweep\.md/);
+    const dir = sweepFolder(cwd);
+    const state = JSON.parse(readFileSync(join(dir, "sweep.json"), "utf8"));
+    expect(state.trials.map((t: any) => [t.experiment, t.status])).toEqual([
+      ["tiny", "completed"],
+      ["tiny", "completed"],
+      ["broken", "failed"],
+      ["broken", "failed"],
+    ]);
+    const md = readFileSync(join(dir, "sweep.md"), "utf8");
+    expect(md).toContain("4 trials over 2 grid points: 2 completed, 2 failed.");
+    expect(md).toMatch(/\| [0-9a-f]{8} \| broken \|  \| 1 \| .*data\/train-images\.idx: no such file/);
+    const store = new Store(join(cwd, "runs", "hgc.sqlite"));
+    const trials = store.listTrials(state.id);
+    expect(trials.filter((t) => t.status === "failed").every((t) => /train-images\.idx: no such file/.test(t.error ?? ""))).toBe(true);
+    store.close();
+  });
+
+  it("stops before any trial starts when a trial does not check, also with --grid values", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "hgc-sweep-e2e-"));
+    writeFileSync(join(cwd, "tiny.hgc"), TINY(8, 4, GRID));
+    const r = hgc(["sweep", "tiny.hgc", "--grid", "temperature=0.1,0.2"], cwd);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/tiny\.hgc:\d+:\d+: error\[HGC\d+\]: .*temperature/);
+    expect(r.stderr).toContain("hgc: error: the sweep was not started");
+    expect(existsSync(join(cwd, "runs", "sweeps"))).toBe(false);
+
+    const dry = hgc(["sweep", "tiny.hgc", "--grid", "lambda=0.3", "--seeds", "5,6", "--dry-run"], cwd);
+    expect(dry.stderr).toBe("");
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/^sweep grid: 2 trials, jobs 2, swept lambda\n/);
+    expect(dry.stdout).toMatch(/tiny\s+lambda=0\.3\s+5\s/);
+    expect(dry.stdout).toMatch(/tiny\s+lambda=0\.3\s+6\s/);
+  });
+});
