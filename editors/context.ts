@@ -10,6 +10,8 @@ export type Block = "top" | "experiment" | "sweep" | "evaluate";
 export type CursorContext =
   /** In a comment or a string: nothing to complete. */
   | { kind: "none" }
+  /** Inside the string of `import "…"`: `from` is the offset just after the opening quote. */
+  | { kind: "importPath"; from: number }
   /** After `object.`: its members. */
   | { kind: "member"; object: string; block: Block; item?: string }
   /** Where a named argument of `callee` goes (after `(` or `,`); `positional` when first. */
@@ -74,7 +76,13 @@ export function cursorAt(text: string, offset: number): Cursor {
   const wordStart = offset - prefix.length;
   const lexed = hgcLexer.tokenize(text);
   const comments = lexed.groups["comments"] ?? [];
-  if (inCommentOrString(offset, lexed.tokens, comments)) return { context: { kind: "none" }, prefix, wordStart };
+  if (inCommentOrString(offset, lexed.tokens, comments)) {
+    const i = lexed.tokens.findIndex((t) => t.image.startsWith('"') && t.startOffset < offset && offset <= endOf(t) + 1);
+    if (i > 0 && lexed.tokens[i - 1]!.image === "import") {
+      return { context: { kind: "importPath", from: lexed.tokens[i]!.startOffset + 1 }, prefix, wordStart };
+    }
+    return { context: { kind: "none" }, prefix, wordStart };
+  }
   const before = lexed.tokens.filter((t) => endOf(t) < wordStart);
   return { context: classify(text, before, wordStart), prefix, wordStart };
 }

@@ -3,6 +3,8 @@
 // Everything comes from the compiler (checkSource, its references and inferred items) and from
 // the vocabulary of grammar/tokens.ts; editors/lsp.ts only wires these to the protocol.
 import type { IToken } from "chevrotain";
+import { readdirSync, type Dirent } from "node:fs";
+import { dirname, join } from "node:path";
 import {
   CodeActionKind,
   CompletionItemKind,
@@ -384,6 +386,30 @@ function valueItems(a: Analysis, ctx: Extract<CursorContext, { kind: "value" }>,
   return scope.map((n) => nameItem(n));
 }
 
+/** `.hgc` files near the document (its folder and two levels below), as paths relative to it. */
+function importPaths(a: Analysis, offset: number, from: number): CompletionItem[] {
+  if (a.file.startsWith("<")) return [];
+  const dir = dirname(a.file);
+  const found: string[] = [];
+  const walk = (sub: string, depth: number): void => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(join(dir, sub), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (found.length >= 200) return;
+      const rel = sub ? `${sub}/${e.name}` : e.name;
+      if (e.isDirectory() && depth < 2 && !e.name.startsWith(".") && e.name !== "node_modules") walk(rel, depth + 1);
+      else if (e.isFile() && e.name.endsWith(".hgc") && join(dir, rel) !== a.file) found.push(rel);
+    }
+  };
+  walk("", 0);
+  const range = a.lines.range(from, offset);
+  return found.sort().map((rel) => ({ label: rel, kind: CompletionItemKind.File, textEdit: { range, newText: rel } }));
+}
+
 /** Completion items at `offset`. */
 export function completion(a: Analysis, offset: number): CompletionItem[] {
   const { context: ctx } = cursorAt(a.text, offset);
@@ -392,6 +418,8 @@ export function completion(a: Analysis, offset: number): CompletionItem[] {
   switch (ctx.kind) {
     case "none":
       return [];
+    case "importPath":
+      return importPaths(a, offset, ctx.from);
     case "statement":
       return statementItems(ctx.block);
     case "afterItemName":
@@ -466,6 +494,35 @@ function itemAround(a: Analysis, offset: number): Item | undefined {
   return program?.items.find((i) => i.span.start.offset <= offset && offset <= i.span.end.offset);
 }
 
+/** An experiment's or sweep's summary, at its declaration or at a use of its name. */
+function itemNamed(a: Analysis, token: IToken, reference: { kind: string; name: string } | undefined): string | undefined {
+  const program = a.check.workspace.files.get(a.file)?.program;
+  const declared = program?.items.find((i) => i.kind !== "Import" && i.name.span.start.offset === token.startOffset);
+  const name = declared && declared.kind !== "Import" ? declared.name.name : reference?.kind === "experiment" || reference?.kind === "sweep" ? reference.name : undefined;
+  if (name === undefined) return undefined;
+  const experiment = a.check.workspace.experiments.get(name);
+  if (experiment) {
+    const parents = mergedOf(a).get(name)?.parents ?? [];
+    const items = itemsOf(a.check).filter((i) => i.experiment === name);
+    const parameters = items.reduce((sum, i) => sum + (i.parameters ?? 0), 0);
+    const head = `**experiment** \`${name}\`${parents.length ? ` extends ${parents.map((p) => `\`${p}\``).join(" → ")}` : ""}`;
+    const lines = [head];
+    if (items.length) lines.push("", `${items.length} declarations${parameters ? ` · ${parameters.toLocaleString("en-US")} parameters` : ""}`);
+    if (!a.check.experiments.get(name)?.body) lines.push("", "*does not check yet*");
+    return lines.join("\n");
+  }
+  const sweep = a.check.sweeps.get(name);
+  if (sweep) {
+    const axes = sweep.axes.map((x) => `${x.names.join(", ")} (${x.points.length})`);
+    return [
+      `**sweep** \`${name}\``,
+      "",
+      `${sweep.trialCount} trials: ${sweep.experiments.map((e) => `\`${e}\``).join(", ")}${axes.length ? ` × grid ${axes.join(" × ")}` : ""}${sweep.seeds ? ` × ${sweep.seeds.length} seeds` : ""}`,
+    ].join("\n");
+  }
+  return undefined;
+}
+
 /** Hover at `offset`: a name's kind, inferred shape and parameter count; a built-in's or keyword's doc. */
 export function hover(a: Analysis, offset: number): Hover | null {
   const at = tokenAt(a.text, offset);
@@ -498,6 +555,8 @@ export function hover(a: Analysis, offset: number): Hover | null {
 
   const sym = symbolAt(a.check, a.file, token.startOffset);
   if (sym?.item) return hoverOf(itemMarkdown(sym.item), range);
+  const named = itemNamed(a, token, sym?.reference);
+  if (named) return hoverOf(named, range);
   if (sym?.reference) {
     const r = sym.reference;
     const what = r.kind === "file" ? `file \`${r.definition.file}\`` : `**${r.kind}** \`${r.name}\``;

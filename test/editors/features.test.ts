@@ -262,3 +262,33 @@ describe("robustness", () => {
     }
   });
 });
+
+describe("hover on experiments and sweeps", () => {
+  const a = open(hybridText);
+
+  it("summarises an experiment at its declaration and where a sweep names it", () => {
+    const v = (hover(a, at(hybridText, "experiment hy|brid"))!.contents as { value: string }).value;
+    expect(v).toContain("**experiment** `hybrid`");
+    expect(v).toMatch(/\d+ declarations · [\d,]+ parameters/);
+    const child = (hover(a, at(hybridText, "experiment contrastive_o|nly"))!.contents as { value: string }).value;
+    expect(child).toContain("extends `hybrid`");
+    const use = (hover(a, at(hybridText, "experiments = [hy|brid]"))!.contents as { value: string }).value;
+    expect(use).toContain("**experiment** `hybrid`");
+  });
+
+  it("gives a sweep's trial count and what it crosses", () => {
+    const v = (hover(a, at(hybridText, "sweep lambda_g|rid"))!.contents as { value: string }).value;
+    expect(v).toContain("12 trials: `hybrid` × grid lambda (4) × 3 seeds");
+  });
+});
+
+describe("completion of import paths", () => {
+  it("offers the .hgc files next to the document inside `import \"…\"`", () => {
+    const main = join(FIXTURES, "imports", "main.hgc");
+    const text = 'import "b"\n';
+    const a = analyze(pathToFileURL(main).href, main, text, 1);
+    const items = completion(a, text.indexOf("b") + 1);
+    expect(items.map((i) => i.label)).toEqual(["base.hgc"]);
+    expect((items[0]!.textEdit as { range: unknown }).range).toEqual({ start: { line: 0, character: 8 }, end: { line: 0, character: 9 } });
+  });
+});

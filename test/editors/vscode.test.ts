@@ -31,6 +31,7 @@ describe("the VS Code extension", () => {
   });
 
   it("starts `hgc lsp --stdio` through its own vscode-languageclient dependency", () => {
+    execFileSync(process.execPath, ["--check", join(EXT, "extension.js")]);
     const client = readFileSync(join(EXT, "extension.js"), "utf8");
     expect(client).toContain('require("vscode-languageclient/node")');
     expect(client).toMatch(/args: \["lsp"\],\s*transport: TransportKind\.stdio/);
