@@ -34,8 +34,8 @@ export interface LoadOptions {
   overlays?: ReadonlyMap<string, string>;
 }
 
-/** Files larger than this are refused with a diagnostic rather than parsed. */
-export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+/** Files larger than this (about 30,000 lines) are refused with a diagnostic rather than parsed: checking one would take many seconds. */
+export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
 /** Load `root` (whose text is `text` when given) and everything it imports. Never throws on user input. */
 export function loadWorkspace(root: string, text?: string, opts: LoadOptions = {}): Workspace {
@@ -68,7 +68,7 @@ export function loadWorkspace(root: string, text?: string, opts: LoadOptions = {
     }
     if (src.length > MAX_FILE_BYTES) {
       const span = via ? via.path.span : startSpan(path);
-      ws.diagnostics.push(diag("HGC012", "error", span, `\`${path}\` is too large to check (${(src.length / 1e6).toFixed(1)} MB)`, "an experiment file is a few hundred lines; is this the right file?"));
+      ws.diagnostics.push(diag("HGC012", "error", span, `\`${shortName(path)}\` is too large to check (${(src.length / 1e6).toFixed(1)} MB, more than ${MAX_FILE_BYTES / 1024 / 1024} MB)`, "an experiment file is a few hundred lines; is this the right file?"));
       return;
     }
     const { value: program, diagnostics } = parse(src, path);

@@ -44,6 +44,14 @@ describe("fuzzing the checker", () => {
     expect(compiled).toBeGreaterThan(0);
   });
 
+  it("refuses a 10 MB file at once with one diagnostic", () => {
+    const t0 = performance.now();
+    const r = checkSource(sources[0]!.text.repeat(Math.ceil(10e6 / sources[0]!.text.length)), file);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["HGC012"]);
+    expect(r.diagnostics[0]!.message).toMatch(/too large to check \(10\.\d MB/);
+    expect(performance.now() - t0).toBeLessThan(BOUND_MS);
+  });
+
   it("survives random bytes, deep nesting and a truncated file", () => {
     const rng = new FuzzRng(3);
     const bytes = Array.from({ length: 4000 }, () => String.fromCharCode(rng.int(256))).join("");
