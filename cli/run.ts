@@ -1,14 +1,15 @@
 // `hgc run FILE`: compile (or read) an experiment, train it on the best backend present, evaluate
 // it and leave a run folder. Ctrl-C finishes the current step, writes a checkpoint and exits 130;
 // a second Ctrl-C exits at once.
-import { existsSync, readFileSync } from "node:fs";
-import type { Diagnostic } from "../compiler/diagnostics.js";
+import { existsSync } from "node:fs";
+import { compileFile, loadIR, renderDiagnostics } from "../compiler/index.js";
 import { UserError } from "../compiler/errors.js";
 import type { IRExperiment } from "../compiler/ir.js";
 import { BACKEND_PREFERENCES, type BackendPreference } from "../runtime/backend.js";
 import { EventBus } from "../runtime/events.js";
 import { runExperiment } from "../runtime/run.js";
 import { intOption, parseArgs } from "../runtime/sweep/args.js";
+import { useColor } from "./color.js";
 import { attachLogger, chooseMode } from "./loggers.js";
 
 const USAGE = `usage: hgc run FILE [options]
@@ -28,64 +29,26 @@ options:
   --quiet              plain mode: only warnings, errors and the summary
 `;
 
-interface CompilerModule {
-  compileFile(path: string, opts: { experiment?: string }): { value: IRExperiment | null; diagnostics: Diagnostic[] };
-  loadIR?(path: string): unknown;
-  renderDiagnostics?(diagnostics: Diagnostic[], ...rest: unknown[]): string;
-}
-
 function isExperiment(v: unknown): v is IRExperiment {
   const e = v as IRExperiment;
   return !!e && typeof e === "object" && e.irVersion === 1 && typeof e.name === "string" && !!e.train && !!e.encoders && !!e.objective;
 }
 
-async function compilerModule(): Promise<CompilerModule | null> {
-  try {
-    return (await import("../compiler/index.js" as string)) as CompilerModule;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") return null;
-    throw err;
-  }
-}
-
-async function render(compiler: CompilerModule, diagnostics: Diagnostic[]): Promise<string> {
-  if (compiler.renderDiagnostics) return compiler.renderDiagnostics(diagnostics);
-  const diag = (await import("../compiler/diagnostics.js")) as unknown as { renderDiagnostics?: (d: Diagnostic[]) => string };
-  if (diag.renderDiagnostics) return diag.renderDiagnostics(diagnostics);
-  return diagnostics.map((d) => `${d.span.file}:${d.span.start.line}:${d.span.start.col}: ${d.severity}[${d.code}]: ${d.message}`).join("\n");
-}
-
-/** Compile a .hgc file's experiment (diagnostics printed to stderr), or read and check an IR file. */
-export async function loadExperiment(file: string, experiment?: string, stderr: { write(s: string): unknown } = process.stderr): Promise<IRExperiment> {
+/** Compile a .hgc file's experiment (diagnostics printed to `stderr`), or read and validate an IR file. */
+export async function loadExperiment(file: string, experiment?: string, stderr: { write(s: string): unknown; isTTY?: boolean } = process.stderr): Promise<IRExperiment> {
   if (!existsSync(file)) throw new UserError(`cannot read \`${file}\`: no such file`, "check the path", 2);
-  const compiler = await compilerModule();
   if (file.endsWith(".json")) {
-    let value: unknown;
-    if (compiler?.loadIR) {
-      const r = compiler.loadIR(file) as { value?: unknown; diagnostics?: Diagnostic[] } | IRExperiment;
-      if (r && typeof r === "object" && "diagnostics" in r && Array.isArray(r.diagnostics)) {
-        if (r.diagnostics.length) stderr.write(`${(await render(compiler, r.diagnostics)).replace(/\n?$/, "\n")}`);
-        if (r.diagnostics.some((d) => d.severity === "error")) throw new UserError(`\`${file}\` is not a valid experiment IR`, "re-create it with `hgc compile FILE`", 1);
-        value = r.value;
-      } else value = r;
-    } else {
-      try {
-        value = JSON.parse(readFileSync(file, "utf8"));
-      } catch (err) {
-        throw new UserError(`\`${file}\` is not valid JSON: ${(err as Error).message}`, "give a .hgc file or the output of `hgc compile FILE`", 2);
-      }
-    }
-    if (!isExperiment(value)) throw new UserError(`\`${file}\` is not an experiment's IR`, "make one with `hgc compile FILE --experiment NAME`", 2);
+    const value = loadIR(file);
     if (experiment && value.name !== experiment) throw new UserError(`\`${file}\` holds experiment \`${value.name}\`, not \`${experiment}\``, undefined, 2);
     return value;
   }
-  if (!compiler) throw new UserError("this build of hgc has no compiler module", "run an IR .json file instead", 2);
-  const { value, diagnostics } = compiler.compileFile(file, experiment ? { experiment } : {});
-  if (diagnostics.length) stderr.write(`${(await render(compiler, diagnostics)).replace(/\n?$/, "\n")}`);
-  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  const r = compileFile(file, experiment ? { experiment } : {});
+  const shown = r.diagnostics.filter((d) => d.severity !== "info");
+  if (shown.length) stderr.write(renderDiagnostics(shown, r.check.sources, { color: useColor(stderr) }));
+  const errors = shown.filter((d) => d.severity === "error").length;
   if (errors) throw new UserError(`${errors} error${errors > 1 ? "s" : ""} in \`${file}\`; nothing was run`, "fix them and run again (`hgc check` lists them)", 1);
-  if (!value) throw new UserError(`\`${file}\` has no experiment${experiment ? ` named \`${experiment}\`` : ""}`, "give one with --experiment NAME", 1);
-  return value;
+  if (!r.value || !isExperiment(r.value)) throw new UserError(`\`${file}\` has no experiment${experiment ? ` named \`${experiment}\`` : ""}`, "give one with --experiment NAME", 1);
+  return r.value;
 }
 
 export async function main(argv: string[]): Promise<number> {

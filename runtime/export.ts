@@ -89,3 +89,25 @@ export function readSafetensorsFile(file: string): { tensors: NamedTensor[]; met
   }
   return decodeSafetensors(buf, file);
 }
+
+/**
+ * `hgc export`: a run's weights (from its latest checkpoint, or the one at `step`) as one
+ * safetensors file, with the experiment, step and IR hash in its metadata. Returns the path.
+ */
+export async function exportRun(runDir: string, opts: { step?: number; out?: string } = {}): Promise<{ path: string; step: number; tensors: number; bytes: number }> {
+  const { findCheckpoint, loadCheckpoint } = await import("./checkpoint.js");
+  if (!fs.existsSync(runDir)) throw new UserError(`no run folder at ${runDir}`, "give the folder `hgc run` printed (runs/<experiment>-<hash>)", 2);
+  const ref = findCheckpoint(runDir, opts.step);
+  const ckpt = loadCheckpoint(ref.path);
+  let experiment = "";
+  try {
+    experiment = (JSON.parse(fs.readFileSync(path.join(runDir, "ir.json"), "utf8")) as { name: string }).name;
+  } catch {
+    /* metadata only */
+  }
+  const out = path.resolve(opts.out ?? path.join(runDir, `weights-step${ref.step}.safetensors`));
+  const { tensors } = readSafetensorsFile(path.join(ref.path, "weights.safetensors"));
+  const buf = encodeSafetensors(tensors, { format: "pt", experiment, step: String(ckpt.state.step), irHash: ckpt.state.irHash, producer: "hgc" });
+  writeFileAtomic(out, buf);
+  return { path: out, step: ref.step, tensors: tensors.length, bytes: buf.length };
+}

@@ -1,0 +1,48 @@
+// `hgc eval`: the evaluation protocols over a saved checkpoint of a run folder.
+import fs from "node:fs";
+import path from "node:path";
+import type { IRExperiment } from "../compiler/ir.js";
+import { UserError } from "../compiler/errors.js";
+import { selectBackend, type BackendChoice, type BackendPreference } from "./backend.js";
+import { findCheckpoint, loadCheckpoint } from "./checkpoint.js";
+import type { EventBus, Metrics } from "./events.js";
+import { writeFileAtomic } from "./export.js";
+import { datasetLoader, evalContext } from "./inference.js";
+import { Model } from "./model.js";
+import { loadEvaluator } from "./run.js";
+
+export interface CheckpointEvaluation {
+  step: number;
+  metrics: Metrics;
+  skipped: { protocol: string; reason: string }[];
+  backend: BackendChoice;
+  elapsedMs: number;
+  /** Where the figures were written: RUN/eval-step<N>.json. */
+  path: string;
+}
+
+/** Evaluate the checkpoint at `step` (default the latest) with the run's own evaluate { } block. */
+export async function evaluateCheckpoint(runDir: string, opts: { step?: number; backend?: BackendPreference; bus?: EventBus; cacheDir?: string } = {}): Promise<CheckpointEvaluation> {
+  const irFile = path.join(runDir, "ir.json");
+  if (!fs.existsSync(irFile)) throw new UserError(`${runDir} is not a run folder (it has no ir.json)`, "give the folder `hgc run` printed", 2);
+  const ir = JSON.parse(fs.readFileSync(irFile, "utf8")) as IRExperiment;
+  const ref = findCheckpoint(runDir, opts.step);
+  const evaluate = await loadEvaluator();
+  if (!evaluate) throw new UserError("this build of hgc has no evaluation module", undefined, 1);
+  const backend = await selectBackend(opts.backend ?? "auto");
+  const t0 = Date.now();
+  const ckpt = loadCheckpoint(ref.path);
+  const model = new Model(ir, ir.seed);
+  try {
+    model.writeWeights(ckpt.weights);
+    const ctx = evalContext(model, runDir, ref.step, ir.seed, datasetLoader(ir, [], opts.cacheDir));
+    const r = await evaluate(ir.evaluate, ctx);
+    const elapsedMs = Date.now() - t0;
+    opts.bus?.emit({ type: "eval", step: ref.step, metrics: r.metrics, skipped: r.skipped, elapsedMs });
+    const out = path.join(runDir, `eval-step${ref.step}.json`);
+    writeFileAtomic(out, `${JSON.stringify({ step: ref.step, backend: backend.name, metrics: r.metrics, skipped: r.skipped, elapsedMs }, null, 2)}\n`);
+    return { step: ref.step, metrics: r.metrics, skipped: r.skipped, backend, elapsedMs, path: out };
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,13 @@
+// The runtime's public surface: what the CLI, the sweep runner and the bench use.
+export { selectBackend, listBackends, tfVersions, BACKEND_PREFERENCES, type BackendChoice, type BackendPreference, type BackendStatus } from "./backend.js";
+export { Model, type Param } from "./model.js";
+export { ntxent, bitsPerDim, bitsPerDimPerImage } from "./losses.js";
+export { learningRate, evalScalar, lossWeights } from "./schedule.js";
+export { Optimizer } from "./optimizer.js";
+export { Trainer, Sampler, NonFiniteError, type StepResult } from "./train.js";
+export { saveCheckpoint, loadCheckpoint, listCheckpoints, latestCheckpoint, findCheckpoint, type Checkpoint, type CheckpointState } from "./checkpoint.js";
+export { runExperiment, defaultRunDir, effectiveIr, loadEvaluator, type RunOptions, type RunOutcome, type RunResultFile, type RunStatus } from "./run.js";
+export { evaluateCheckpoint } from "./evaluate-run.js";
+export { encodeSafetensors, decodeSafetensors, readSafetensorsFile, exportRun, writeFileAtomic, type NamedTensor } from "./export.js";
+export { features, bitsPerDim as imageBitsPerDim, sample, evalContext, datasetLoader } from "./inference.js";
+export { EventBus, type RunEvent } from "./events.js";
