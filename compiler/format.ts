@@ -66,8 +66,18 @@ class Printer {
     return taken;
   }
 
-  private trailing(comments: Comment[]): string {
-    return comments.map((c) => `${INDENT}${c.text}`).join("");
+  /**
+   * `line` followed by trailing comments. Nothing may follow a `//` comment on its line, so a
+   * comment after one goes on the next line (at `indent`). Returns whether the result ends in one.
+   */
+  private withComments(line: string, comments: Comment[], indent: string, endsInLineComment = false): [string, boolean] {
+    let text = line;
+    let lc = endsInLineComment;
+    for (const c of comments) {
+      text += lc ? `\n${indent}${c.text}` : `${INDENT}${c.text}`;
+      lc = !c.block;
+    }
+    return [text, lc];
   }
 
   /** True when the source between two offsets holds an empty line. */
@@ -91,15 +101,16 @@ class Printer {
     let prevEnd = at.offset;
     let prevLine = at.line;
     let prevOneLine = false;
-    const headerIndex = out.length - 1;
+    let lineComment = false; // the last line of `out` ends in a `//` comment
 
     const comment = (c: Comment): void => {
-      if (c.span.start.line === prevLine && out.length > 0 && (prev !== "start" || headerIndex >= 0)) {
-        out[out.length - 1] += `${INDENT}${c.text}`;
+      if (c.span.start.line === prevLine && out.length > 0) {
+        [out[out.length - 1], lineComment] = this.withComments(out[out.length - 1]!, [c], indent, lineComment);
       } else {
         const blank = prev !== "start" && (this.blankBetween(prevEnd, c.span.start.offset) || (at.top && prev === "entry"));
         if (blank) out.push("");
         out.push(indent + c.text);
+        lineComment = !c.block;
         prev = "comment";
       }
       prevEnd = c.span.end.offset;
@@ -108,7 +119,7 @@ class Printer {
 
     for (const entry of entries) {
       for (const c of this.takeBefore(entry.span.start.offset)) comment(c);
-      const rendered = entry.render(indent) + this.trailing(this.takeBefore(entry.span.end.offset));
+      const [rendered, lc] = this.withComments(entry.render(indent), this.takeBefore(entry.span.end.offset), indent);
       const oneLine = !rendered.includes("\n");
       if (prev !== "start") {
         const blankInSource = this.blankBetween(prevEnd, entry.span.start.offset);
@@ -116,6 +127,7 @@ class Printer {
         if (blankInSource || itemGap) out.push("");
       }
       out.push(indent + rendered);
+      lineComment = lc;
       prev = "entry";
       prevEnd = entry.span.end.offset;
       prevLine = entry.span.end.line;
@@ -269,14 +281,21 @@ class Printer {
     const inner = indent + INDENT;
     const lines: string[] = [];
     let lastLine = -1;
+    let lineComment = false;
     const comment = (c: Comment): void => {
-      if (lines.length > 0 && c.span.start.line === lastLine) lines[lines.length - 1] += `${INDENT}${c.text}`;
-      else lines.push(inner + c.text);
+      if (lines.length > 0 && c.span.start.line === lastLine) {
+        [lines[lines.length - 1], lineComment] = this.withComments(lines[lines.length - 1]!, [c], inner, lineComment);
+      } else {
+        lines.push(inner + c.text);
+        lineComment = !c.block;
+      }
       lastLine = c.span.end.line;
     };
     for (const el of elements) {
       for (const c of this.takeBefore(el.span.start.offset)) comment(c);
-      lines.push(`${inner}${el.render(inner)},${this.trailing(this.takeBefore(el.span.end.offset))}`);
+      const [line, lc] = this.withComments(`${inner}${el.render(inner)},`, this.takeBefore(el.span.end.offset), inner);
+      lines.push(line);
+      lineComment = lc;
       lastLine = el.span.end.line;
     }
     for (const c of this.takeBefore(span.end.offset)) comment(c);
