@@ -1517,7 +1517,10 @@ class ExperimentChecker {
         case "ood": {
           const inD = dataArg("in");
           const outD = dataArg("out");
-          const scores = this.wordList(args.get("scores"), "scores", OOD_SCORES) ?? (args.has("scores") ? null : (defaultValue("ood", "scores") as string[]));
+          // Without any per-token head the default drops `likelihood` rather than demand one.
+          const hasGenerativeHead = [...this.heads.values()].some((h) => h?.perToken);
+          const defaultScores = (defaultValue("ood", "scores") as string[]).filter((x) => x !== "likelihood" || hasGenerativeHead);
+          const scores = this.wordList(args.get("scores"), "scores", OOD_SCORES) ?? (args.has("scores") ? null : defaultScores);
           const f = features();
           const tr = trainName();
           const k = this.num(call, args, "k");

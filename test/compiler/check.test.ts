@@ -208,3 +208,18 @@ describe("editor support", () => {
     expect(decl.item!.detail).toMatch(/transformer, 2 layers, width 64/);
   });
 });
+
+describe("protocol defaults", () => {
+  it("scores OOD by likelihood and kNN by default, and by kNN alone without a generative head", () => {
+    const withOod = SMALL.replace("    bits_per_dim(data: test)\n", "    bits_per_dim(data: test)\n    ood(in: test, out: train)\n");
+    const ir = compileExperiment(checkSource(withOod, `${EXAMPLES}t.hgc`)).value!;
+    expect(ir.evaluate.find((p) => p.kind === "ood")).toMatchObject({ scores: ["likelihood", "knn"], features: { encoder: "enc", member: "pooled" }, train: "train", k: 20 });
+    const contrastive = withOod
+      .replace("  head lm = linear(enc.tokens, out: pixels.vocab)\n", "")
+      .replace("  loss gen = autoregressive(lm, target: pixels)\n", "")
+      .replace("gen + lambda * con", "con")
+      .replace("    bits_per_dim(data: test)\n", "");
+    const ir2 = compileExperiment(checkSource(contrastive, `${EXAMPLES}t.hgc`)).value!;
+    expect(ir2.evaluate.find((p) => p.kind === "ood")).toMatchObject({ scores: ["knn"] });
+  });
+});
