@@ -3,8 +3,9 @@
 // Everything comes from the compiler (checkSource, its references and inferred items) and from
 // the vocabulary of grammar/tokens.ts; editors/lsp.ts only wires these to the protocol.
 import type { IToken } from "chevrotain";
-import { readdirSync, type Dirent } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readdirSync, type Dirent } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   CodeActionKind,
   CompletionItemKind,
@@ -98,6 +99,25 @@ function spanKey(d: Diagnostic): string {
   return `${d.code}|${d.severity}|${d.span.file}|${d.span.start.offset}|${d.span.end.offset}|${d.message}`;
 }
 
+/** The repository (or installed package) root: this file is dist/editors/features.js or editors/features.ts. */
+const PACKAGE_ROOT = ((): string => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return basename(dirname(here)) === "dist" ? join(here, "..", "..") : join(here, "..");
+})();
+
+const hintLinks = new Map<string, string | null>();
+
+/** A link to the longer explanation of a code (docs/hints/HGC010.md), when the package has one. */
+function hintHref(code: string): string | undefined {
+  let href = hintLinks.get(code);
+  if (href === undefined) {
+    const file = join(PACKAGE_ROOT, "docs", "hints", `${code}.md`);
+    href = /^HGC\d+$/.test(code) && existsSync(file) ? pathToFileURL(file).href : null;
+    hintLinks.set(code, href);
+  }
+  return href ?? undefined;
+}
+
 /** The document's diagnostics in LSP form: its own, and one per import whose files have errors. */
 export function lspDiagnostics(a: Analysis): LspDiagnostic[] {
   const out: LspDiagnostic[] = [];
@@ -125,6 +145,7 @@ export function lspDiagnostics(a: Analysis): LspDiagnostic[] {
       range: spanRange(d.span, a.lines),
       severity: SEVERITY[d.severity],
       code: d.code,
+      ...(hintHref(d.code) ? { codeDescription: { href: hintHref(d.code)! } } : {}),
       source: "hgc",
       message,
       ...(related.length ? { relatedInformation: related } : {}),

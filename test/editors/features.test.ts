@@ -48,6 +48,8 @@ describe("diagnostics", () => {
     expect(d.severity).toBe(DiagnosticSeverity.Error);
     expect(d.source).toBe("hgc");
     expect(d.message).toContain("did you mean `proj`?");
+    // the code links to its longer explanation
+    expect(d.codeDescription?.href).toMatch(/^file:.*\/docs\/hints\/HGC010\.md$/);
   });
 
   it("reports a problem of an inherited statement once, not once per experiment", () => {
