@@ -231,7 +231,7 @@ describe("hgc sweep end to end", () => {
     const cwd = mkdtempSync(join(tmpdir(), "hgc-sweep-e2e-"));
     writeFileSync(join(cwd, "tiny.hgc"), TINY(12, 6, GRID));
     const r = await hgcAsync(["sweep", "tiny.hgc", "--json"], cwd);
-    expect(r.stderr).toBe("");
+    expect(r.stderr, JSON.stringify(r.events.filter((e) => e.type === "trial-end"))).toBe("");
     expect(r.code).toBe(0);
     expect(r.events[0]).toMatchObject({ type: "sweep-start", sweep: "grid", jobs: 2 });
     expect(r.events[0].trials).toHaveLength(4);
@@ -341,9 +341,9 @@ sweep mixed {
 `,
     );
     const r = await hgcAsync(["sweep", "tiny.hgc", "--no-tui"], cwd);
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     const failures = r.stderr.split("\n").filter((l) => l.startsWith("✗"));
-    expect(failures).toHaveLength(2);
+    expect(failures, r.stderr).toHaveLength(2);
     for (const l of failures) expect(l).toMatch(/experiment=broken {2}seed [12] {2}failed: .*data\/train-images\.idx: no such file/);
     expect(r.stderr).toMatch(/hgc sweep: 2 of 4 trials failed; their errors are in runs\/sweeps\/mixed-[0-9a-f]{8}\/sweep\.md/);
     const dir = sweepFolder(cwd);
