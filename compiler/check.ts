@@ -497,9 +497,9 @@ class ExperimentChecker {
     if (!b || !categories.includes(b.category)) {
       const allowed = categories.flatMap(namesOf);
       if (!b) {
-        this.err("HGC017", call.callee.span, `unknown ${place} \`${name}\``, didYouMeanHint(name, allowed) ?? `${place} is one of ${backticks(allowed)}`);
+        this.err("HGC017", call.callee.span, `unknown ${place} \`${name}\``, didYouMeanHint(name, allowed) ?? `${/^[aeiou]/.test(place) ? "an" : "a"} ${place} is one of ${backticks(allowed)}`);
       } else {
-        this.err("HGC018", call.callee.span, `\`${name}\` is ${CATEGORY_WORDS[b.category]}, not ${CATEGORY_WORDS[categories[0]!]}`, `${place} is one of ${backticks(allowed)}`);
+        this.err("HGC018", call.callee.span, `\`${name}\` is ${CATEGORY_WORDS[b.category]}, not ${CATEGORY_WORDS[categories[0]!]}`, `${/^[aeiou]/.test(place) ? "an" : "a"} ${place} is one of ${backticks(allowed)}`);
       }
       return null;
     }
