@@ -21,7 +21,7 @@ import {
   lspDiagnostics,
   type Analysis,
 } from "./features.js";
-import { uriToPath } from "./positions.js";
+import { LineMap, uriToPath } from "./positions.js";
 
 export interface ServerOptions {
   /** Pause after the last change before a document is re-checked (default 75 ms; 0 checks at once). */
@@ -118,9 +118,22 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     for (const d of documents.all()) schedule(d.uri, debounceMs, false);
   });
 
+  /**
+   * For completion while typing: the current text with the names of the last check, when there
+   * is one, so a keystroke does not wait for a full check (the cursor context is read from the
+   * current text; only the names in scope may be a few keystrokes old).
+   */
+  const typingAnalysis = (uri: string): Analysis | undefined => {
+    const doc = documents.get(uri);
+    const cached = cache.get(uri);
+    if (!doc || !cached || cached.version === doc.version) return analysisFor(uri);
+    const text = doc.getText();
+    return { ...cached, text, version: doc.version, lines: new LineMap(text) };
+  };
+
   connection.onCompletion(({ textDocument, position }) =>
     guard("completion", () => {
-      const a = analysisFor(textDocument.uri);
+      const a = typingAnalysis(textDocument.uri);
       return a ? completion(a, a.lines.offset(position)) : [];
     }, []),
   );

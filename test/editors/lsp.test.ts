@@ -68,6 +68,17 @@ describe("hgc lsp --stdio", () => {
     expect(members.map((c: any) => c.label)).toEqual(["tokens", "pooled"]);
   });
 
+  it("completes in text typed since the last check, before it is re-checked", async () => {
+    const text = readFileSync(HYBRID, "utf8").replace("  param lambda", "  head extra = \n  param lambda");
+    client.notify("textDocument/didChange", { textDocument: { uri: uri(HYBRID), version: 3 }, contentChanges: [{ text }] });
+    const items = await client.request("textDocument/completion", { textDocument: { uri: uri(HYBRID) }, position: positionOf(text, "head extra = |") });
+    expect(items.map((c: any) => c.label)).toEqual(["mlp", "linear"]);
+    const since = client.notifications.length;
+    const restored = readFileSync(HYBRID, "utf8");
+    client.notify("textDocument/didChange", { textDocument: { uri: uri(HYBRID), version: 4 }, contentChanges: [{ text: restored }] });
+    await client.diagnosticsFor(uri(HYBRID), 4, since);
+  });
+
   it("hovers with the inferred shape and parameter count", async () => {
     const text = readFileSync(HYBRID, "utf8");
     const h = await client.request("textDocument/hover", { textDocument: { uri: uri(HYBRID) }, position: positionOf(text, "head l|m ") });
