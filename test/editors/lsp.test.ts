@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, LspClient, ROOT } from "./lsp-client.js";
-import { generateLongProgram } from "./long-program.js";
+import { generateLongProgram } from "../../scripts/long-program.mjs";
 
 const FIXTURES = join(import.meta.dirname, "fixtures");
 const HYBRID = join(FIXTURES, "hybrid.hgc");

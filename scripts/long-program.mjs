@@ -1,7 +1,7 @@
-// A generated program of about `lines` lines: many small experiments, each a full hybrid model,
-// for timing the language server on a large file.
-export function generateLongProgram(lines: number): string {
-  const block = (i: number) => `experiment e${i} {
+// A generated program of about `lines` lines: many small experiments, each a full hybrid model.
+// Used to time the language server on a large file (scripts/bench-lsp.mjs, test/editors/lsp.test.ts).
+export function generateLongProgram(lines) {
+  const block = (i) => `experiment e${i} {
   seed = ${i}
   dataset train = synthetic(split: "train", limit: 1000)
   dataset test = synthetic(split: "test", limit: 200)
@@ -24,7 +24,7 @@ export function generateLongProgram(lines: number): string {
 
 `;
   const per = block(0).split("\n").length - 1;
-  const out: string[] = [];
+  const out = [];
   for (let i = 0; out.length * per < lines; i++) out.push(block(i));
   return out.join("");
 }
