@@ -259,13 +259,14 @@ const NAME_KIND: Record<DeclKind, CompletionItemKind> = {
   param: CompletionItemKind.Constant,
 };
 
-function keywordItem(word: string, insert?: string): CompletionItem {
+/** A keyword; `snippet` is what to insert instead of the bare word (a snippet with `$0`/`$1`). */
+function keywordItem(word: string, snippet?: string): CompletionItem {
   const info = KEYWORD_INFO.find((k) => k.word === word);
   return {
     label: word,
     kind: CompletionItemKind.Keyword,
     ...(info ? { documentation: { kind: MarkupKind.Markdown, value: info.doc } } : {}),
-    ...(insert ? { insertText: insert } : {}),
+    ...(snippet ? { insertText: snippet, insertTextFormat: InsertTextFormat.Snippet } : {}),
   };
 }
 
@@ -358,14 +359,14 @@ function argValueItems(b: Builtin | undefined, argName: string, scope: ScopeName
 function statementItems(block: string): CompletionItem[] {
   switch (block) {
     case "top":
-      return ["experiment", "sweep", "import"].map((w) => keywordItem(w, w === "import" ? 'import "' : undefined));
+      return [keywordItem("experiment", "experiment ${1:name} {\n\t$0\n}"), keywordItem("sweep", "sweep ${1:name} {\n\t$0\n}"), keywordItem("import", 'import "$1"')];
     case "experiment":
       return [
         ...DECL_KINDS.map((k) => keywordItem(k)),
         ...ASSIGN_NAMES.experiment.map(assignItem),
         ...STATEMENT_CALLS.map((c) => builtinItem(builtin(c)!)),
         keywordItem("evaluate", "evaluate {\n\t$0\n}"),
-      ].map((i) => (i.label === "evaluate" ? { ...i, insertTextFormat: InsertTextFormat.Snippet } : i));
+      ];
     case "sweep":
       return [...ASSIGN_NAMES.sweep.map(assignItem), keywordItem("grid")];
     case "evaluate":
