@@ -112,8 +112,49 @@ export async function runSweep(opts: SweepRunOptions): Promise<SweepRunResult> {
   }
 }
 
+/** True when `pid` is alive and (where /proc tells) its command line names `runDir`. */
+function isTrialProcess(pid: number, runDir: string): boolean {
+  if (!alive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(runDir);
+  } catch {
+    return false; // without /proc we cannot tell it from an unrelated process that reused the pid
+  }
+}
+
+/**
+ * Trials left running by a sweep process that was killed outright (their own process groups
+ * outlive it): each gets SIGINT, so it checkpoints and exits, before this run takes its folder.
+ */
+export async function stopOrphans(dir: string, timeoutMs = 60_000): Promise<number> {
+  let previous: any;
+  try {
+    previous = JSON.parse(readFileSync(join(dir, "sweep.json"), "utf8"));
+  } catch {
+    return 0;
+  }
+  const orphans = ((previous?.trials ?? []) as any[])
+    .filter((t) => t?.status === "running" && Number.isInteger(t.pid) && typeof t.runDir === "string")
+    .filter((t) => isTrialProcess(t.pid, t.runDir))
+    .map((t) => t.pid as number);
+  for (const pid of orphans) {
+    try {
+      process.kill(pid, "SIGINT");
+    } catch {}
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (orphans.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of orphans.filter(alive)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {}
+  }
+  return orphans.length;
+}
+
 async function runLocked(opts: SweepRunOptions, id: string, dir: string): Promise<SweepRunResult> {
   const { sweep, store } = opts;
+  await stopOrphans(dir, opts.stopTimeoutMs);
 
   const irPaths = new Map<string, string>();
   const jobs: TrialJob[] = sweep.trials.map((t) => {
@@ -132,7 +173,8 @@ async function runLocked(opts: SweepRunOptions, id: string, dir: string): Promis
     if (all.every((t) => t.status === "completed")) return "completed";
     return "interrupted";
   };
-  const save = () => {
+  const pids = new Map<string, number>();
+  const saveState = () => {
     const trials = [...state.values()];
     writeJsonAtomic(join(dir, "sweep.json"), {
       id,
@@ -152,9 +194,13 @@ async function runLocked(opts: SweepRunOptions, id: string, dir: string): Promis
         runDir: t.runDir,
         metrics: t.metrics,
         ...(t.error ? { error: t.error } : {}),
+        ...(t.status === "running" && pids.has(t.id) ? { pid: pids.get(t.id) } : {}),
       })),
     });
-    return writeSweepOutputs(dir, meta, trials);
+  };
+  const save = () => {
+    saveState();
+    return writeSweepOutputs(dir, meta, [...state.values()]);
   };
   const record = (t: TrialOutcome) => {
     if (!store) return;
@@ -182,7 +228,11 @@ async function runLocked(opts: SweepRunOptions, id: string, dir: string): Promis
     signal: opts.signal,
     stopTimeoutMs: opts.stopTimeoutMs,
     onEvent: (e) => {
-      if (e.type === "trial-start") state.set(e.job.id, { ...e.job, status: "running", metrics: {} });
+      if (e.type === "trial-start") {
+        state.set(e.job.id, { ...e.job, status: "running", metrics: {} });
+        if (e.pid !== undefined) pids.set(e.job.id, e.pid);
+        saveState();
+      }
       if (e.type === "trial-skip" || e.type === "trial-end") {
         state.set(e.job.id, e.outcome);
         record(e.outcome);

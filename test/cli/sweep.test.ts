@@ -324,6 +324,47 @@ describe("hgc sweep end to end", () => {
     expect(after.trials.map((t: any) => t.status)).toEqual(["completed", "completed", "completed", "completed"]);
   });
 
+  it("stops the trials a sweep killed outright left running, then resumes them and finishes the sweep", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "hgc-sweep-e2e-"));
+    writeFileSync(join(cwd, "tiny.hgc"), TINY(40, 5, GRID));
+    let killed = false;
+    const first = await hgcAsync(["sweep", "tiny.hgc", "--json"], cwd, (e, pid) => {
+      if (!killed && e.type === "trial-progress" && e.step >= 7) {
+        killed = true;
+        process.kill(pid, "SIGKILL");
+      }
+    });
+    expect(killed).toBe(true);
+    expect(first.code).toBe(null);
+    const dir = sweepFolder(cwd);
+    const state = JSON.parse(readFileSync(join(dir, "sweep.json"), "utf8"));
+    const orphans = state.trials.filter((t: any) => t.status === "running");
+    expect(orphans).toHaveLength(2);
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(orphans.every((t: any) => alive(t.pid))).toBe(true);
+
+    const second = await hgcAsync(["sweep", "tiny.hgc", "--json"], cwd);
+    expect(second.code, second.stderr).toBe(0);
+    expect(orphans.some((t: any) => alive(t.pid))).toBe(false);
+    const after = JSON.parse(readFileSync(join(dir, "sweep.json"), "utf8"));
+    expect(after.trials.map((t: any) => t.status)).toEqual(["completed", "completed", "completed", "completed"]);
+    for (const t of orphans) {
+      const starts = readFileSync(join(t.runDir, "metrics.jsonl"), "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+        .filter((e) => e.type === "start");
+      expect(starts.map((e) => e.startStep > 0)).toEqual([false, true]);
+    }
+  });
+
   it("reports a trial whose data file is missing while the other trials complete", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "hgc-sweep-e2e-"));
     writeFileSync(
