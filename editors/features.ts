@@ -19,7 +19,9 @@ import {
   type DocumentSymbol,
   type Hover,
   type Location,
+  type ParameterInformation,
   type Range,
+  type SignatureHelp,
   type TextEdit,
 } from "vscode-languageserver";
 import type { DeclKind, ExperimentItem, Item, Stmt, SweepItem } from "../compiler/ast.js";
@@ -481,6 +483,41 @@ export function completion(a: Analysis, offset: number): CompletionItem[] {
     case "value":
       return valueItems(a, ctx, scope);
   }
+}
+
+/**
+ * The signature of the built-in whose call the cursor is in, with the argument being written
+ * highlighted (the named one after `name:`, else the positional slot when first).
+ */
+export function signatureHelp(a: Analysis, offset: number): SignatureHelp | null {
+  const { context: ctx } = cursorAt(a.text, offset);
+  if (ctx.kind !== "argName" && ctx.kind !== "argValue") return null;
+  const b = builtin(ctx.callee);
+  if (!b) return null;
+  const params: ParameterInformation[] = [];
+  const names: string[] = [];
+  if (b.positional) {
+    params.push({ label: "VALUE", documentation: `${b.positional.type} — ${b.positional.doc}` });
+    names.push("");
+  }
+  for (const arg of argsOf(b)) {
+    params.push({ label: `${arg.name}:`, documentation: { kind: MarkupKind.Markdown, value: argMarkdownLine(arg) } });
+    names.push(arg.name);
+  }
+  const label = `${b.name}(${params.map((p) => p.label).join(", ")})`;
+  // Parameter labels as offsets into the signature, so each is found even where two share a prefix.
+  let at = b.name.length + 1;
+  const located = params.map((p) => {
+    const range: [number, number] = [at, at + (p.label as string).length];
+    at = range[1] + 2;
+    return { ...p, label: range };
+  });
+  const active = ctx.kind === "argValue" ? names.indexOf(ctx.arg) : ctx.positional && b.positional ? 0 : -1;
+  return {
+    signatures: [{ label, documentation: { kind: MarkupKind.Markdown, value: b.doc }, parameters: located }],
+    activeSignature: 0,
+    ...(active >= 0 ? { activeParameter: active } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

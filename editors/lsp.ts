@@ -19,6 +19,7 @@ import {
   formatting,
   hover,
   lspDiagnostics,
+  signatureHelp,
   type Analysis,
 } from "./features.js";
 import { LineMap, uriToPath } from "./positions.js";
@@ -92,6 +93,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         textDocumentSync: TextDocumentSyncKind.Incremental,
         completionProvider: { triggerCharacters: [".", "(", ",", ":"] },
         hoverProvider: true,
+        signatureHelpProvider: { triggerCharacters: ["(", ","], retriggerCharacters: [":"] },
         definitionProvider: true,
         documentSymbolProvider: true,
         documentFormattingProvider: true,
@@ -136,6 +138,12 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const a = typingAnalysis(textDocument.uri);
       return a ? completion(a, a.lines.offset(position)) : [];
     }, []),
+  );
+  connection.onSignatureHelp(({ textDocument, position }) =>
+    guard("signature help", () => {
+      const a = typingAnalysis(textDocument.uri);
+      return a ? signatureHelp(a, a.lines.offset(position)) : null;
+    }, null),
   );
   connection.onHover(({ textDocument, position }) =>
     guard("hover", () => {

@@ -13,6 +13,7 @@ import {
   formatting,
   hover,
   lspDiagnostics,
+  signatureHelp,
   type Analysis,
 } from "../../editors/features.js";
 
@@ -292,5 +293,23 @@ describe("completion of import paths", () => {
     const items = completion(a, text.indexOf("b") + 1);
     expect(items.map((i) => i.label)).toEqual(["base.hgc"]);
     expect((items[0]!.textEdit as { range: unknown }).range).toEqual({ start: { line: 0, character: 8 }, end: { line: 0, character: 9 } });
+  });
+});
+
+describe("signature help", () => {
+  const a = open(hybridText);
+
+  it("shows the built-in's arguments with the one being written active", () => {
+    const help = signatureHelp(a, at(hybridText, "temperature: |0.2"))!;
+    const sig = help.signatures[0]!;
+    expect(sig.label).toBe("ntxent(VALUE, views:, temperature:)");
+    const [from, to] = sig.parameters![help.activeParameter!]!.label as [number, number];
+    expect(sig.label.slice(from, to)).toBe("temperature:");
+  });
+
+  it("makes the positional slot active right after the parenthesis, and nothing outside calls", () => {
+    const help = signatureHelp(a, at(hybridText, "mlp(|enc.pooled"))!;
+    expect(help.activeParameter).toBe(0);
+    expect(signatureHelp(a, at(hybridText, "seed = |7"))).toBeNull();
   });
 });
