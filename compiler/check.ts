@@ -104,9 +104,22 @@ const EXTRA_ARGS: Record<string, BuiltinArg[]> = {
   linear: [{ name: "in", type: "int ≥ 1", doc: "The input width the head expects; checked against the encoder's width." }],
 };
 
+const ARGS_OF = new Map<string, { args: readonly BuiltinArg[]; names: ReadonlySet<string>; required: readonly BuiltinArg[] }>();
+
+function argTable(b: Builtin): { args: readonly BuiltinArg[]; names: ReadonlySet<string>; required: readonly BuiltinArg[] } {
+  let t = ARGS_OF.get(b.name);
+  if (!t) {
+    const extra = EXTRA_ARGS[b.name];
+    const args = extra ? [...b.args, ...extra] : b.args;
+    t = { args, names: new Set(args.map((a) => a.name)), required: args.filter((a) => a.required) };
+    ARGS_OF.set(b.name, t);
+  }
+  return t;
+}
+
+/** A built-in's arguments: grammar/tokens.ts's table plus the few the checker adds (a head's `in:`). */
 export function argsOf(b: Builtin): readonly BuiltinArg[] {
-  const extra = EXTRA_ARGS[b.name];
-  return extra ? [...b.args, ...extra] : b.args;
+  return argTable(b).args;
 }
 
 interface NumSpec {
@@ -503,7 +516,8 @@ class ExperimentChecker {
       }
       return null;
     }
-    const known = argsOf(b);
+    const table = argTable(b);
+    const known = table.args;
     const args = new Map<string, Arg>();
     // Required arguments a misspelt one probably meant: not also reported as missing.
     const meant = new Set<string>();
@@ -513,7 +527,7 @@ class ExperimentChecker {
         this.err("HGC023", a.name.span, `\`${an}:\` is given twice`, "give each argument once", [{ message: "first given here", span: args.get(an)!.name.span }]);
         continue;
       }
-      if (!known.some((k) => k.name === an)) {
+      if (!table.names.has(an)) {
         didYouMean(an, known.map((k) => k.name)).forEach((n) => meant.add(n));
         this.err("HGC019", a.name.span, `\`${name}\` has no argument \`${an}\``, didYouMeanHint(an, known.map((k) => k.name)) ?? `its arguments are ${backticks(known.map((k) => k.name))}`);
         continue;
@@ -527,8 +541,8 @@ class ExperimentChecker {
     } else if (!call.positional && b.positional?.required) {
       this.err("HGC020", call.callee.span, `\`${name}\` is missing what it applies to (${b.positional.type})`, `write it first, e.g. \`${name}(${exampleOf(b)}, …)\``);
     }
-    for (const k of known) {
-      if (k.required && !args.has(k.name) && !meant.has(k.name)) {
+    for (const k of table.required) {
+      if (!args.has(k.name) && !meant.has(k.name)) {
         this.err("HGC020", call.callee.span, `\`${name}\` is missing \`${k.name}:\``, `add \`${k.name}: …\` (${k.type}): ${k.doc}`);
       }
     }
