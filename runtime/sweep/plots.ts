@@ -239,8 +239,16 @@ export function metricPlots(agg: SweepAggregate): SweepPlot[] {
     const withParam = agg.groups.filter((g) => param in g.point);
     if (!withParam.length) continue;
     const others = agg.params.filter((p) => p !== param);
-    const seriesKey = (g: GroupRow) =>
+    const byOthers = (g: GroupRow) =>
       [g.experiment, ...others.filter((p) => p in g.point).map((p) => `${p}=${formatValue(g.point[p]!)}`)].join(" ");
+    // On a simplex the other weights follow from this one (wc = 1 − wg): a line per value of them
+    // would hold one point each, so such params draw one line per experiment instead.
+    const lonely = (key: (g: GroupRow) => string) => {
+      const counts = new Map<string, number>();
+      for (const g of withParam) counts.set(key(g), (counts.get(key(g)) ?? 0) + 1);
+      return counts.size > 1 && [...counts.values()].every((n) => n === 1);
+    };
+    const seriesKey = others.length && lonely(byOthers) ? (g: GroupRow) => g.experiment : byOthers;
     const keys = [...new Set(withParam.map(seriesKey))];
     const xLog = wantsLog(withParam.map((g) => g.point[param]!));
     for (const metric of agg.metrics) {

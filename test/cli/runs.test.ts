@@ -120,3 +120,30 @@ describe("jsonDiff", () => {
     ]);
   });
 });
+
+describe("hgc runs with a real run", () => {
+  it("lists a plain `hgc run` that no sweep indexed", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "hgc-runs-real-"));
+    writeFileSync(
+      join(cwd, "tiny.hgc"),
+      `experiment tiny {
+  dataset train = synthetic(split: "train", count: 32, classes: 4, size: 8x8)
+  tokens pixels = quantize(size: 8x8, levels: 4)
+  encoder enc = transformer(tokens: pixels, layers: 1, width: 16, heads: 2, mlp: 2, causal: true, pool: mean)
+  head lm = linear(enc.tokens, out: pixels.vocab)
+  loss gen = autoregressive(lm, target: pixels)
+  objective = gen
+  optimizer = adam(lr: 1e-3)
+  train(data: train, steps: 3, batch: 8)
+}
+`,
+    );
+    const run = hgc(["run", "tiny.hgc", "--no-tui", "--quiet"], cwd);
+    expect(run.code, run.stderr).toBe(0);
+    const list = hgc(["runs"], cwd);
+    expect(list.code).toBe(0);
+    const lines = list.stdout.trimEnd().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^[0-9a-f]{8}\s+tiny\s+\S+\s+completed\s+3\/3\s+\S+\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+.*runs\/tiny-[0-9a-f]+$/);
+  });
+});

@@ -421,3 +421,24 @@ sweep mixed {
     expect(dry.stdout).toMatch(/tiny\s+lambda=0\.3\s+6\s/);
   });
 });
+
+describe("hgc sweep on a simplex grid", () => {
+  it("expands `grid (wg, wc) = simplex(step: 0.25)` into five weightings that sum to one", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "hgc-sweep-simplex-"));
+    const src = TINY(8, 4, "")
+      .replace("param lambda = 0.5", "param lambda = 0.5\n  param wg = 0.5\n  param wc = 0.5")
+      .replace("objective = gen + lambda * con", "objective = wg * gen + wc * con");
+    writeFileSync(
+      join(cwd, "tiny.hgc"),
+      src + "\nsweep tradeoff {\n  experiments = [tiny]\n  grid (wg, wc) = simplex(step: 0.25)\n  seeds = [1]\n}\n",
+    );
+    const r = hgc(["sweep", "tiny.hgc", "--dry-run"], cwd);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^sweep tradeoff: 5 trials, jobs 1, swept wg, wc\n/);
+    const points = [...r.stdout.matchAll(/wg=([\d.]+) wc=([\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(points).toHaveLength(5);
+    expect(points.map(([g, c]) => g! + c!)).toEqual([1, 1, 1, 1, 1]);
+    expect(points.map(([g]) => g).sort()).toEqual([0, 0.25, 0.5, 0.75, 1]);
+  });
+});

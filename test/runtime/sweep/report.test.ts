@@ -128,3 +128,34 @@ describe("writeSweepOutputs", () => {
     expect(readdirSync(dir).sort()).toEqual(["acc-vs-lambda.svg", "sweep.csv", "sweep.md"]);
   });
 });
+
+describe("plots of a simplex grid", () => {
+  it("draws one line per experiment when the other weights follow from the plotted one", () => {
+    const simplex = { name: "tradeoff", params: ["wg", "wc"], objectives: [] };
+    const trials: TrialOutcome[] = [
+      [1, 0],
+      [0.5, 0.5],
+      [0, 1],
+    ].map(([wg, wc], i) => ({ id: String(i).repeat(16), experiment: "hybrid", point: { wg: wg!, wc: wc! }, seed: 1, status: "completed", runDir: "/r", metrics: { acc: 0.5 + i / 10 } }));
+    const plots = metricPlots(aggregate(simplex, trials));
+    expect(plots.map((p) => p.file)).toEqual(["acc-vs-wg.svg", "acc-vs-wc.svg"]);
+    for (const p of plots) {
+      expect(p.svg.match(/<g class="series"/g)).toHaveLength(1);
+      expect(p.svg.match(/<polyline/g)).toHaveLength(1);
+      expect(p.svg.match(/<circle class="point"/g)).toHaveLength(3);
+    }
+  });
+
+  it("keeps a line per value of another param on a full cartesian grid", () => {
+    const grid = { name: "g", params: ["a", "b"], objectives: [] };
+    const trials: TrialOutcome[] = [
+      [1, 1],
+      [2, 1],
+      [1, 2],
+      [2, 2],
+    ].map(([a, b], i) => ({ id: String(i).repeat(16), experiment: "e", point: { a: a!, b: b! }, seed: 1, status: "completed", runDir: "/r", metrics: { acc: i } }));
+    const [vsA] = metricPlots(aggregate(grid, trials));
+    expect(vsA!.svg).toContain('data-name="e b=1"');
+    expect(vsA!.svg).toContain('data-name="e b=2"');
+  });
+});
