@@ -69,6 +69,8 @@ export interface ExperimentCheck {
   /** Metrics its evaluate block reports (for sweep objectives). */
   metrics: string[];
   items: Map<string, ItemInfo>;
+  /** What checking this experiment reported (also part of the file's diagnostics). */
+  diagnostics: Diagnostic[];
 }
 
 export interface CheckExperimentOptions {
@@ -311,7 +313,7 @@ export function checkExperiment(ws: Workspace, merged: MergedExperiment, opts: C
   const c = new ExperimentChecker(ws, merged, opts);
   const body = c.run();
   return {
-    check: { name: merged.name, merged, body, metrics: body ? experimentMetrics(body.evaluate) : [], items: c.items },
+    check: { name: merged.name, merged, body, metrics: body ? experimentMetrics(body.evaluate) : [], items: c.items, diagnostics: c.diagnostics },
     diagnostics: c.diagnostics,
   };
 }
@@ -1960,8 +1962,9 @@ export function checkSweep(
       if (!m || !base?.body) continue;
       for (const point of points) {
         const { diagnostics: trial } = checkExperiment(ws, m, { overrides: point });
+        const inBase = new Set(base.diagnostics.map((d) => `${d.code}\0${d.message}`));
         for (const d of trial) {
-          if (d.severity !== "error") continue;
+          if (d.severity === "info" || inBase.has(`${d.code}\0${d.message}`)) continue;
           const key = `${exp}\0${d.code}\0${d.message}`;
           if (seen.has(key)) continue;
           seen.add(key);
@@ -1969,7 +1972,10 @@ export function checkSweep(
             .map(([k, v]) => `${k} = ${fmtNum(v)}`)
             .join(", ");
           const axis = sc.axes.find((a) => a.names.some((n) => n in point)) ?? sc.axes[0]!;
-          err("HGC086", axis.span, `trial \`${exp}\` with ${where} does not check: ${d.message}`, d.suggestion?.message, [{ message: "the problem is here", span: d.span }]);
+          const notes = [{ message: "the problem is here", span: d.span }];
+          if (d.severity === "error") err("HGC086", axis.span, `trial \`${exp}\` with ${where} does not check: ${d.message}`, d.suggestion?.message, notes);
+          // A warning that only some grid points raise (a weight turning negative) is still a warning.
+          else diagnostics.push(diag(d.code, "warning", axis.span, `in trial \`${exp}\` with ${where}: ${d.message}`, d.suggestion?.message, notes));
         }
       }
     }
