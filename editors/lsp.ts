@@ -35,6 +35,10 @@ export const DEFAULT_DEBOUNCE_MS = 75;
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
   const documents = new TextDocuments(TextDocument);
   const cache = new Map<string, Analysis>();
+  /** Documents whose imports changed since their last check. */
+  const stale = new Set<string>();
+  /** The files each document's last check read (itself and its imports), to know who imports whom. */
+  const filesOf = new Map<string, Set<string>>();
   const timers = new Map<string, NodeJS.Timeout>();
   let debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
 
@@ -45,10 +49,22 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const doc = documents.get(uri);
     if (!doc) return undefined;
     const cached = cache.get(uri);
-    if (cached && cached.version === doc.version) return cached;
+    if (cached && cached.version === doc.version && !stale.has(uri)) return cached;
     const a = analyze(uri, uriToPath(uri), doc.getText(), doc.version, { overlays: overlays() });
     cache.set(uri, a);
+    stale.delete(uri);
+    filesOf.set(uri, new Set(a.check.workspace.files.keys()));
     return a;
+  };
+
+  /** Open documents that import `uri`'s file are checked again (they see its text as typed, or as saved once closed). */
+  const recheckImporters = (uri: string): void => {
+    const file = uriToPath(uri);
+    for (const other of documents.all()) {
+      if (other.uri === uri || !filesOf.get(other.uri)?.has(file)) continue;
+      stale.add(other.uri);
+      schedule(other.uri, debounceMs, false);
+    }
   };
 
   const publish = (uri: string, cascade: boolean): void => {
@@ -57,16 +73,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (!a) return;
     const diagnostics = guard("diagnostics", () => lspDiagnostics(a), []);
     void connection.sendDiagnostics({ uri, version: a.version, diagnostics });
-    // Open documents that import this one see its new text (one level: no ping-pong on import cycles).
-    if (!cascade) return;
-    for (const other of documents.all()) {
-      if (other.uri === uri) continue;
-      const oa = cache.get(other.uri);
-      if (oa && oa.check.workspace.files.has(a.file)) {
-        cache.delete(other.uri);
-        schedule(other.uri, debounceMs, false);
-      }
-    }
+    // One level only: no ping-pong between files that import each other.
+    if (cascade) recheckImporters(uri);
   };
 
   const schedule = (uri: string, delay: number, cascade = true): void => {
@@ -105,19 +113,24 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   documents.onDidChangeContent(({ document }) => {
     // The first check of a document (on open) is immediate; edits wait for a pause in typing.
-    schedule(document.uri, cache.has(document.uri) ? debounceMs : 0);
+    schedule(document.uri, filesOf.has(document.uri) ? debounceMs : 0);
   });
   documents.onDidClose(({ document }) => {
     const t = timers.get(document.uri);
     if (t) clearTimeout(t);
     timers.delete(document.uri);
     cache.delete(document.uri);
+    filesOf.delete(document.uri);
+    stale.delete(document.uri);
     void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
+    recheckImporters(document.uri);
   });
   connection.onDidChangeWatchedFiles(() => {
     // An imported file changed on disk: check every open document again.
-    cache.clear();
-    for (const d of documents.all()) schedule(d.uri, debounceMs, false);
+    for (const d of documents.all()) {
+      stale.add(d.uri);
+      schedule(d.uri, debounceMs, false);
+    }
   });
 
   /**

@@ -103,7 +103,11 @@ describe("hgc lsp --stdio", () => {
       since,
     );
     expect(n.params.diagnostics.map((d: any) => d.message).join("\n")).toContain("unknown name `con`");
+    // closing the buffer without saving: main.hgc is checked against the file on disk again
+    const closed = client.notifications.length;
     client.notify("textDocument/didClose", { textDocument: { uri: uri(BASE) } });
+    const again = await client.diagnosticsFor(uri(MAIN), undefined, closed);
+    expect(again.params.diagnostics).toEqual([]);
   });
 
   it("lists document symbols and formats like hgc fmt", async () => {
