@@ -67,6 +67,43 @@ function logTicks(lo: number, hi: number): number[] {
   return ticks.length >= 2 ? ticks : [lo, hi];
 }
 
+/** Approximate advance of one 10px character, for keeping labels apart. */
+const LABEL_CHAR_W = 5.6;
+const LABEL_H = 11;
+
+interface Box {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+}
+
+/**
+ * Where a point's label goes: above-right, below-right, above-left or below-left of the point,
+ * the first that stays inside the frame and clear of the labels already placed (else the first
+ * inside the frame). Baseline coordinates; `end` for a label that reads leftwards.
+ */
+function placeLabel(placed: Box[], cx: number, cy: number, w: number, frame: Box): { x: number; y: number; end: boolean } {
+  const candidates = [
+    { x: cx + 7, y: cy - 7, end: false },
+    { x: cx + 7, y: cy + 15, end: false },
+    { x: cx - 7, y: cy - 7, end: true },
+    { x: cx - 7, y: cy + 15, end: true },
+  ];
+  const boxOf = (c: { x: number; y: number; end: boolean }): Box => ({
+    x0: c.end ? c.x - w : c.x,
+    x1: c.end ? c.x : c.x + w,
+    y0: c.y - LABEL_H + 2,
+    y1: c.y + 2,
+  });
+  const inside = (b: Box) => b.x0 >= frame.x0 && b.x1 <= frame.x1 && b.y0 >= frame.y0 && b.y1 <= frame.y1;
+  const clear = (b: Box) => placed.every((o) => b.x1 <= o.x0 || b.x0 >= o.x1 || b.y1 <= o.y0 || b.y0 >= o.y1);
+  const chosen =
+    candidates.find((c) => inside(boxOf(c)) && clear(boxOf(c))) ?? candidates.find((c) => inside(boxOf(c))) ?? candidates[0]!;
+  placed.push(boxOf(chosen));
+  return chosen;
+}
+
 export function renderPlot(spec: PlotSpec): string {
   const W = spec.width ?? 640;
   const H = spec.height ?? 420;
@@ -136,6 +173,10 @@ export function renderPlot(spec: PlotSpec): string {
     `<text x="${n(m.left + pw / 2)}" y="${H - 14}" text-anchor="middle">${esc(spec.xLabel)}${xLog ? " (log scale)" : ""}</text>`,
     `<text transform="translate(18 ${n(m.top + ph / 2)}) rotate(-90)" text-anchor="middle">${esc(spec.yLabel)}</text>`,
   );
+  // labels keep clear of every point as well as of each other
+  const placed: Box[] = spec.labels
+    ? pts.map((p) => ({ x0: sx(p.x) - 5, x1: sx(p.x) + 5, y0: sy(p.y) - 5, y1: sy(p.y) + 5 }))
+    : [];
   // series: muted ones first so the highlighted points draw on top
   const ordered = [...spec.series.filter((s) => s.muted), ...spec.series.filter((s) => !s.muted)];
   for (const s of ordered) {
@@ -161,10 +202,9 @@ export function renderPlot(spec: PlotSpec): string {
         `<circle class="point${s.muted ? " muted" : ""}" cx="${n(cx)}" cy="${n(cy)}" r="${s.muted ? 4 : 5}" fill="${s.color}" stroke="#ffffff">${tip}</circle>`,
       );
       if (spec.labels && p.label) {
-        // labels of points near the right edge read leftwards so they stay inside the frame
-        const left = cx > m.left + pw * 0.7;
+        const at = placeLabel(placed, cx, cy, p.label.length * LABEL_CHAR_W, { x0: m.left, x1: m.left + pw, y0: m.top, y1: m.top + ph });
         out.push(
-          `<text x="${n(left ? cx - 7 : cx + 7)}" y="${n(cy - 7)}"${left ? ' text-anchor="end"' : ""} font-size="10" fill="${s.muted ? "#888888" : "#222222"}">${esc(p.label)}</text>`,
+          `<text x="${n(at.x)}" y="${n(at.y)}"${at.end ? ' text-anchor="end"' : ""} font-size="10" fill="${s.muted ? "#888888" : "#222222"}">${esc(p.label)}</text>`,
         );
       }
     }
