@@ -1,6 +1,8 @@
 // Drives the real binary: `node dist/cli/main.js lsp --stdio` (built by `npm run build`), speaking
 // JSON-RPC with Content-Length framing as an editor does.
-import { existsSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -118,6 +120,19 @@ describe("hgc lsp --stdio", () => {
     client.notify("textDocument/didOpen", { textDocument: { uri: u, languageId: "hgc", version: 1, text: messy } });
     const edits = await client.request("textDocument/formatting", { textDocument: { uri: u }, options: { tabSize: 2, insertSpaces: true } });
     expect(edits).toEqual([{ range: { start: { line: 0, character: 0 }, end: { line: 2, character: 3 } }, newText: "experiment a {\n  seed = 7\n}\n" }]);
+
+    // the same text `hgc fmt` prints, on a real program with comments
+    const dir = mkdtempSync(join(tmpdir(), "hgc-lsp-fmt-"));
+    const file = join(dir, "hybrid.hgc");
+    const squashed = readFileSync(HYBRID, "utf8").replace(/\n  /g, "\n").replace(/ = /g, "=");
+    writeFileSync(file, squashed);
+    const cli = spawnSync(process.execPath, [CLI, "fmt", file], { encoding: "utf8" });
+    expect(cli.status).toBe(0);
+    client.notify("textDocument/didOpen", { textDocument: { uri: uri(file), languageId: "hgc", version: 1, text: squashed } });
+    const [edit] = await client.request("textDocument/formatting", { textDocument: { uri: uri(file) }, options: { tabSize: 2, insertSpaces: true } });
+    expect(edit.newText).toBe(cli.stdout);
+    client.notify("textDocument/didClose", { textDocument: { uri: uri(file) } });
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("re-checks a 2,000-line file soon after a change", async () => {
@@ -147,7 +162,6 @@ describe("hgc lsp --stdio", () => {
 
 describe("hgc lsp without --stdio", () => {
   it("refuses with a usage error (exit code 2)", async () => {
-    const { spawnSync } = await import("node:child_process");
     const r = spawnSync(process.execPath, [CLI, "lsp"], { encoding: "utf8" });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("--stdio");
