@@ -12,6 +12,20 @@ const USAGE = `usage: hgc check FILE… [--strict] [--json] [--verbose]
   --verbose   also print notes (info) and each file's trial counts
 `;
 
+let pipeGuarded = false;
+
+/** `hgc check … | head` closes the pipe early: stop quietly instead of dying on EPIPE with a stack trace. */
+export function exitQuietlyOnClosedPipe(): void {
+  if (pipeGuarded) return;
+  pipeGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
+      throw err;
+    });
+  }
+}
+
 export interface CheckArgs {
   files: string[];
   strict: boolean;
@@ -33,6 +47,7 @@ export function parseCheckArgs(argv: string[]): CheckArgs {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  exitQuietlyOnClosedPipe();
   if (argv.includes("--help") || argv.includes("-h")) {
     process.stdout.write(USAGE);
     return 0;

@@ -3,6 +3,7 @@
 import { compileFile, renderDiagnostic } from "../compiler/index.js";
 import { hasErrors } from "../compiler/diagnostics.js";
 import { UserError } from "../compiler/errors.js";
+import { exitQuietlyOnClosedPipe } from "./check.js";
 import { useColor } from "./color.js";
 
 const USAGE = `usage: hgc compile FILE [--experiment NAME] [--sweep NAME]
@@ -12,6 +13,7 @@ const USAGE = `usage: hgc compile FILE [--experiment NAME] [--sweep NAME]
 `;
 
 export async function main(argv: string[]): Promise<number> {
+  exitQuietlyOnClosedPipe();
   if (argv.includes("--help") || argv.includes("-h")) {
     process.stdout.write(USAGE);
     return 0;
