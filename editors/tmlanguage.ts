@@ -219,6 +219,11 @@ export function buildGrammar(): TmGrammar {
         { name: "punctuation.section.brackets.end.hgc", match: "\\]" },
       ],
     },
+    invalid: {
+      comment: "any other character is an error of the lexer (HGC003): `@`, `;`, `'`, …",
+      name: "invalid.illegal.character.hgc",
+      match: "[^\\s]",
+    },
   };
 
   // Order matters: the first rule that matches at a position wins.
@@ -236,6 +241,7 @@ export function buildGrammar(): TmGrammar {
     "identifiers",
     "operators",
     "punctuation",
+    "invalid",
   ];
   return {
     $schema: "https://raw.githubusercontent.com/martinring/tmlanguage/master/tmlanguage.json",

@@ -154,6 +154,13 @@ describe("highlighting lexical corner cases", () => {
     expect(scopeOf(tokens, "2E+4")).toBe("constant.numeric.float.hgc");
   });
 
+  it("scopes a character the lexer rejects as invalid", async () => {
+    const tokens = await tokenize("experiment a { seed = 7; @x }");
+    expect(scopeOf(tokens, ";")).toBe("invalid.illegal.character.hgc");
+    expect(scopeOf(tokens, "@")).toBe("invalid.illegal.character.hgc");
+    expect(scopeOf(tokens, "x")).toBe("variable.other.hgc");
+  });
+
   it("scopes an import and an unknown callee", async () => {
     const tokens = await tokenize('import "base.hgc"\nexperiment e extends base { loss l = ntxnet(p) }');
     expect(scopeOf(tokens, "import")).toBe("keyword.control.import.hgc");
