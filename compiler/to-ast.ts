@@ -27,7 +27,8 @@ import type {
   SweepStmt,
 } from "./ast.js";
 import type { Diagnostic } from "./diagnostics.js";
-import { DECL_KINDS, FloatLit, IntLit, UnterminatedString } from "../grammar/tokens.js";
+import { tokenMatcher } from "chevrotain";
+import { Colon, DECL_KINDS, Equals, Identifier, IntLit, UnterminatedString } from "../grammar/tokens.js";
 
 /** Deepest expression tree kept; deeper ones are reported (HGC004) so later passes cannot overflow the stack. */
 export const MAX_EXPRESSION_DEPTH = 200;
@@ -183,21 +184,42 @@ function reportSkipped(ctx: AstContext, node: CstNode, entryKey: string, expects
     .map((n) => nodeOffsets(n)?.[0])
     .filter((o): o is number => o !== undefined)
     .sort((a, b) => a - b);
-  const reported = ctx.reported;
+  // A new run starts when an entry (a statement or an item) was parsed since the previous skipped token.
+  const runs: IToken[][] = [];
   let e = 0;
   let prev: IToken | undefined;
   for (const t of skipped) {
-    // A new run starts when an entry (a statement or an item) was parsed since the previous skipped token.
     let newRun = prev === undefined;
     while (e < entryStarts.length && entryStarts[e]! < t.startOffset) {
       if (prev && entryStarts[e]! > prev.startOffset) newRun = true;
       e++;
     }
-    if (newRun && !reported.has(t.startOffset)) {
-      error(ctx, "HGC001", `expected ${expects}, found \`${t.image.length > 24 ? `${t.image.slice(0, 21)}…` : t.image}\``, tokenSpan(ctx.file, t));
-    }
+    if (newRun) runs.push([t]);
+    else runs[runs.length - 1]!.push(t);
     prev = t;
   }
+  for (const run of runs) {
+    const [at, message, hint] = entryKey === "statement" ? statementMistake(run) : [run[0]!, `expected ${expects}, found ${quote(run[0]!)}`];
+    if (!ctx.reported.has(run[0]!.startOffset) && !ctx.reported.has(at.startOffset)) error(ctx, "HGC001", message, tokenSpan(ctx.file, at), hint);
+  }
+}
+
+function quote(t: IToken): string {
+  return `\`${t.image.length > 24 ? `${t.image.slice(0, 21)}…` : t.image}\``;
+}
+
+/** What a run of tokens that could not start a statement most likely lacks: usually its `=`. */
+function statementMistake(run: IToken[]): [IToken, string, string | undefined] {
+  const [a, b, c] = run;
+  if (a && b && tokenMatcher(a, Identifier)) {
+    if (tokenMatcher(b, Colon)) return [b, "expected `=`, found `:`", "a statement is `NAME = value`; `name: value` is for the arguments of a call"];
+    if (tokenMatcher(b, Identifier) && c && !tokenMatcher(c, Equals)) {
+      return [c, `expected \`=\` after \`${a.image} ${b.image}\`, found ${quote(c)}`, "a declaration is `KIND NAME = value`"];
+    }
+    if (tokenMatcher(b, Identifier) && !c) return [b, `expected \`=\` after \`${a.image} ${b.image}\``, "a declaration is `KIND NAME = value`"];
+    if (!tokenMatcher(b, Identifier)) return [b, `expected \`=\` after \`${a.image}\`, found ${quote(b)}`, "a statement is `NAME = value` or `KIND NAME = value`"];
+  }
+  return [a!, `expected a statement, found ${quote(a!)}`, undefined];
 }
 
 /** Report a missing `,` between the elements of a call or a list (the grammar accepts it to recover). */

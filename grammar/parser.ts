@@ -72,7 +72,12 @@ export class HgcParser extends CstParser {
     if (this.is(1, Evaluate) && this.is(2, LCurly)) return true;
     if (this.is(1, Grid) && this.is(2, LParen)) return true;
     if (!this.is(1, Identifier)) return false;
-    return this.is(2, LParen) || this.is(2, Equals) || (this.is(2, Identifier) && this.is(3, Equals));
+    if (this.is(2, LParen) || this.is(2, Equals)) return true;
+    // `KIND NAME` starts a declaration even without its `=` when more follows on its line (the
+    // parser then reports the `=` and still reads the value); a next line is not taken as its value.
+    // KIND and NAME must share a line, so a stray word never pairs with the next line's name.
+    const line = this.LA(1).startLine;
+    return this.is(2, Identifier) && this.LA(2).startLine === line && (this.is(3, Equals) || this.LA(3).startLine === line);
   }
 
   // program := item*
@@ -144,19 +149,25 @@ export class HgcParser extends CstParser {
 
   // statement := evaluateStmt | gridStmt | callStmt | assignStmt | declStmt
   private statement = this.RULE("statement", () => {
-    this.OR([
-      {
-        GATE: () => tokenMatcher(this.LA(2), LCurly),
-        ALT: () => this.SUBRULE(this.evaluateStmt),
-      },
-      {
-        GATE: () => tokenMatcher(this.LA(2), LParen) || (tokenMatcher(this.LA(2), Identifier) && tokenMatcher(this.LA(3), Equals)),
-        ALT: () => this.SUBRULE(this.gridStmt),
-      },
-      { ALT: () => this.SUBRULE(this.callStmt) },
-      { ALT: () => this.SUBRULE(this.assignStmt) },
-      { ALT: () => this.SUBRULE(this.declStmt) },
-    ]);
+    // Decided by the gates alone (one token of lookahead), so that `KIND NAME` without its `=`
+    // still enters declStmt, where the missing `=` is reported and the value still read.
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      MAX_LOOKAHEAD: 1,
+      DEF: [
+        {
+          GATE: () => this.is(1, Evaluate) && this.is(2, LCurly),
+          ALT: () => this.SUBRULE(this.evaluateStmt),
+        },
+        {
+          GATE: () => this.is(1, Grid) && (this.is(2, LParen) || this.is(2, Identifier)),
+          ALT: () => this.SUBRULE(this.gridStmt),
+        },
+        { GATE: () => this.is(2, LParen), ALT: () => this.SUBRULE(this.callStmt) },
+        { GATE: () => this.is(2, Equals), ALT: () => this.SUBRULE(this.assignStmt) },
+        { ALT: () => this.SUBRULE(this.declStmt) },
+      ],
+    });
   });
 
   // evaluateStmt := "evaluate" "{" call* "}"

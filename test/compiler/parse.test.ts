@@ -302,6 +302,37 @@ describe("syntax errors", () => {
     expect(messages("experiment a { seed = 1")).toEqual(["expected `}`, found the end of the file"]);
   });
 
+  it("reports a missing `=` and still reads the declaration's value", () => {
+    const r = parse('experiment a {\n  dataset d mnist(split: "train")\n  seed = 1\n}', "t.hgc");
+    expect(r.diagnostics.map((d) => `${d.span.start.line}:${d.span.start.col} ${d.message}`)).toEqual(["2:13 expected `=`, found `mnist`"]);
+    expect((r.value.items[0] as ExperimentItem).body).toMatchObject([
+      { kind: "Decl", declKind: "dataset", name: { name: "d" }, value: { kind: "Call", callee: { name: "mnist" } } },
+      { kind: "Assign", name: { name: "seed" } },
+    ]);
+  });
+
+  it("does not take the next line as the value of a declaration missing its `=`", () => {
+    const r = parse("experiment a {\n  param p\n  seed = 1\n}", "t.hgc");
+    expect(r.diagnostics.map((d) => `${d.span.start.line}:${d.span.start.col} ${d.message}`)).toEqual(["2:9 expected `=` after `param p`"]);
+    expect((r.value.items[0] as ExperimentItem).body).toMatchObject([{ kind: "Assign", name: { name: "seed" } }]);
+  });
+
+  it("explains a `:` written where a statement needs `=`", () => {
+    expect(messages("experiment a { seed: 1 }")).toEqual(["expected `=`, found `:`"]);
+    expect(messages("experiment a { seed 1 }")).toEqual(["expected `=` after `seed`, found `1`"]);
+  });
+
+  it("ends an unclosed block at the next item and names that item in the error", () => {
+    const r = parse("experiment a {\n  seed = 1\n\nexperiment b { seed = 2 }\n", "t.hgc");
+    expect(r.diagnostics.map((d) => `${d.span.start.line}:${d.span.start.col} ${d.message}`)).toEqual(["2:11 expected `}`, found `experiment`"]);
+    expect(r.value.items.map((i) => (i.kind === "Import" ? "" : i.name.name))).toEqual(["a", "b"]);
+  });
+
+  it("reads keywords used as item names", () => {
+    const p = ok("experiment experiment extends sweep {}\nsweep import {}");
+    expect(p.items).toMatchObject([{ name: { name: "experiment" }, extends: { name: "sweep" } }, { kind: "Sweep", name: { name: "import" } }]);
+  });
+
   it("points an error at the end of the file just past the last token", () => {
     const d = parse("experiment a {\n  seed = 1\n", "t.hgc").diagnostics;
     expect(d).toHaveLength(1);
