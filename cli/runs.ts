@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { UserError } from "../compiler/errors.js";
-import type { RunRecord, Store } from "../runtime/store.js";
+import type { RunRecord, Store, SweepRecord, TrialRecord } from "../runtime/store.js";
 import { Store as StoreClass, defaultDbPath } from "../runtime/store.js";
 import { parseArgs } from "../runtime/sweep/args.js";
 import { fmt } from "../runtime/sweep/report.js";
@@ -12,10 +12,12 @@ import { layoutTable } from "./ui/format.js";
 
 const USAGE = `usage: hgc runs [--root DIR] [--experiment NAME] [--status STATUS] [--sweep NAME] [--json]
        hgc runs show ID [--root DIR] [--json]
+       hgc runs sweeps [--root DIR] [--json]
 
 Lists the runs in the results database ($HGC_DB, else <root>/hgc.sqlite), newest first.
 Run folders under the root (default \`runs\`) that are not indexed yet are indexed first.
-ID is a run id prefix, a run folder, or a folder name prefix.
+ID is a run id prefix, a run folder, or a folder name prefix. \`hgc runs sweeps\` lists the
+sweeps with how many of their trials completed and failed.
 
 options:
   --root DIR          where run folders live (default: runs)
@@ -76,6 +78,23 @@ export function formatRunList(runs: RunRecord[]): string[] {
         .map(([k, v]) => `${k} ${fmt(v)}`)
         .join("  ") || "—",
       shortDir(r.runDir),
+    ]),
+  ]);
+}
+
+export function formatSweepList(sweeps: (SweepRecord & { trials: TrialRecord[] })[]): string[] {
+  if (!sweeps.length) return ["no sweeps yet (run one with `hgc sweep FILE`)"];
+  return layoutTable([
+    ["ID", "SWEEP", "STATUS", "TRIALS", "COMPLETED", "FAILED", "UPDATED", "DIR"],
+    ...sweeps.map((sw) => [
+      sw.id.slice(0, 8),
+      sw.name,
+      sw.status,
+      String(sw.trials.length),
+      String(sw.trials.filter((t) => t.status === "completed").length),
+      String(sw.trials.filter((t) => t.status === "failed").length),
+      when(sw.updated),
+      shortDir(sw.dir),
     ]),
   ]);
 }
@@ -162,11 +181,17 @@ export async function main(argv: string[]): Promise<number> {
   }
   const root = args.values.root?.[0] ?? "runs";
   const [sub, ...rest] = args.positionals;
-  if (sub && sub !== "show" && sub !== "list") {
-    throw new UserError(`unknown subcommand \`${sub}\` for \`hgc runs\``, "use `hgc runs` or `hgc runs show ID`", 2);
+  if (sub && sub !== "show" && sub !== "list" && sub !== "sweeps") {
+    throw new UserError(`unknown subcommand \`${sub}\` for \`hgc runs\``, "use `hgc runs`, `hgc runs show ID` or `hgc runs sweeps`", 2);
   }
   const store = openStore(root);
   try {
+    if (sub === "sweeps") {
+      const sweeps = store.listSweeps().map((sw) => ({ ...sw, trials: store.listTrials(sw.id) }));
+      if (args.flags.has("json")) process.stdout.write(JSON.stringify(sweeps, null, 2) + "\n");
+      else process.stdout.write(formatSweepList(sweeps).join("\n") + "\n");
+      return 0;
+    }
     if (sub === "show") {
       if (rest.length !== 1) throw new UserError("`hgc runs show` needs one run id", "run `hgc runs` to see the ids", 2);
       const run = resolveRun(store, rest[0]!);

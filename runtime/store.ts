@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { UserError } from "../compiler/errors.js";
 import type { Metrics } from "./events.js";
 
 export const DEFAULT_RUNS_ROOT = "runs";
@@ -209,10 +210,22 @@ export class Store {
 
   constructor(readonly path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("busy_timeout = 5000");
-    this.db.exec(SCHEMA);
+    try {
+      this.db = new Database(path);
+      this.db.pragma("busy_timeout = 5000");
+      this.db.pragma("journal_mode = WAL");
+      this.db.exec(SCHEMA);
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? "";
+      if (/^SQLITE_(NOTADB|CORRUPT|CANTOPEN|READONLY|IOERR)/.test(code)) {
+        throw new UserError(
+          `cannot use the results database ${path}: ${(err as Error).message}`,
+          "it is only an index of the run folders: move it away (or set HGC_DB) and `hgc runs` rebuilds it",
+          2,
+        );
+      }
+      throw err;
+    }
   }
 
   static open(path = defaultDbPath()): Store {

@@ -279,6 +279,8 @@ describe("hgc sweep end to end", () => {
     expect(lines).toHaveLength(4);
     for (const t of state.trials) expect(runs.stdout).toContain(`trials/${t.id.slice(0, 8)}`);
     const [a, b] = state.trials.filter((t: any) => t.seed === 1).map((t: any) => `trials/${t.id.slice(0, 8)}`);
+    const sweeps = hgc(["runs", "sweeps"], cwd);
+    expect(sweeps.stdout.trimEnd().split("\n")[1]).toMatch(/^[0-9a-f]{8}\s+grid\s+completed\s+4\s+4\s+0\s+\S+ \S+\s+runs\/sweeps\/grid-[0-9a-f]{8}$/);
     const cmp = hgc(["compare", join(dir, a), join(dir, b)], cwd);
     expect(cmp.code).toBe(0);
     expect(cmp.stdout).toContain("~ params.lambda: 0.1 → 1");

@@ -105,3 +105,20 @@ describe("Store", () => {
     store.close();
   });
 });
+
+describe("a damaged database", () => {
+  it("is a clear user error that says the database can be rebuilt", () => {
+    const root = mkdtempSync(join(tmpdir(), "hgc-store-"));
+    const path = join(root, "hgc.sqlite");
+    writeFileSync(path, "this is not a sqlite file, just text that is long enough to have a header".repeat(20));
+    let err: any;
+    try {
+      new Store(path);
+    } catch (e) {
+      err = e;
+    }
+    expect(err?.name).toBe("UserError");
+    expect(err.message).toMatch(/^cannot use the results database .*hgc\.sqlite: file is not a database$/);
+    expect(err.hint).toContain("`hgc runs` rebuilds it");
+  });
+});
