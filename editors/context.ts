@@ -112,9 +112,10 @@ function classify(text: string, before: IToken[], wordStart: number): CursorCont
     // Inside a call's parentheses, or a list inside one.
     const call = [...stack].reverse().find((o) => o.token.image === "(");
     const listInCall = inner.token.image === "[" && call !== undefined && call.at < inner.at;
-    if (call && (inner === call || listInCall)) {
-      const callee = before[call.at - 1];
-      const calleeName = isName(callee) ? callee!.image : "";
+    const callee = call ? before[call.at - 1] : undefined;
+    // `(` after a name is a call; after `=` or an operator it only groups (`objective = (gen + …`).
+    const calleeName = isName(callee) ? callee!.image : "";
+    if (call && calleeName && (inner === call || listInCall)) {
       if (inner === call && (last === call.token || last?.image === ",")) {
         const given = argNames(before.slice(call.at + 1));
         return { kind: "argName", callee: calleeName, given, positional: last === call.token, block, ...(item ? { item } : {}) };
@@ -125,7 +126,7 @@ function classify(text: string, before: IToken[], wordStart: number): CursorCont
       // A positional argument being continued (`mlp(enc` …): names in scope.
       return { kind: "value", block, statement: calleeName, inList: false, ...(item ? { item } : {}) };
     }
-    // A list outside a call: `experiments = [`, `objectives = [`, `grid p = [`.
+    // A list or a group outside a call: `experiments = [`, `objectives = [`, `objective = (`.
     const stmt = statementTokens(text, before.slice(0, inner.at), blocks[blocks.length - 1]?.at ?? -1);
     return valueOf(stmt, block, item, true);
   }

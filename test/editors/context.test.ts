@@ -40,6 +40,7 @@ describe("reading where the cursor is", () => {
   it("knows the right side of a declaration and of an assignment", () => {
     expect(ctx("experiment a {\n  loss l = |").context).toMatchObject({ kind: "value", declKind: "loss", statement: "l" });
     expect(ctx("experiment a {\n  objective = gen + 0.5 * |").context).toMatchObject({ kind: "value", statement: "objective" });
+    expect(ctx("experiment a {\n  objective = 2 * (gen + |").context).toMatchObject({ kind: "value", statement: "objective" });
     expect(ctx("sweep s {\n  experiments = [a, |").context).toMatchObject({ kind: "value", block: "sweep", statement: "experiments", inList: true });
   });
 
