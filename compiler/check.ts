@@ -783,6 +783,11 @@ class ExperimentChecker {
     if (this.errors > before) return null;
     const facts = sourceFacts(source, extra);
     const shown = source === "synthetic" ? (extra.size as [number, number]) : (size ?? facts.size);
+    const split = (splitWord ?? "train") as IRDataset["split"];
+    const available = facts.exactSplits?.includes(split) ? facts.splitSizes?.[split] : undefined;
+    if (typeof limit === "number" && available !== undefined && limit > available) {
+      this.report("HGC055", "warning", args.get("limit")!.value.span, `\`${name}\` asks for ${formatCount(limit)} images, but the ${split} split of ${source} holds ${formatCount(available)}`, `all ${formatCount(available)} are used; write \`limit: ${available}\` to say so, or choose another split`);
+    }
     const ds: IRDataset = {
       name,
       source,

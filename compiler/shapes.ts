@@ -9,8 +9,10 @@ export interface SourceFacts {
   /** Channels as stored (every source is converted to one grey channel by the runtime). */
   channels: number | null;
   classes: number | null;
-  /** Approximate images per split (for `epochs`), null where only the files tell. */
+  /** Images per split (for `epochs`), null where only the files tell. */
   splitSizes: Record<"train" | "test" | "val" | "all", number> | null;
+  /** The splits whose size above is exact (the others are estimates). */
+  exactSplits?: readonly ("train" | "test" | "val" | "all")[];
 }
 
 /** What the compiler knows about each source before reading any file. */
@@ -18,20 +20,20 @@ export function sourceFacts(source: DatasetSource, args: Record<string, unknown>
   switch (source) {
     case "mnist":
       // The `mnist` package ships 10,000 digits; the runtime holds out 2,000 for test and 1,000 for val.
-      return { size: [28, 28], channels: 1, classes: 10, splitSizes: { train: 7000, val: 1000, test: 2000, all: 10000 } };
+      return { size: [28, 28], channels: 1, classes: 10, splitSizes: { train: 7000, val: 1000, test: 2000, all: 10000 }, exactSplits: ["train", "val", "test", "all"] };
     case "fashion_mnist":
       // The `fashion-mnist` package ships about 70,000 images; test 10,000, val 5,000.
-      return { size: [28, 28], channels: 1, classes: 10, splitSizes: { train: 55000, val: 5000, test: 10000, all: 70000 } };
+      return { size: [28, 28], channels: 1, classes: 10, splitSizes: { train: 55000, val: 5000, test: 10000, all: 70000 }, exactSplits: ["val", "test"] };
     case "cifar": {
       const classes = typeof args.classes === "number" ? args.classes : 10;
       // Stored in colour; the runtime converts to grey, so the model sees one channel.
-      return { size: [32, 32], channels: 3, classes, splitSizes: { train: 45000, val: 5000, test: 10000, all: 60000 } };
+      return { size: [32, 32], channels: 3, classes, splitSizes: { train: 45000, val: 5000, test: 10000, all: 60000 }, exactSplits: ["train", "val", "test", "all"] };
     }
     case "synthetic": {
       const size = Array.isArray(args.size) ? (args.size as [number, number]) : [28, 28];
       const count = typeof args.count === "number" ? args.count : 2000;
       const classes = typeof args.classes === "number" ? args.classes : 10;
-      return { size: [size[0]!, size[1]!], channels: 1, classes, splitSizes: { train: count, val: count, test: count, all: count } };
+      return { size: [size[0]!, size[1]!], channels: 1, classes, splitSizes: { train: count, val: count, test: count, all: count }, exactSplits: ["train", "val", "test", "all"] };
     }
     case "idx":
     case "folder":
