@@ -212,7 +212,8 @@ export function summarize(list: readonly Diagnostic[]): string {
   if (errors && warnings) return `${part(errors, "error")} and ${part(warnings, "warning")}`;
   if (errors) return part(errors, "error");
   if (warnings) return part(warnings, "warning");
-  return "no problems";
+  const notes = list.filter((d) => d.severity === "info").length;
+  return notes ? `no problems, ${part(notes, "note")}` : "no problems";
 }
 
 /** The machine-readable form printed by `hgc check --json`: positions 1-based, paths as given. */
