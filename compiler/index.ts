@@ -19,7 +19,7 @@ import { diag, hasErrors, sortDiagnostics, type Diagnostic, type Result } from "
 import { UserError } from "./errors.js";
 import type { IRExperiment, IRSweep } from "./ir.js";
 import { lowerExperiment, lowerSweep } from "./lower.js";
-import { loadWorkspace, mergeExperiments, type LoadOptions, type Workspace } from "./resolve.js";
+import { loadWorkspace, mergeExperiments, readSourceFile, type LoadOptions, type Workspace } from "./resolve.js";
 import schema from "./ir.schema.json" with { type: "json" };
 
 export type { Diagnostic, Result } from "./diagnostics.js";
@@ -99,7 +99,7 @@ export function checkFile(path: string, opts: CheckOptions = {}): CheckResult {
   const abs = resolvePath(path);
   let text: string;
   try {
-    text = opts.overlays?.get(abs) ?? (opts.readFile ? opts.readFile(abs) : readFileSync(abs, "utf8"));
+    text = opts.overlays?.get(abs) ?? (opts.readFile ? opts.readFile(abs) : readSourceFile(abs));
   } catch (err) {
     throw readError(path, err);
   }
@@ -110,6 +110,8 @@ function readError(path: string, err: unknown): UserError {
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code === "ENOENT") return new UserError(`cannot find ${path}`, "check the path (it is relative to the current folder)", 2);
   if (code === "EISDIR") return new UserError(`${path} is a folder, not a .hgc file`, "give the path of a .hgc file", 2);
+  if (code === "ENOTREG") return new UserError(`${path} is not a regular file`, "give the path of a .hgc file", 2);
+  if (code === "EFBIG") return new UserError(`${path} is ${(err as Error).message}`, "an experiment file is a few hundred lines; is this the right file?", 2);
   return new UserError(`cannot read ${path}: ${(err as Error)?.message ?? String(err)}`, undefined, 2);
 }
 

@@ -1,7 +1,7 @@
 // Files → one workspace of items: imports are followed (relative to the importing file), every
 // experiment and sweep is indexed by name, and `extends` is flattened into one statement list per
 // experiment with its symbol table. Nothing here looks inside a statement's value; check.ts does.
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, resolve as resolvePath } from "node:path";
 import type { DeclKind, DeclStmt, ExperimentItem, Ident, ImportItem, Program, Span, Stmt, SweepItem } from "./ast.js";
 import { diag, didYouMeanHint, type Diagnostic } from "./diagnostics.js";
@@ -37,6 +37,19 @@ export interface LoadOptions {
 /** Files larger than this (about 30,000 lines) are refused with a diagnostic rather than parsed: checking one would take many seconds. */
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
+/**
+ * Read a source file: only a regular file of at most MAX_FILE_BYTES, so that `import "/dev/zero"`
+ * or `hgc check /dev/stdin` cannot read forever. Throws errors with a `code` (ENOENT, EISDIR,
+ * ENOTREG, EFBIG, EACCES, …).
+ */
+export function readSourceFile(path: string): string {
+  const st = statSync(path);
+  if (st.isDirectory()) throw Object.assign(new Error("is a folder"), { code: "EISDIR" });
+  if (!st.isFile()) throw Object.assign(new Error("not a regular file"), { code: "ENOTREG" });
+  if (st.size > MAX_FILE_BYTES) throw Object.assign(new Error(`too large (${(st.size / 1e6).toFixed(1)} MB, more than ${MAX_FILE_BYTES / 1024 / 1024} MB)`), { code: "EFBIG" });
+  return readFileSync(path, "utf8");
+}
+
 /** Load `root` (whose text is `text` when given) and everything it imports. Never throws on user input. */
 export function loadWorkspace(root: string, text?: string, opts: LoadOptions = {}): Workspace {
   const ws: Workspace = {
@@ -51,7 +64,7 @@ export function loadWorkspace(root: string, text?: string, opts: LoadOptions = {
   const read = (path: string): string => {
     const overlay = opts.overlays?.get(path);
     if (overlay !== undefined) return overlay;
-    return opts.readFile ? opts.readFile(path) : readFileSync(path, "utf8");
+    return opts.readFile ? opts.readFile(path) : readSourceFile(path);
   };
   // The chain of files being loaded, to name an import cycle.
   const stack: string[] = [];
@@ -140,6 +153,7 @@ function importReadError(item: ImportItem, from: string, err: unknown): Diagnost
     return diag("HGC012", "error", item.path.span, `cannot find \`${item.path.value}\``, `the path is relative to the folder of ${shortName(from)}; check its spelling and location`);
   }
   if (code === "EISDIR") return diag("HGC012", "error", item.path.span, `\`${item.path.value}\` is a folder, not a file`, "import a .hgc file");
+  if (code === "EFBIG") return diag("HGC012", "error", item.path.span, `\`${item.path.value}\` is ${(err as Error).message}`, "an experiment file is a few hundred lines; is this the right file?");
   const why = code === "EACCES" ? "permission denied" : (err as Error)?.message ?? String(err);
   return diag("HGC012", "error", item.path.span, `cannot read \`${item.path.value}\` (${why})`, "check that the file exists and is readable");
 }

@@ -80,3 +80,19 @@ describe("the IR", () => {
     expect(missing.diagnostics.at(-1)!.message).toMatch(/no experiment named `nope`/);
   });
 });
+
+describe("reading files", () => {
+  it("refuses devices, folders and oversized files instead of reading them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hgc-read-"));
+    writeFileSync(join(dir, "big.hgc"), " ".repeat(3 * 1024 * 1024));
+    writeFileSync(join(dir, "main.hgc"), 'import "/dev/zero"\nimport "big.hgc"\nimport "."\n');
+    const r = checkFile(join(dir, "main.hgc"));
+    expect(r.diagnostics.map((d) => d.message)).toEqual([
+      "cannot read `/dev/zero` (not a regular file)",
+      "`big.hgc` is too large (3.1 MB, more than 2 MB)",
+      "`.` is a folder, not a file",
+    ]);
+    expect(() => checkFile("/dev/zero")).toThrow(/not a regular file/);
+    expect(() => checkFile(join(dir, "big.hgc"))).toThrow(/too large/);
+  });
+});
