@@ -2,7 +2,7 @@
 // language server call. Text → workspace (imports, extends) → checked experiments and sweeps →
 // IR validated against ir.schema.json. Nothing here throws on a user's program; only reading the
 // root file and loading an IR file throw, as UserErrors.
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
 import type { Span } from "./ast.js";
@@ -249,10 +249,17 @@ export function isSweepIR(x: IRExperiment | IRSweep): x is IRSweep {
   return Array.isArray((x as IRSweep).trials);
 }
 
+/** An experiment's IR is a few kilobytes; anything near this is not one. */
+const MAX_IR_BYTES = 64 * 1024 * 1024;
+
 /** Read an IR file (as written by `hgc compile` or kept in a run folder). Throws a UserError when it is not valid IR. */
 export function loadIR(path: string): IRExperiment {
   let text: string;
   try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw Object.assign(new Error("is a folder"), { code: "EISDIR" });
+    if (!st.isFile()) throw Object.assign(new Error("not a regular file"), { code: "ENOTREG" });
+    if (st.size > MAX_IR_BYTES) throw Object.assign(new Error(`too large for an IR file (${(st.size / 1e6).toFixed(0)} MB)`), { code: "EFBIG" });
     text = readFileSync(path, "utf8");
   } catch (err) {
     throw readError(path, err);
