@@ -288,7 +288,7 @@ describe("hgc sweep end to end", () => {
 
   it("finishes only the missing trials when a sweep stopped midway is run again, resuming the interrupted one", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "hgc-sweep-e2e-"));
-    writeFileSync(join(cwd, "tiny.hgc"), TINY(40, 5, GRID));
+    writeFileSync(join(cwd, "tiny.hgc"), TINY(20, 5, GRID));
     let finished = 0;
     let sent = false;
     const first = await hgcAsync(["sweep", "tiny.hgc", "--json", "--jobs", "1"], cwd, (e, pid) => {

@@ -76,13 +76,17 @@ describe("runTrials", () => {
   it("skips completed trials, re-runs failed ones and resumes interrupted ones on a second pass", async () => {
     const { jobs, command, modeOf } = setup(["ok", "fail", "slow"]);
     const controller = new AbortController();
+    let ended = 0;
+    let checkpointed = false;
     const first = await runTrials(jobs, {
       jobs: 3,
       command,
       signal: controller.signal,
       onEvent: (e) => {
-        // stop the sweep once the slow trial has checkpointed
-        if (e.type === "trial-event" && e.event.type === "checkpoint") controller.abort();
+        // stop the sweep once the quick trials have ended and the slow one has checkpointed
+        if (e.type === "trial-end") ended++;
+        if (e.type === "trial-event" && e.event.type === "checkpoint") checkpointed = true;
+        if (ended === 2 && checkpointed && !controller.signal.aborted) controller.abort();
       },
     });
     expect(first.map((o) => o.status)).toEqual(["completed", "failed", "interrupted"]);
