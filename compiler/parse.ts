@@ -91,6 +91,7 @@ export function parseDetailed(text: string, file: string): ParseOutput {
   for (let c = 0; c < chunks.length; c++) {
     const { from, to } = chunks[c]!;
     hgcParser.input = tokens.slice(from, to);
+    hgcParser.missingValues = [];
     let cst: CstNode | undefined;
     try {
       cst = hgcParser.program();
@@ -103,6 +104,9 @@ export function parseDetailed(text: string, file: string): ParseOutput {
     for (const e of hgcParser.errors) {
       const d = syntaxError(e, file, text, lines, next);
       if (!ctx.reported.has(d.span.start.offset)) add(d);
+    }
+    for (const { equals, found } of hgcParser.missingValues) {
+      add(diag("HGC001", `expected a value after \`=\`, found ${describeToken(found)} on the next line`, tokenSpan(file, equals), "write the value on the same line as the `=`"));
     }
     if (cst) items.push(...itemsToAst(cst, ctx));
   }

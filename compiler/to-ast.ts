@@ -398,7 +398,8 @@ function statementToAst(ctx: AstContext, node: CstNode, where: Where): Stmt | Sw
 
 /** The right-hand side of `=`, or undefined (with HGC004 when it is too deep). */
 function statementValue(ctx: AstContext, node: CstNode, span: Span): Expr | undefined {
-  const e = sub(node, "expression");
+  const v = sub(node, "value");
+  const e = v && sub(v, "expression");
   return e && rootExpression(ctx, () => expressionToAst(ctx, e), span);
 }
 

@@ -68,6 +68,17 @@ export class HgcParser extends CstParser {
     return this.is(1, Identifier) && this.is(2, LParen);
   }
 
+  /** `=` tokens with no value after them (and what came instead), since `input` was last set. */
+  public missingValues: { equals: IToken; found: IToken }[] = [];
+
+  private nextLineStartsStatement(equals: IToken): boolean {
+    const next = this.LA(1);
+    if (!(next.startLine! > equals.startLine!)) return false;
+    if (this.is(1, Evaluate) && this.is(2, LCurly)) return true;
+    if (!this.is(1, Identifier)) return false;
+    return this.is(2, Equals) || (this.is(2, Identifier) && this.is(3, Equals) && this.LA(2).startLine === next.startLine);
+  }
+
   private statementAhead(): boolean {
     if (this.is(1, Evaluate) && this.is(2, LCurly)) return true;
     if (this.is(1, Grid) && this.is(2, LParen)) return true;
@@ -202,8 +213,7 @@ export class HgcParser extends CstParser {
         },
       },
     ]);
-    this.CONSUME(Equals);
-    this.SUBRULE(this.expression);
+    this.SUBRULE(this.value);
   });
 
   // callStmt := call            (`train(…)`)
@@ -214,16 +224,29 @@ export class HgcParser extends CstParser {
   // assignStmt := NAME "=" expression
   private assignStmt = this.RULE("assignStmt", () => {
     this.CONSUME(Identifier, { LABEL: "name" });
-    this.CONSUME(Equals);
-    this.SUBRULE(this.expression);
+    this.SUBRULE(this.value);
   });
 
   // declStmt := KIND NAME "=" expression
   private declStmt = this.RULE("declStmt", () => {
     this.CONSUME(Identifier, { LABEL: "kind" });
     this.CONSUME2(Identifier, { LABEL: "name" });
-    this.CONSUME(Equals);
-    this.SUBRULE(this.expression);
+    this.SUBRULE(this.value);
+  });
+
+  // value := "=" expression
+  // When the line after `=` holds the start of the next statement instead (`param l =` then
+  // `objective = …`), the value is missing: it is recorded in `missingValues`, not read from there.
+  private value = this.RULE("value", () => {
+    const eq = this.CONSUME(Equals);
+    let missing = false;
+    this.ACTION(() => {
+      missing = this.nextLineStartsStatement(eq);
+      if (missing) this.missingValues.push({ equals: eq, found: this.LA(1) });
+    });
+    // (Recording sees `missing` false, so the grammar is `"=" expression`; at parse time a missing
+    // value skips the expression rather than failing in it.)
+    if (!missing) this.SUBRULE(this.expression);
   });
 
   // call := NAME "(" [arg ("," arg)* [","]] ")"

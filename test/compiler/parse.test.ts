@@ -268,8 +268,6 @@ describe("expressions and extensions", () => {
 });
 
 describe("syntax errors", () => {
-  // `seed = ` runs into the next line (`seed = head`, then `h = mlp(…)`): newlines are not
-  // separators, so that is two valid statements; the run `x : y` is one error.
   it("reports several errors in one file and keeps the statements around them", () => {
     const text = [
       "experiment a {",
@@ -284,14 +282,27 @@ describe("syntax errors", () => {
     ].join("\n");
     const r = parse(text, "t.hgc");
     expect(r.diagnostics.map((d) => `${d.span.start.line}:${d.span.start.col} ${d.code} ${d.message}`)).toEqual([
+      "2:8 HGC001 expected a value after `=`, found `head` on the next line",
       "3:35 HGC001 expected `,` between arguments, found `hidden`",
       "3:46 HGC001 expected `,` between list items, found `2`",
       "4:32 HGC007 a positional argument must come before the named ones",
       "6:3 HGC001 expected `)`, found `x`",
     ]);
     const a = r.value.items[0] as ExperimentItem;
-    expect(a.body.map((s) => (s.kind === "Decl" || s.kind === "Assign" ? s.name.name : s.kind))).toEqual(["seed", "h", "l", "objective", "p"]);
+    expect(a.body.map((s) => (s.kind === "Decl" || s.kind === "Assign" ? s.name.name : s.kind))).toEqual(["h", "l", "objective", "p"]);
     expect(r.value.items[1]).toMatchObject({ kind: "Experiment", name: { name: "b" } });
+  });
+
+  it("does not read the next statement as the value of an `=` left empty", () => {
+    for (const next of ["objective = gen", "loss l = ntxent(h)", "evaluate { knn() }"]) {
+      const r = parse(`experiment a {\n  param lambda =\n  ${next}\n}`, "t.hgc");
+      expect(r.diagnostics.map((d) => `${d.span.start.line}:${d.span.start.col} ${d.message}`), next).toEqual([
+        `2:16 expected a value after \`=\`, found \`${next.split(" ")[0]}\` on the next line`,
+      ]);
+      expect((r.value.items[0] as ExperimentItem).body, next).toHaveLength(1);
+    }
+    // a value on the next line is still a value
+    expect(ok("experiment a {\n  optimizer =\n    adamw(lr: 1e-3)\n  objective =\n    gen\n}").items[0]).toMatchObject({ body: [{}, {}] });
   });
 
   it("names what it expected and what it found", () => {
