@@ -444,3 +444,20 @@ describe("hgc sweep on a simplex grid", () => {
     expect(points.map(([g]) => g).sort()).toEqual([0, 0.25, 0.5, 0.75, 1]);
   });
 });
+
+describe("choosing the sweep and its folder", () => {
+  it("asks which sweep to run when a file has several, and takes --out as the sweep folder", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "hgc-sweep-choose-"));
+    writeFileSync(join(cwd, "tiny.hgc"), TINY(8, 4, GRID + "\nsweep seeds_only {\n  experiments = [tiny]\n  seeds = [1, 2, 3]\n}\n"));
+    const both = hgc(["sweep", "tiny.hgc", "--dry-run"], cwd);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toBe("hgc: error: `tiny.hgc` has 2 sweeps: `grid`, `seeds_only`\n  hint: choose one with --sweep NAME\n");
+    const one = hgc(["sweep", "tiny.hgc", "--sweep", "seeds_only", "--dry-run", "--out", "elsewhere/s"], cwd);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toMatch(/^sweep seeds_only: 3 trials, jobs 1\n/);
+    expect(one.stdout.trimEnd().split("\n").at(-1)).toBe("folder: elsewhere/s");
+    const unknown = hgc(["sweep", "tiny.hgc", "--sweep", "nope", "--dry-run"], cwd);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("no sweep named `nope`");
+  });
+});
