@@ -15,7 +15,7 @@ import { defaultSweepDir, runSweep, trialPaths } from "../runtime/sweep/run.js";
 import { planTrial } from "../runtime/sweep/scheduler.js";
 import { useColor } from "./color.js";
 import { attachSweepLogger, chooseMode } from "./loggers.js";
-import { formatCount, layoutTable } from "./ui/format.js";
+import { layoutTable } from "./ui/format.js";
 import { SweepBus, type AggregateRow, type GridPoint, type ParetoPoint } from "./ui/sweep-events.js";
 
 const USAGE = `usage: hgc sweep FILE [options]
@@ -170,7 +170,9 @@ export function loadSweep(file: string, name: string | undefined, overrides: Swe
     if (edited !== null) overlays = new Map([[abs, edited]]);
   }
   const { value, diagnostics, check } = compileFile(abs, { sweep: sweepName, overlays });
-  if (diagnostics.length) stderr.write(renderDiagnostics(diagnostics, check.sources, { color: useColor(stderr) }));
+  // notes (e.g. a protocol not applicable to a baseline) are for `hgc check`; warnings and errors show here
+  const shown = diagnostics.filter((d) => d.severity !== "info");
+  if (shown.length) stderr.write(renderDiagnostics(shown, check.sources, { color: useColor(stderr) }));
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   if (errors || !isSweep(value)) {
     throw new UserError(
@@ -188,8 +190,8 @@ export function formatPoint(point: Record<string, number>): string {
   return Object.entries(point).map(([k, v]) => `${k}=${v}`).join(" ") || "—";
 }
 
-/** FLOPs with an SI prefix at 3 significant digits: `75.9M`, `911M`, `3.65G`. */
-export function formatFlops(x: number): string {
+/** A count with an SI prefix at 3 significant digits: `3820`, `370k`, `75.9M`, `3.65G`. */
+export function formatSI(x: number): string {
   const units = ["", "k", "M", "G", "T", "P", "E"];
   let i = 0;
   while (Math.abs(x) >= 1000 && i < units.length - 1) {
@@ -209,10 +211,10 @@ export function dryRunLines(sweep: IRSweep, dir: string, jobs: number): string[]
       t.experiment,
       formatPoint(t.point),
       String(t.seed),
-      formatCount(est.parameters),
-      formatFlops(est.flopsPerStep),
+      formatSI(est.parameters),
+      formatSI(est.flopsPerStep),
       String(steps),
-      formatFlops(est.flopsPerStep * steps),
+      formatSI(est.flopsPerStep * steps),
       { done: "done, skip", resume: "resume", fresh: "run" }[plans[i]!],
     ];
   });
@@ -223,7 +225,7 @@ export function dryRunLines(sweep: IRSweep, dir: string, jobs: number): string[]
   return [
     `sweep ${sweep.name}: ${sweep.trials.length} trials, jobs ${jobs}${sweep.params.length ? `, swept ${sweep.params.join(", ")}` : ""}`,
     ...layoutTable([["TRIAL", "EXPERIMENT", "POINT", "SEED", "PARAMS", "FLOP/STEP", "STEPS", "FLOP", "PLAN"], ...rows]),
-    `total: ${steps} steps, ${formatFlops(total)} FLOP${done ? ` (${done} trial${done > 1 ? "s" : ""} already done; ${formatFlops(todo)} FLOP to run)` : ""}`,
+    `total: ${steps} steps, ${formatSI(total)} FLOP${done ? ` (${done} trial${done > 1 ? "s" : ""} already done; ${formatSI(todo)} FLOP to run)` : ""}`,
     `folder: ${shortPath(dir)}`,
   ];
 }

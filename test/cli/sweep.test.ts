@@ -461,3 +461,19 @@ describe("choosing the sweep and its folder", () => {
     expect(unknown.stderr).toContain("no sweep named `nope`");
   });
 });
+
+describe("notes from the checker", () => {
+  it("are not printed by a sweep whose baseline cannot run a protocol", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "hgc-sweep-notes-"));
+    writeFileSync(
+      join(cwd, "tiny.hgc"),
+      TINY(8, 4, "experiment con_only extends tiny { objective = con }\nsweep base {\n  experiments = [tiny, con_only]\n  seeds = [1]\n}\n"),
+    );
+    const { checkFile } = await import("../../compiler/index.js");
+    expect(checkFile(join(cwd, "tiny.hgc")).diagnostics.filter((d) => d.severity === "info").map((d) => d.message).join("\n")).toContain("bits_per_dim");
+    const r = hgc(["sweep", "tiny.hgc", "--dry-run"], cwd);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/con_only\s+—\s+1\s+/);
+  });
+});
