@@ -13,7 +13,20 @@ options:
   --json    print the summary as JSON
 `;
 
+let pipeGuarded = false;
+
+/** `hgc report RUN | head` closes the pipe early: that is the reader's choice, not an error. */
+function exitQuietlyOnClosedPipe(): void {
+  if (pipeGuarded) return;
+  pipeGuarded = true;
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  exitQuietlyOnClosedPipe();
   let write = false;
   let json = false;
   const dirs: string[] = [];
