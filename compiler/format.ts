@@ -82,11 +82,8 @@ class Printer {
 
   /** True when the source between two offsets holds an empty line. */
   private blankBetween(from: number, to: number): boolean {
-    let newlines = 0;
-    for (let i = this.text.indexOf("\n", from); i !== -1 && i < to; i = this.text.indexOf("\n", i + 1)) {
-      if (++newlines >= 2) return true;
-    }
-    return false;
+    // Only whitespace lies between two things the formatter prints, so the slice is short.
+    return (this.text.slice(from, to).match(/\r\n?|\n/g)?.length ?? 0) >= 2;
   }
 
   // -- sequences of items, statements and protocol calls ---------------------------------------

@@ -6,7 +6,7 @@ import type { CstNode, IRecognitionException, IToken, TokenType } from "chevrota
 import { createTokenInstance, EOF, tokenMatcher } from "chevrotain";
 import type { Item, Pos, Program, Span } from "./ast.js";
 import type { Diagnostic, Result } from "./diagnostics.js";
-import { itemsToAst, programNode, report, tokenSpan, type AstContext } from "./to-ast.js";
+import { itemsToAst, lineStarts, programNode, report, tokenSpan, type AstContext } from "./to-ast.js";
 import { describeToken } from "../grammar/messages.js";
 import { hgcParser } from "../grammar/parser.js";
 import {
@@ -296,8 +296,7 @@ class LineIndex {
 
   pos(offset: number): Pos {
     if (!this.starts) {
-      this.starts = [0];
-      for (let i = this.text.indexOf("\n"); i !== -1; i = this.text.indexOf("\n", i + 1)) this.starts.push(i + 1);
+      this.starts = lineStarts(this.text);
     }
     const o = Math.max(0, Math.min(offset, this.text.length));
     let lo = 0;

@@ -260,15 +260,19 @@ export function programNode(items: Item[], comments: IToken[], text: string, fil
   };
 }
 
+/** Offsets at which lines start; lines end at `\n`, `\r\n` or a lone `\r`, as in the lexer. */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  const eol = /\r\n?|\n/g;
+  while (eol.exec(text) !== null) starts.push(eol.lastIndex);
+  return starts;
+}
+
 /** Position just past the last character of `text`. */
 export function endPos(text: string): Pos {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return { offset: text.length, line, col: text.length - lineStart + 1 };
+  const starts = lineStarts(text);
+  const last = starts[starts.length - 1]!;
+  return { offset: text.length, line: starts.length, col: text.length - last + 1 };
 }
 
 function itemToAst(ctx: AstContext, node: CstNode): Item | undefined {

@@ -187,3 +187,16 @@ describe("formatter speed", () => {
     expect(performance.now() - t0).toBeLessThan(5_000);
   });
 });
+
+describe("formatter line ends", () => {
+  it("treats a lone CR as a line end, keeping its blank lines", () => {
+    expect(fmt("experiment a {\r  seed = 1\r\r\r  x = 2 // c\r}\r")).toBe("experiment a {\n  seed = 1\n\n  x = 2  // c\n}\n");
+  });
+
+  it("formats a long file written on one line in linear time", () => {
+    const text = "experiment a { " + "x = 1 ".repeat(20_000) + "}";
+    const t0 = performance.now();
+    expect(fmt(text).split("\n")).toHaveLength(20_003);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+  });
+});
