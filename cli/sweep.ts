@@ -11,7 +11,7 @@ import type { IRExperiment, IRSweep } from "../compiler/ir.js";
 import { defaultDbPath, Store } from "../runtime/store.js";
 import type { SweepAggregate, TrialOutcome } from "../runtime/sweep/aggregate.js";
 import { intOption, parseArgs } from "../runtime/sweep/args.js";
-import { defaultSweepDir, runSweep, trialPaths } from "../runtime/sweep/run.js";
+import { defaultSweepDir, runSweep, trialIdLength, trialPaths } from "../runtime/sweep/run.js";
 import { planTrial } from "../runtime/sweep/scheduler.js";
 import { useColor } from "./color.js";
 import { attachSweepLogger, chooseMode } from "./loggers.js";
@@ -202,7 +202,8 @@ export function formatSI(x: number): string {
 }
 
 export function dryRunLines(sweep: IRSweep, dir: string, jobs: number): string[] {
-  const plans = sweep.trials.map((t) => planTrial(trialPaths(dir, t).runDir));
+  const idLength = trialIdLength(sweep.trials);
+  const plans = sweep.trials.map((t) => planTrial(trialPaths(dir, t, idLength).runDir));
   const rows = sweep.trials.map((t, i) => {
     const est = t.ir.estimates;
     const steps = t.ir.train.steps;

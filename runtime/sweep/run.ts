@@ -24,9 +24,21 @@ export function defaultSweepDir(sweep: Pick<IRSweep, "name" | "trials">, runsRoo
   return resolve(runsRoot, "sweeps", `${sweep.name}-${sweepHash(sweep).slice(0, 8)}`);
 }
 
+/**
+ * How many leading characters of the trial ids name the trial folders: 8, or more in the rare
+ * sweep where two ids share their first 8. It depends only on the set of ids, so the same sweep
+ * always gets the same folders.
+ */
+export function trialIdLength(trials: readonly Pick<IRTrial, "id">[]): number {
+  for (let n = 8; n < 64; n += 4) {
+    if (new Set(trials.map((t) => t.id.slice(0, n))).size === new Set(trials.map((t) => t.id)).size) return n;
+  }
+  return 64;
+}
+
 /** A trial's run folder and input IR inside the sweep folder. */
-export function trialPaths(dir: string, trial: Pick<IRTrial, "id">): { runDir: string; irPath: string } {
-  const short = trial.id.slice(0, 8);
+export function trialPaths(dir: string, trial: Pick<IRTrial, "id">, idLength = 8): { runDir: string; irPath: string } {
+  const short = trial.id.slice(0, idLength);
   return { runDir: join(dir, "trials", short), irPath: join(dir, "ir", `${short}.json`) };
 }
 
@@ -156,9 +168,10 @@ async function runLocked(opts: SweepRunOptions, id: string, dir: string): Promis
   const { sweep, store } = opts;
   await stopOrphans(dir, opts.stopTimeoutMs);
 
+  const idLength = trialIdLength(sweep.trials);
   const irPaths = new Map<string, string>();
   const jobs: TrialJob[] = sweep.trials.map((t) => {
-    const { runDir, irPath } = trialPaths(dir, t);
+    const { runDir, irPath } = trialPaths(dir, t, idLength);
     writeJsonAtomic(irPath, t.ir);
     irPaths.set(t.id, irPath);
     return { id: t.id, experiment: t.experiment, point: t.point, seed: t.seed, runDir };

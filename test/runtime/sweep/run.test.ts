@@ -112,3 +112,13 @@ describe("lockSweep", () => {
     expect(existsSync(join(dir, ".lock"))).toBe(false);
   });
 });
+
+describe("trialIdLength", () => {
+  it("names trial folders by 8 characters of the id unless two ids share them", async () => {
+    const { trialIdLength } = await import("../../../runtime/sweep/run.js");
+    expect(trialIdLength([{ id: "a".repeat(64) }, { id: "b".repeat(64) }])).toBe(8);
+    expect(trialIdLength([{ id: "abcdef01" + "1".repeat(56) }, { id: "abcdef01" + "2".repeat(56) }])).toBe(12);
+    // the same trial listed twice is not a collision
+    expect(trialIdLength([{ id: "a".repeat(64) }, { id: "a".repeat(64) }])).toBe(8);
+  });
+});
