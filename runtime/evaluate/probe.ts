@@ -19,7 +19,8 @@ export interface ProbeOptions {
   seed: number;
 }
 
-export const PROBE_DEFAULTS = { epochs: 20, lr: 1e-2, l2: 1e-4 } as const;
+/** The language's defaults for `linear_probe` (grammar/tokens.ts), used by a robustness protocol with no linear_probe beside it. */
+export const PROBE_DEFAULTS = { epochs: 10, lr: 1e-2, l2: 1e-4 } as const;
 
 export function defaultProbeBatch(n: number): number {
   return Math.min(256, Math.max(16, Math.ceil(n / 32)));
