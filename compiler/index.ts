@@ -74,7 +74,7 @@ export function checkSource(text: string, file: string, opts: CheckOptions = {})
     sweeps.set(name, check);
     diagnostics.push(...d);
   }
-  return { file, diagnostics: sortDiagnostics(withoutEchoes(diagnostics)), sources: ws.sources, workspace: ws, experiments, sweeps, references };
+  return { file, diagnostics: sortDiagnostics(withoutEchoes(diagnostics, ws.sources)), sources: ws.sources, workspace: ws, experiments, sweeps, references };
 }
 
 /** Syntax errors are HGC001–HGC009. */
@@ -84,14 +84,29 @@ function isSyntax(d: Diagnostic): boolean {
 
 /**
  * Drops what only echoes a syntax error: a check at the very place of one (an unterminated string
- * read as a value), and "missing statement" in a file whose statements did not all parse.
+ * read as a value), "missing statement" in a file whose statements did not all parse, and "unknown
+ * name" for a name the file does declare in text (in a statement the parser had to drop).
  */
-function withoutEchoes(list: Diagnostic[]): Diagnostic[] {
+function withoutEchoes(list: Diagnostic[], sources: ReadonlyMap<string, string>): Diagnostic[] {
   const syntax = list.filter(isSyntax);
   if (syntax.length === 0) return list;
   const at = new Set(syntax.map((d) => `${d.span.file}\0${d.span.start.offset}`));
   const files = new Set(syntax.map((d) => d.span.file));
-  return list.filter((d) => isSyntax(d) || (!at.has(`${d.span.file}\0${d.span.start.offset}`) && !(d.code === "HGC024" && files.has(d.span.file))));
+  const declaredInText = (name: string): boolean => {
+    const pattern = new RegExp(`\\b(?:dataset|tokens|views|encoder|head|loss|param|experiment)\\s+${name}\\b`);
+    for (const f of files) if (pattern.test(sources.get(f) ?? "")) return true;
+    return false;
+  };
+  return list.filter((d) => {
+    if (isSyntax(d)) return true;
+    if (at.has(`${d.span.file}\0${d.span.start.offset}`)) return false;
+    if (d.code === "HGC024" && files.has(d.span.file)) return false;
+    if (d.code === "HGC010" || d.code === "HGC014") {
+      const name = /`([A-Za-z_][A-Za-z0-9_]*)`/.exec(d.message)?.[1];
+      if (name && declaredInText(name)) return false;
+    }
+    return true;
+  });
 }
 
 /** Check a file on disk. Throws a UserError (exit code 2) when the file itself cannot be read. */
