@@ -277,18 +277,25 @@ const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b
 const esc = (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** Round-number ticks covering [lo, hi]. */
-export function niceTicks(lo: number, hi: number, count = 5): number[] {
+export function niceTicks(lo: number, hi: number, count = 5, integer = false): number[] {
   if (!(hi > lo)) {
-    const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
-    return niceTicks(lo - pad, hi + pad, count);
+    const pad = integer ? 1 : lo === 0 ? 1 : Math.abs(lo) * 0.1;
+    return niceTicks(lo - pad, hi + pad, count, integer);
   }
   const raw = (hi - lo) / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = ([1, 2, 2.5, 5, 10].find((m) => m * mag >= raw) ?? 10) * mag;
+  let step = ([1, 2, 2.5, 5, 10].find((m) => m * mag >= raw) ?? 10) * mag;
+  if (integer) step = Math.max(1, Math.round(step));
   const ticks: number[] = [];
   for (let t = Math.floor(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
   if (ticks[ticks.length - 1]! < hi) ticks.push(Number((ticks[ticks.length - 1]! + step).toPrecision(12)));
   return ticks;
+}
+
+/** An axis label: like formatValue, but `1.4e-4` rather than `1.400e-4`. */
+function tickLabel(v: number): string {
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? Number(v.toPrecision(3)).toExponential() : formatValue(v);
 }
 
 /** At most `max` points per series, by averaging consecutive buckets (keeps the HTML small for long runs). */
@@ -322,7 +329,8 @@ export function linePlot(title: string, series: Series[], opts: { width?: number
   }
   const xs = all.map((p) => p[0]);
   const ys = all.map((p) => p[1]);
-  const xt = niceTicks(Math.min(...xs), Math.max(...xs));
+  // The x axis counts steps or severities: whole numbers only.
+  const xt = niceTicks(Math.min(...xs), Math.max(...xs), 5, true);
   const yt = niceTicks(Math.min(...ys), Math.max(...ys));
   const [x0, x1] = [xt[0]!, xt[xt.length - 1]!];
   const [y0, y1] = [yt[0]!, yt[yt.length - 1]!];
@@ -332,11 +340,11 @@ export function linePlot(title: string, series: Series[], opts: { width?: number
   parts.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#bbb"/>`);
   for (const t of yt) {
     parts.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${f(Y(t))}" y2="${f(Y(t))}" stroke="#eee"/>`);
-    parts.push(`<text x="${m.l - 4}" y="${f(Y(t) + 4)}" text-anchor="end" font-size="10">${esc(formatValue(t))}</text>`);
+    parts.push(`<text x="${m.l - 4}" y="${f(Y(t) + 4)}" text-anchor="end" font-size="10">${esc(tickLabel(t))}</text>`);
   }
   for (const t of xt) {
     parts.push(`<line x1="${f(X(t))}" x2="${f(X(t))}" y1="${m.t + ph}" y2="${m.t + ph + 4}" stroke="#888"/>`);
-    parts.push(`<text x="${f(X(t))}" y="${m.t + ph + 15}" text-anchor="middle" font-size="10">${esc(formatValue(t))}</text>`);
+    parts.push(`<text x="${f(X(t))}" y="${m.t + ph + 15}" text-anchor="middle" font-size="10">${esc(tickLabel(t))}</text>`);
   }
   parts.push(`<text x="${m.l + pw / 2}" y="${m.t + ph + 29}" text-anchor="middle" font-size="10" fill="#555">${esc(opts.xLabel ?? "step")}</text>`);
   data.forEach((s, i) => {
@@ -374,6 +382,24 @@ export function runPlots(s: RunSummary): { title: string; svg: string }[] {
     if (/^robustness(_\d+)?\.[^.]+\.\d+\.accuracy$/.test(name) || /\.count$/.test(name)) continue;
     const g = name.split(".")[0]!;
     groups.set(g, [...(groups.get(g) ?? []), name]);
+  }
+  // Robustness at the end: accuracy against severity, one line per corruption.
+  const bySeverity = new Map<string, Map<string, [number, number][]>>();
+  for (const [name, v] of Object.entries(s.metrics)) {
+    const m = /^(robustness(?:_\d+)?)\.([^.]+)\.(\d+)\.accuracy$/.exec(name);
+    if (!m || !isNum(v)) continue;
+    const perC = bySeverity.get(m[1]!) ?? new Map<string, [number, number][]>();
+    perC.set(m[2]!, [...(perC.get(m[2]!) ?? []), [Number(m[3]), v]]);
+    bySeverity.set(m[1]!, perC);
+  }
+  for (const [g, perC] of bySeverity) {
+    const series: Series[] = [...perC].map(([c, pts]) => ({ name: c, points: pts.sort((a, b) => a[0] - b[0]) }));
+    const clean = s.metrics[`${g}.clean_accuracy`];
+    if (isNum(clean)) {
+      const sev = series.flatMap((x) => x.points.map((p) => p[0]));
+      series.push({ name: "clean", points: [[Math.min(...sev), clean], [Math.max(...sev), clean]] });
+    }
+    plots.push({ title: `${g} by severity`, svg: linePlot(`${g}: accuracy by severity (final)`, series, { xLabel: "severity" }) });
   }
   for (const [g, names] of groups) {
     const series = names.map((n) => ({

@@ -95,7 +95,8 @@ describe("reports", () => {
     for (const title of ["loss: gen", "loss: con", "objective", "learning rate", "linear_probe at each evaluation", "ood at each evaluation", "robustness at each evaluation"]) {
       expect(page, title).toContain(`aria-label="${title}"`);
     }
-    expect(page.match(/<svg /g)!.length).toBeGreaterThanOrEqual(9);
+    expect(page).toContain('aria-label="robustness: accuracy by severity (final)"');
+    expect(page.match(/<svg /g)!.length).toBeGreaterThanOrEqual(10);
     expect(page).toContain('src="data:image/png;base64,');
     expect(page).not.toMatch(/(src|href)="(https?:|\/\/|[^d"#][^"]*\.(png|css|js))/);
     expect(page).not.toMatch(/<script|<link/);
@@ -158,6 +159,8 @@ describe("reports", () => {
   it("chooses round axis ticks that cover the data", () => {
     expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
     expect(niceTicks(3, 97)).toEqual([0, 20, 40, 60, 80, 100]);
+    expect(niceTicks(2, 2, 5, true)).toEqual([1, 2, 3]);
+    expect(niceTicks(1, 3, 5, true)).toEqual([1, 2, 3]);
     const flat = niceTicks(2, 2);
     expect(flat[0]).toBeLessThan(2);
     expect(flat.at(-1)).toBeGreaterThan(2);
