@@ -313,3 +313,12 @@ describe("signature help", () => {
     expect(signatureHelp(a, at(hybridText, "seed = |7"))).toBeNull();
   });
 });
+
+describe("line ends", () => {
+  it("gives the same ranges for a file with CRLF line ends", () => {
+    const text = hybridText.replace("ntxent(proj", "ntxent(prj");
+    const lf = lspDiagnostics(open(text)).find((x) => x.code === "HGC010")!;
+    const crlf = lspDiagnostics(open(text.replace(/\n/g, "\r\n"))).find((x) => x.code === "HGC010")!;
+    expect(crlf.range).toEqual(lf.range);
+  });
+});
