@@ -99,6 +99,15 @@ export function tinyIr(o: TinyOptions = {}): IRExperiment {
     estimates: { parameters: 0, flopsPerStep: 0, imagesPerStep: 0 },
     hash: "",
   };
+  // Parameter counts and estimates as the compiler computes them (the IR schema wants them positive).
+  const T = length + 1;
+  const inWidth = kind === "quantize" ? levels : patch * patch;
+  const block = 2 * 2 * width + (width * 3 * width + 3 * width) + (width * width + width) + (width * 2 * width + 2 * width) + (2 * width * width + width);
+  ir.encoders.enc!.parameters = inWidth * width + (kind === "patches" ? width : 0) + width + T * width + block + 2 * width;
+  ir.heads.proj!.parameters = width * 16 + 16 + 16 * 8 + 8;
+  ir.heads.lm!.parameters = width * levels * patch * patch + levels * patch * patch;
+  const parameters = ir.encoders.enc!.parameters + ir.heads.proj!.parameters + ir.heads.lm!.parameters;
+  ir.estimates = { parameters, flopsPerStep: 6 * parameters * T * 3 * ir.train.batch, imagesPerStep: 3 * ir.train.batch };
   const { hash: _h, source: _s, ...rest } = ir;
   ir.hash = createHash("sha256").update(JSON.stringify(rest)).digest("hex");
   return ir;
