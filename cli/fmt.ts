@@ -9,7 +9,7 @@ import { useColor } from "./color.js";
 const USAGE = `usage: hgc fmt FILE… [--check | --write]
 
 Formats .hgc files canonically (2-space indent, one statement per line, comments kept).
-A folder stands for every .hgc file below it.
+A folder stands for every .hgc file below it; \`-\` reads the text from stdin.
 
   (no option)  print the formatted text of one file to stdout
   --check      list the files whose layout would change; exit 1 if there are any
@@ -48,9 +48,10 @@ export async function main(argv: string[]): Promise<number> {
 
   const files: string[] = [];
   let code = 0;
+  if (paths.includes("-") && (paths.length > 1 || mode === "write")) return usage("`-` (stdin) is formatted on its own, without --write");
   for (const p of paths) {
     try {
-      files.push(...expand(p));
+      files.push(...(p === "-" ? [p] : expand(p)));
     } catch (err) {
       ioError(p, err);
       code = 2;
@@ -68,16 +69,18 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function formatFile(file: string, mode: Mode): Outcome {
+  const stdin = file === "-";
+  const path = stdin ? "<stdin>" : resolve(file);
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readFileSync(stdin ? 0 : file, "utf8");
   } catch (err) {
-    ioError(file, err);
+    ioError(stdin ? "<stdin>" : file, err);
     return { code: 2 };
   }
-  const { value, diagnostics } = format(text, resolve(file));
+  const { value, diagnostics } = format(text, path);
   if (diagnostics.some((d) => d.severity === "error")) {
-    printDiagnostics(diagnostics, resolve(file), text);
+    printDiagnostics(diagnostics, path, text);
     return { code: 1 };
   }
   if (mode === "print") {
@@ -86,7 +89,7 @@ function formatFile(file: string, mode: Mode): Outcome {
   }
   if (value === text) return { code: 0 };
   if (mode === "check") {
-    process.stdout.write(`${file}\n`);
+    process.stdout.write(`${stdin ? "<stdin>" : file}\n`);
     return { code: 1 };
   }
   try {

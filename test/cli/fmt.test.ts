@@ -1,9 +1,12 @@
+import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../cli/fmt.js";
 
+const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 const UGLY = "experiment a{seed=1\n\n\n   objective=gen+l*con   // why\n}\n";
 const PRETTY = "experiment a {\n  seed = 1\n\n  objective = gen + l * con  // why\n}\n";
 
@@ -110,5 +113,16 @@ describe("hgc fmt", () => {
     const b = file("b.hgc", PRETTY);
     expect(await run(a, b)).toBe(2);
     expect(err).toContain("exactly one file");
+  });
+
+  it("formats stdin with `-` through the built command", () => {
+    const r = spawnSync(process.execPath, [CLI, "fmt", "-"], { input: UGLY, encoding: "utf8" });
+    expect(r.stdout).toBe(PRETTY);
+    expect(r.status).toBe(0);
+    const check = spawnSync(process.execPath, [CLI, "fmt", "--check", "-"], { input: UGLY, encoding: "utf8" });
+    expect([check.status, check.stdout]).toEqual([1, "<stdin>\n"]);
+    const bad = spawnSync(process.execPath, [CLI, "fmt", "-"], { input: "experiment a { seed = }", encoding: "utf8" });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain("<stdin>:1:23: error[HGC001]: expected a value, found `}`");
   });
 });
