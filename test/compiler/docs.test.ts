@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { BUILTINS } from "../../grammar/tokens.js";
 import { defaultValue } from "../../compiler/check.js";
+import { checkSource } from "../../compiler/index.js";
 
 const doc = readFileSync(new URL("../../docs/language.md", import.meta.url), "utf8");
 
@@ -26,5 +27,12 @@ describe("the language reference", () => {
     expect(defaultValue("robustness", "severities")).toEqual([1, 5]);
     expect(defaultValue("synthetic", "size")).toEqual([28, 28]);
     expect(defaultValue("transformer", "causal")).toBe(false);
+  });
+
+  it("checks the tour's program clean", () => {
+    const tour = /```hgc\n([\s\S]*?)```/.exec(doc)![1]!;
+    const r = checkSource(tour, "/docs/tour.hgc");
+    expect(r.diagnostics.filter((d) => d.severity !== "info")).toEqual([]);
+    expect(r.sweeps.get("lambda_grid")!.trialCount).toBe(12);
   });
 });
