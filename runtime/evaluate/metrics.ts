@@ -14,6 +14,12 @@ export interface RankingMetrics {
   fpr95: number;
 }
 
+/** A comparator that is exact for ±Infinity (an infinitely unlikely image is a valid score); NaN is refused. */
+function ascending(a: number, b: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b)) throw new Error("a score is NaN: the model produced a non-number");
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Exact AUROC by midranks: ties (within or across the two sets) count one half. */
 export function auroc(pos: ArrayLike<number>, neg: ArrayLike<number>): number {
   const np = pos.length;
@@ -22,7 +28,7 @@ export function auroc(pos: ArrayLike<number>, neg: ArrayLike<number>): number {
   const all: { s: number; p: boolean }[] = [];
   for (let i = 0; i < np; i++) all.push({ s: pos[i]!, p: true });
   for (let i = 0; i < nn; i++) all.push({ s: neg[i]!, p: false });
-  all.sort((a, b) => a.s - b.s);
+  all.sort((a, b) => ascending(a.s, b.s));
   // Sum of the positives' (1-based, mid-)ranks.
   let rankSum = 0;
   for (let i = 0; i < all.length; ) {
@@ -47,7 +53,7 @@ export function averagePrecision(pos: ArrayLike<number>, neg: ArrayLike<number>)
   const all: { s: number; p: boolean }[] = [];
   for (let i = 0; i < np; i++) all.push({ s: pos[i]!, p: true });
   for (let i = 0; i < neg.length; i++) all.push({ s: neg[i]!, p: false });
-  all.sort((a, b) => b.s - a.s);
+  all.sort((a, b) => ascending(b.s, a.s));
   let tp = 0;
   let fp = 0;
   let ap = 0;
@@ -76,7 +82,7 @@ export function fprAtTpr(pos: ArrayLike<number>, neg: ArrayLike<number>, tpr = 0
   const np = pos.length;
   const nn = neg.length;
   if (np === 0 || nn === 0) throw new Error("fpr at tpr needs at least one score in each set");
-  const sorted = Array.from(pos).sort((a, b) => b - a);
+  const sorted = Array.from(pos).sort((a, b) => ascending(b, a));
   // Smallest count of accepted positives that reaches the rate; the threshold is that positive's
   // score, and every positive tied with it is accepted too.
   const needed = Math.max(1, Math.ceil(tpr * np - 1e-9));

@@ -46,6 +46,13 @@ describe("ranking metrics", () => {
     expect(r.fpr95).toBeCloseTo(0.5, 12);
   });
 
+  it("ranks infinite scores exactly and refuses NaN", () => {
+    // An image the head finds impossible has likelihood score −∞: the lowest, tied with its kind.
+    expect(auroc([1, -Infinity], [-Infinity, -Infinity])).toBeCloseTo((2 + 0.5 + 0.5) / 4, 12);
+    expect(rankingMetrics([Infinity, 2], [1, -Infinity]).auroc).toBe(1);
+    expect(() => auroc([1, NaN], [0])).toThrow(/NaN/);
+  });
+
   it("measures FPR at the highest threshold that keeps 95% of the in-distribution set", () => {
     // Four in-scores: 95% needs all four, threshold 0.5, so out-scores 0.8, 0.6 and 0.5 pass.
     expect(fprAtTpr(inA, outA)).toBeCloseTo(0.75, 12);
