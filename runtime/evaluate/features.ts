@@ -12,6 +12,9 @@ export interface FeatureMatrix {
 export function matrix(data: Float32Array, n: number): FeatureMatrix {
   if (n <= 0) throw new Error("a feature matrix needs at least one row");
   if (data.length % n !== 0) throw new Error(`features: ${data.length} values do not split into ${n} rows`);
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]!)) throw new Error(`features: value ${i} is ${data[i]} (the encoder produced a non-number)`);
+  }
   return { data, n, width: data.length / n };
 }
 

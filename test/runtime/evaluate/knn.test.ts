@@ -49,6 +49,13 @@ describe("kNN classification", () => {
   });
 });
 
+describe("feature matrices", () => {
+  it("refuse features that are not finite numbers", () => {
+    expect(() => matrix(Float32Array.of(1, NaN), 1)).toThrow(/value 1 is NaN/);
+    expect(() => matrix(Float32Array.of(1, 2, 3), 2)).toThrow(/do not split into 2 rows/);
+  });
+});
+
 describe("kNN OOD score", () => {
   it("is the negative cosine distance to the k-th nearest training feature", () => {
     const train = matrix(Float32Array.from([...at(0.9), ...at(0.6), ...at(0.3)]), 3);
