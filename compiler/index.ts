@@ -19,7 +19,7 @@ import { diag, hasErrors, sortDiagnostics, type Diagnostic, type Result } from "
 import { UserError } from "./errors.js";
 import type { IRExperiment, IRSweep } from "./ir.js";
 import { lowerExperiment, lowerSweep } from "./lower.js";
-import { loadWorkspace, mergeExperiments, readSourceFile, type LoadOptions, type Workspace } from "./resolve.js";
+import { loadWorkspace, mergeExperiments, readSourceFile, type LoadOptions, type MergedExperiment, type Workspace } from "./resolve.js";
 import schema from "./ir.schema.json" with { type: "json" };
 
 export type { Diagnostic, Result } from "./diagnostics.js";
@@ -41,6 +41,8 @@ export interface CheckResult {
   /** Every experiment that could be checked, by name (an experiment whose `extends` is broken is not). */
   experiments: Map<string, ExperimentCheck>;
   sweeps: Map<string, SweepCheck>;
+  /** Every experiment flattened through `extends` (also those that could not be checked). */
+  merged: Map<string, MergedExperiment>;
   /** Every resolved use of a name, for go-to-definition and hover. */
   references: Reference[];
 }
@@ -74,7 +76,7 @@ export function checkSource(text: string, file: string, opts: CheckOptions = {})
     sweeps.set(name, check);
     diagnostics.push(...d);
   }
-  return { file, diagnostics: sortDiagnostics(withoutEchoes(diagnostics, ws.sources)), sources: ws.sources, workspace: ws, experiments, sweeps, references };
+  return { file, diagnostics: sortDiagnostics(withoutEchoes(diagnostics, ws.sources)), sources: ws.sources, workspace: ws, experiments, sweeps, merged, references };
 }
 
 /** Syntax errors are HGC001–HGC009. */
