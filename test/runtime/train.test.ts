@@ -53,6 +53,22 @@ describe("training", () => {
     expect(c.map((s) => s.losses)).not.toEqual(a.map((s) => s.losses));
   });
 
+  it("reads the first augmented view for a generative loss with input: view, and needs no clean pass", async () => {
+    const ir = tinyIr({ steps: 2 });
+    (ir.losses.gen as { input: string }).input = "view";
+    const data = await loadDataset(ir.datasets.train!);
+    const model = new Model(ir);
+    const viewTrainer = new Trainer(ir, model, data, 1, 2);
+    expect(viewTrainer.imagesPerStep).toBe(2 * 8);
+    const r = await viewTrainer.trainStep();
+    viewTrainer.dispose();
+    model.dispose();
+    const clean = await trainSteps({}, 1);
+    expect(Number.isFinite(r.losses.gen!)).toBe(true);
+    expect(r.losses.gen).not.toBe(clean[0]!.losses.gen);
+    expect(r.losses.con).toBe(clean[0]!.losses.con);
+  });
+
   it("keeps tf.memory().numTensors flat across steps", async () => {
     const ir = tinyIr({ steps: 12 });
     const data = await loadDataset(ir.datasets.train!);
