@@ -312,10 +312,20 @@ interface NumV {
 export function checkExperiment(ws: Workspace, merged: MergedExperiment, opts: CheckExperimentOptions = {}): { check: ExperimentCheck; diagnostics: Diagnostic[] } {
   const c = new ExperimentChecker(ws, merged, opts);
   const body = c.run();
-  return {
-    check: { name: merged.name, merged, body, metrics: body ? experimentMetrics(body.evaluate) : [], items: c.items, diagnostics: c.diagnostics },
+  let metrics: string[] | undefined;
+  const check: ExperimentCheck = {
+    name: merged.name,
+    merged,
+    body,
+    // Computed on first use: only sweeps with objectives and the editor read it.
+    get metrics(): string[] {
+      metrics ??= body ? experimentMetrics(body.evaluate) : [];
+      return metrics;
+    },
+    items: c.items,
     diagnostics: c.diagnostics,
   };
+  return { check, diagnostics: c.diagnostics };
 }
 
 class ExperimentChecker {
