@@ -37,7 +37,7 @@ export interface RunSummary {
   elapsedMs: number | null;
   msPerStep: number | null;
   objective: string | null;
-  /** Final metrics: result.json's, else the end event's, else the last evaluation's. */
+  /** Final metrics: result.json's, else the end event's, else the last evaluation's (the first non-empty). */
   metrics: Metrics;
   /** Protocols not run in the last evaluation, with why. */
   skipped: { protocol: string; reason: string }[];
@@ -101,7 +101,9 @@ export function readRun(runDir: string): RunSummary {
   const s = start as Record<string, any> | null;
   const e = end as Record<string, any> | null;
   const lastEval = evals.at(-1);
-  const metrics = cleanMetrics(result?.metrics ?? e?.metrics ?? lastEval?.metrics ?? {});
+  // A run that failed after an evaluation still shows that evaluation's figures.
+  const nonEmpty = (m: unknown) => (m && typeof m === "object" && Object.keys(m).length ? m : undefined);
+  const metrics = cleanMetrics(nonEmpty(result?.metrics) ?? nonEmpty(e?.metrics) ?? lastEval?.metrics ?? {});
   const status = str(result?.status) ?? str(e?.status) ?? (s ? "running or interrupted" : "not started");
   const samples = join(dir, "samples.png");
   return {

@@ -148,6 +148,17 @@ describe("reports", () => {
     expect(table).toMatch(/parameters\s+999/);
   });
 
+  it("shows why a failed run failed", () => {
+    const dir = folder();
+    writeFileSync(join(dir, "result.json"), JSON.stringify({ status: "failed", steps: 3, metrics: {}, error: { message: "loss `con` became NaN at step 3", step: 3 } }));
+    const s = readRun(dir);
+    expect(s.status).toBe("failed");
+    expect(summaryTable(s)).toMatch(/error\s+loss `con` became NaN at step 3/);
+    expect(readFileSync(writeReports(dir).markdown, "utf8")).toContain("| error | loss `con` became NaN at step 3 |");
+    // It evaluated before failing; those figures are its last word.
+    expect(s.metrics).toEqual(FINAL);
+  });
+
   it("formats values to four significant digits and a missing one as a dash", () => {
     expect(formatValue(0.81254)).toBe("0.8125");
     expect(formatValue(1.5)).toBe("1.5");
