@@ -32,7 +32,7 @@ export { CORRUPTIONS, SEVERITY } from "./corruptions.js";
 
 /** Run every protocol; a protocol marked not applicable is listed in `skipped` and its metrics are null. */
 export async function evaluate(protocols: IRProtocol[], ctx: EvalContext): Promise<EvaluationResult> {
-  const session = new Session(ctx);
+  const session = new Session(ctx, protocols);
   const metrics: Metrics = {};
   const skipped: Skipped[] = [];
   const prefixes = metricPrefixes(protocols);
@@ -105,7 +105,10 @@ class Session {
   /** Model calls run one at a time, so two protocols never hold two batches of activations at once. */
   private modelQueue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly ctx: EvalContext) {}
+  constructor(
+    readonly ctx: EvalContext,
+    private readonly protocols: readonly IRProtocol[],
+  ) {}
 
   private serial<T>(call: () => Promise<T>): Promise<T> {
     const next = this.modelQueue.then(call, call);
@@ -181,7 +184,7 @@ class Session {
 
   /** A robustness probe without a linear_probe on the same features uses the block's first probe's settings, else the defaults. */
   private probeSettings(f: IRFeatures, train: string): { epochs: number; lr: number } {
-    const lp = this.ir.evaluate.find(
+    const lp = this.protocols.find(
       (p): p is Extract<IRProtocol, { kind: "linear_probe" }> =>
         p.kind === "linear_probe" && p.features.encoder === f.encoder && p.train === train,
     );
