@@ -7,6 +7,7 @@ import { matrix } from "../../../runtime/evaluate/features.js";
 import { evaluate, metricNames, metricPrefixes } from "../../../runtime/evaluate/index.js";
 import { knnClassify, knnOodScore } from "../../../runtime/evaluate/knn.js";
 import { accuracy, rankingMetrics } from "../../../runtime/evaluate/metrics.js";
+import { PROBE_DEFAULTS, scoreProbe, trainProbe } from "../../../runtime/evaluate/probe.js";
 import { fixtureContext, LEVELS, protocols, SIDE, testIr } from "./fixture.js";
 
 const all = (): IRProtocol[] => [
@@ -155,6 +156,17 @@ describe("evaluate", () => {
     }
     await evaluate(ps, ctx);
     expect(most).toBe(1);
+  });
+
+  it("fits the robustness probe with the language's defaults when no linear_probe shares its features", async () => {
+    const ps = [protocols.robustness(["blur"], [2])];
+    const ctx = fixtureContext(testIr(ps));
+    const { metrics } = await evaluate(ps, ctx);
+    const train = await ctx.loadData("train");
+    const test = await ctx.loadData("test");
+    const x = async (set: typeof train) => matrix(await ctx.features("enc", set.images, set.n), set.n);
+    const probe = trainProbe(await x(train), train.labels, train.classes, { epochs: PROBE_DEFAULTS.epochs, lr: PROBE_DEFAULTS.lr, seed: ctx.seed });
+    expect(metrics["robustness.clean_accuracy"]).toBe(scoreProbe(probe, await x(test), test.labels).accuracy);
   });
 
   it("gives the same figures for the same model and seed", async () => {
