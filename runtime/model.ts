@@ -248,21 +248,27 @@ export class Model {
 
   // ---- forward ------------------------------------------------------------------------------
 
-  /** The encoder over n prepared inputs (call inside tf.tidy). */
-  encode(encoder: string, input: EncodedInput): EncoderOutput {
+  /**
+   * The encoder over n prepared inputs (call inside tf.tidy). With `dropout` (training only) and
+   * a `dropout` rate in the IR, the embeddings and each residual branch are dropped GPT-style,
+   * with masks drawn from the given stream (so a step's masks are reproducible).
+   */
+  encode(encoder: string, input: EncodedInput, dropout?: Rng): EncoderOutput {
     const e = this.encoder(encoder);
     const { n } = input;
     const L = e.tok.length;
     const T = L + 1;
     const D = e.ir.width;
+    const p = dropout ? e.ir.dropout : 0;
+    const drop = (x: tf.Tensor2D): tf.Tensor2D => (p > 0 ? tf.mul(x, dropoutMask(x.shape[0], x.shape[1], p, dropout!)) : x);
     const emb = affineOp(input.x, e.wte, e.bte ?? this.zeroBias(D)) as tf.Tensor2D; // [n·L, D]
     const start = tf.add(tf.zeros([n, 1, D]), e.start); // [n, 1, D]
     const seq = tf.concat([start, tf.reshape(emb, [n, L, D])], 1); // [n, T, D]
-    let x = tf.reshape(tf.add(seq, e.wpe), [n * T, D]) as tf.Tensor2D; // [n·T, D]
+    let x = drop(tf.reshape(tf.add(seq, e.wpe), [n * T, D]) as tf.Tensor2D); // [n·T, D]
     for (const b of e.blocks) {
-      x = tf.add(x, this.attention(e, b, layerNorm(x, b.ln1), n, T));
+      x = tf.add(x, drop(this.attention(e, b, layerNorm(x, b.ln1), n, T)));
       const hdn = gelu(affine(layerNorm(x, b.ln2), b.fc)); // [n·T, mlp·D]
-      x = tf.add(x, affine(hdn, b.out));
+      x = tf.add(x, drop(affine(hdn, b.out)));
     }
     const out = tf.reshape(layerNorm(x, e.lnf), [n, T, D]) as tf.Tensor3D; // [n, T, D]
     const tokens = tf.slice(out, [0, 0, 0], [n, L, D]) as tf.Tensor3D; // [n, L, D]: position i predicts t_i
@@ -390,4 +396,12 @@ export function oneHot(values: Int32Array, depth: number): tf.Tensor2D {
   const m = new Float32Array(values.length * depth);
   for (let i = 0; i < values.length; i++) m[i * depth + values[i]!] = 1;
   return tf.tensor2d(m, [values.length, depth]);
+}
+
+/** Inverted-dropout mask [rows, cols]: 0 with probability p, else 1/(1−p). */
+function dropoutMask(rows: number, cols: number, p: number, rng: Rng): tf.Tensor2D {
+  const m = new Float32Array(rows * cols);
+  const keep = 1 / (1 - p);
+  for (let i = 0; i < m.length; i++) m[i] = rng.next() < p ? 0 : keep;
+  return tf.tensor2d(m, [rows, cols]);
 }

@@ -193,12 +193,14 @@ export class Trainer {
     const weights = lossWeights(this.ir.objective.terms, stepNo);
     const lr = learningRate(this.ir.optimizer, stepNo, this.totalSteps);
     const vars = this.model.variables;
+    // Dropout masks come from a stream of their own per step: reproducible, and nothing to checkpoint.
+    const dropRng = new Rng(`${this.seed}:dropout:${stepNo}`);
 
     // Forward, losses and gradients; everything but the gradients and the stats is freed here.
     const { grads, stats } = tf.tidy(() => {
       const kept: tf.Scalar[] = [];
       const { value, grads } = tf.variableGrads(() => {
-        const outs = this.passes.map((p, i) => this.model.encode(p.encoder, this.model.input(p.encoder, tokens[i]!, p.copies * N)));
+        const outs = this.passes.map((p, i) => this.model.encode(p.encoder, this.model.input(p.encoder, tokens[i]!, p.copies * N), dropRng));
         let objective: tf.Scalar = tf.scalar(0);
         for (const t of this.terms) {
           const out = outs[t.pass]!;

@@ -16,6 +16,7 @@ export interface TinyOptions {
   checkpointEvery?: number | null;
   evalEvery?: number | null;
   causal?: boolean;
+  dropout?: number;
 }
 
 export function tinyIr(o: TinyOptions = {}): IRExperiment {
@@ -61,7 +62,7 @@ export function tinyIr(o: TinyOptions = {}): IRExperiment {
     },
     views: { aug: { name: "aug", kind: "augment", crop: [0.6, 1], flip: 0, noise: 0.05, jitter: 0.2, erase: 0, rotate: 0 } },
     encoders: {
-      enc: { name: "enc", kind: "transformer", tokens: "pixels", layers: 1, width, heads: 2, mlp: 2, causal: o.causal ?? true, pool: "mean", dropout: 0, length, parameters: 0 },
+      enc: { name: "enc", kind: "transformer", tokens: "pixels", layers: 1, width, heads: 2, mlp: 2, causal: o.causal ?? true, pool: "mean", dropout: o.dropout ?? 0, length, parameters: 0 },
     },
     heads: {
       proj: { name: "proj", kind: "mlp", input: { encoder: "enc", member: "pooled" }, inWidth: width, hidden: [16], out: 8, perToken: false, shape: ["batch", 8], parameters: 0 },

@@ -45,6 +45,14 @@ describe("training", () => {
     }
   });
 
+  it("applies dropout reproducibly: same seed, same losses; a different loss than without dropout", async () => {
+    const a = await trainSteps({ dropout: 0.2 }, 3);
+    const b = await trainSteps({ dropout: 0.2 }, 3);
+    const none = await trainSteps({}, 3);
+    expect(b.map((s) => s.losses)).toEqual(a.map((s) => s.losses));
+    expect(a[0]!.losses.gen).not.toBe(none[0]!.losses.gen);
+  });
+
   it("gives the same losses for the same seed and different ones for another", async () => {
     const a = await trainSteps({}, 5, 3);
     const b = await trainSteps({}, 5, 3);
