@@ -3,7 +3,7 @@
 // unterminated strings and comments, over-deep nesting and syntax errors all come back as data,
 // several per file, next to whatever partial AST could be recovered.
 import type { CstNode, IRecognitionException, IToken, TokenType } from "chevrotain";
-import { createTokenInstance, EOF, tokenMatcher } from "chevrotain";
+import { createTokenInstance, EOF, tokenMatcher } from "../grammar/chevrotain.js";
 import type { Item, Pos, Program, Span } from "./ast.js";
 import type { Diagnostic, Result } from "./diagnostics.js";
 import { itemsToAst, lineStarts, programNode, report, tokenSpan, type AstContext } from "./to-ast.js";

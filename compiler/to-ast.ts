@@ -27,7 +27,7 @@ import type {
   SweepStmt,
 } from "./ast.js";
 import type { Diagnostic } from "./diagnostics.js";
-import { tokenMatcher } from "chevrotain";
+import { tokenMatcher } from "../grammar/chevrotain.js";
 import { Colon, DECL_KINDS, Equals, Identifier, IntLit, UnterminatedString } from "../grammar/tokens.js";
 
 /** Deepest expression tree kept; deeper ones are reported (HGC004) so later passes cannot overflow the stack. */

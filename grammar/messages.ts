@@ -1,6 +1,7 @@
 // Plain-language syntax error messages for the parser ("expected `)`, found `}`"), in place of
 // chevrotain's defaults ("Expecting token of type --> RParen <--").
-import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import type { IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
+import { EOF } from "./chevrotain.js";
 import { TOKEN_LABELS } from "./tokens.js";
 
 /** How a token type is named in a message: "`)`", "a name", "a number". */

@@ -1,7 +1,8 @@
 // The syntactic grammar of .hgc: rules only. compiler/to-ast.ts turns the CST into the typed AST
 // and compiler/parse.ts runs the lexer and this parser and turns their errors into diagnostics.
 // grammar/GRAMMAR.md is the reference for these rules.
-import { CstParser, tokenMatcher, type IToken, type TokenType } from "chevrotain";
+import type { IToken, TokenType } from "chevrotain";
+import { CstParser, tokenMatcher } from "./chevrotain.js";
 import {
   ALL_TOKENS,
   AnyToken,
@@ -46,8 +47,18 @@ function startsExpression(token: IToken): boolean {
 }
 
 export class HgcParser extends CstParser {
-  constructor() {
-    super(ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "full", errorMessageProvider: hgcErrorMessages });
+  /**
+   * @param validate check the grammar itself (left recursion, ambiguities, …) while building the
+   *   parser; the tests do, the shipped instance skips it to start faster.
+   */
+  constructor(validate = false) {
+    super(ALL_TOKENS, {
+      recoveryEnabled: true,
+      maxLookahead: 3,
+      nodeLocationTracking: "full",
+      errorMessageProvider: hgcErrorMessages,
+      skipValidations: !validate,
+    });
     this.performSelfAnalysis();
   }
 

@@ -3,7 +3,8 @@
 // Keywords and built-ins are defined here once. The lexer, the parser, the checker ("unknown
 // argument"), the TextMate grammar and the language server's completion and hover all read them
 // from this file, so a new built-in or argument is added in exactly one place.
-import { createToken as createChevrotainToken, Lexer, type ITokenConfig, type TokenType } from "chevrotain";
+import type { ITokenConfig, Lexer as ChevrotainLexer, TokenType } from "chevrotain";
+import { createToken as createChevrotainToken, Lexer } from "./chevrotain.js";
 
 // ---------------------------------------------------------------------------------------------
 // Keywords
@@ -676,5 +677,13 @@ export const TOKEN_LABELS: Readonly<Record<string, string>> = {
   ...Object.fromEntries(Object.entries(KEYWORD_TOKENS).map(([word, t]) => [t.name, `\`${word}\``])),
 };
 
+/**
+ * A lexer for the token types above. `validate` checks the token definitions while building it
+ * (the tests do); the shipped instance skips that to start faster.
+ */
+export function createLexer(validate = false): ChevrotainLexer {
+  return new Lexer(ALL_TOKENS, { positionTracking: "full", ensureOptimizations: validate, skipValidations: !validate });
+}
+
 /** The one lexer instance (chevrotain lexers are reusable and costly to build). */
-export const hgcLexer = new Lexer(ALL_TOKENS, { positionTracking: "full", ensureOptimizations: true });
+export const hgcLexer = createLexer();
