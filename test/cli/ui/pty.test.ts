@@ -77,7 +77,8 @@ function atTerminal(args: string[], cwd: string, interruptWhen = ""): Driven {
 const CURSOR_SHOW = "\u001b[?25h";
 const CURSOR_HIDE = "\u001b[?25l";
 
-describe("hgc run at a terminal", () => {
+// Real training under a loaded machine can be slow; the driver gives up after 240 s itself.
+describe("hgc run at a terminal", { timeout: 300_000 }, () => {
   it("shows the dashboard and leaves the final results on the screen", () => {
     const cwd = mkdtempSync(join(tmpdir(), "hgc-pty-"));
     writeFileSync(join(cwd, "tiny.hgc"), tinyExperiment(8, 4));
