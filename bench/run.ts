@@ -51,11 +51,14 @@ export async function benchRun(): Promise<string[]> {
   const lines = [
     `quickstart model: ${enc.layers} layers, width ${enc.width}, ${enc.heads} heads, ${enc.length} tokens, batch ${ir.train.batch}, ${ir.estimates.imagesPerStep} encoder images/step`,
   ];
+  const done = new Set<string>();
   for (const b of await listBackends()) {
+    if (done.has(b.name)) continue;
     if (!b.available) {
       lines.push(`${b.name.padEnd(10)} (${b.package}) not available: ${b.reason ?? "?"}`);
       continue;
     }
+    done.add(b.name);
     await selectBackend(b.name as "tensorflow" | "wasm" | "cpu");
     const r = await timeSteps(ir, data, TIMED[b.name] ?? 5);
     lines.push(
