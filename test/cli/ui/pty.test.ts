@@ -56,13 +56,14 @@ interface Driven {
 }
 
 /** Runs `hgc ARGS` in `cwd` at a 100×40 pseudo-terminal; types Ctrl-C once `interruptWhen` shows. */
-function atTerminal(args: string[], cwd: string, interruptWhen = ""): Driven {
+function atTerminal(args: string[], cwd: string, interruptWhen = "", extraEnv: NodeJS.ProcessEnv = {}): Driven {
   const transcript = join(cwd, "terminal.out");
   const env: NodeJS.ProcessEnv = { ...process.env, TERM: "xterm-256color", HGC_DB: "" };
   // A terminal as a person has one: not CI (which turns the TUI off), colours allowed.
   delete env.CI;
   delete env.NO_COLOR;
   delete env.FORCE_COLOR;
+  Object.assign(env, extraEnv);
   const r = spawnSync("python3", [DRIVER, String(COLS), String(ROWS), "240", transcript, interruptWhen, "--", process.execPath, CLI, ...args], {
     cwd,
     env,
@@ -143,5 +144,30 @@ describe("hgc run at a terminal", { timeout: 300_000 }, () => {
     expect(events.find((e) => e.type === "start")?.startStep).toBe(stopped);
     expect(events.find((e) => e.type === "step")?.step).toBe(stopped + 1);
     expect(events.at(-1)).toMatchObject({ type: "end", status: "completed", step: 60 });
+  });
+});
+
+describe("hgc check at a terminal", { timeout: 120_000 }, () => {
+  const SGR = /\u001b\[[0-9;]*m/;
+  const cwd = mkdtempSync(join(tmpdir(), "hgc-pty-check-"));
+  writeFileSync(join(cwd, "bad.hgc"), tinyExperiment(8, 4).replace("gen + 0.5 * con", "gen + 0.5 * conn"));
+
+  it("colours its diagnostics on a terminal", () => {
+    const run = atTerminal(["check", "bad.hgc"], cwd);
+    expect(run.code).toBe(1);
+    expect(run.raw).toMatch(SGR);
+    expect(run.screen.text()).toContain("error[HGC010]: unknown name `conn`");
+  });
+
+  it("prints them plain on a terminal when NO_COLOR is set, and when piped", () => {
+    const noColor = atTerminal(["check", "bad.hgc"], cwd, "", { NO_COLOR: "1" });
+    expect(noColor.raw).toContain("error[HGC010]: unknown name `conn`");
+    expect(noColor.raw).not.toMatch(SGR);
+    const env = { ...process.env };
+    delete env.NO_COLOR;
+    delete env.FORCE_COLOR;
+    const piped = spawnSync(process.execPath, [CLI, "check", "bad.hgc"], { cwd, encoding: "utf8", env });
+    expect(piped.stdout + piped.stderr).toContain("error[HGC010]: unknown name `conn`");
+    expect(piped.stdout + piped.stderr).not.toMatch(SGR);
   });
 });
