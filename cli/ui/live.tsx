@@ -47,7 +47,9 @@ export function mountLive<S, E>(bus: Subscribable<E>, live: LiveView<S, E>, opts
     exitOnCtrlC: false,
     // Stray console output (a library's banner) is printed above the view instead of through it.
     patchConsole: opts.patchConsole ?? true,
-    maxFps,
+    // The frame scheduler below sets the pace; ink's own throttle is kept looser so a frame
+    // the scheduler lets through is drawn at once, not deferred to a timer a busy loop delays.
+    maxFps: maxFps * 2,
   });
   const exited = instance.waitUntilExit();
   const scheduler = new FrameScheduler(() => instance.rerender(view()), 1000 / maxFps);
