@@ -143,7 +143,7 @@ function splitItems(tokens: IToken[]): { chunks: { from: number; to: number }[];
     if (ITEM_KEYWORDS.includes(t.tokenType)) {
       // `experiment sweep {` and `extends experiment` use the keyword as a name
       const prev = tokens[i - 1];
-      const inHeader = prev !== undefined && (prev.tokenType === Extends || (i - 1 === start && ITEM_KEYWORDS.includes(prev.tokenType)));
+      const inHeader = prev !== undefined && (prev.tokenType === Extends || (i - 1 === start && (prev.tokenType === Experiment || prev.tokenType === Sweep)));
       const next = tokens[i + 1];
       const startsLine = t.startColumn === 1 && next !== undefined && (tokenMatcher(next, Identifier) || tokenMatcher(next, StringLit));
       if (!inHeader && (depth === 0 || startsLine)) {
@@ -286,6 +286,7 @@ function hintFor(message: string): string | undefined {
   if (message.startsWith("expected `}`")) return "close the block with `}`";
   if (message.startsWith("expected `=`")) return "a statement is `NAME = value` or `KIND NAME = value`";
   if (message.startsWith("expected an argument")) return "arguments are written `name: value`, separated by `,`";
+  if (message.startsWith("expected a string")) return 'an import names a file: `import "base.hgc"`';
   return undefined;
 }
 

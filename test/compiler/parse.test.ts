@@ -339,6 +339,15 @@ describe("syntax errors", () => {
     expect(r.value.items.map((i) => (i.kind === "Import" ? "" : i.name.name))).toEqual(["a", "b"]);
   });
 
+  it("recovers from an import without its path at the next item", () => {
+    const r = parse('import\nexperiment a {}\nimport "x.hgc" "y.hgc"', "t.hgc");
+    expect(r.diagnostics.map((d) => `${d.span.start.line}:${d.span.start.col} ${d.message}`)).toEqual([
+      "1:7 expected a string, found `experiment`",
+      '3:16 expected `experiment`, `sweep` or `import`, found `"y.hgc"`',
+    ]);
+    expect(r.value.items.map((i) => i.kind)).toEqual(["Experiment", "Import"]);
+  });
+
   it("reads keywords used as item names", () => {
     const p = ok("experiment experiment extends sweep {}\nsweep import {}");
     expect(p.items).toMatchObject([{ name: { name: "experiment" }, extends: { name: "sweep" } }, { kind: "Sweep", name: { name: "import" } }]);
