@@ -20,7 +20,7 @@ function mib(bytes: number): string {
 }
 
 /** Time `steps` training steps of `ir` on the active backend (synthetic data at the dataset's size). */
-export async function timeSteps(ir: IRExperiment, data: ImageSet, steps: number, warmup = WARMUP): Promise<{ msPerStep: number; imagesPerSec: number; peakTensorBytes: number; peakRss: number }> {
+export async function timeSteps(ir: IRExperiment, data: ImageSet, steps: number, warmup = WARMUP): Promise<{ msPerStep: number; cpuMsPerStep: number; imagesPerSec: number; peakTensorBytes: number; peakRss: number }> {
   const model = new Model(ir);
   const trainer = new Trainer(ir, model, data, ir.seed, warmup + steps);
   let peakTensorBytes = 0;
@@ -28,13 +28,17 @@ export async function timeSteps(ir: IRExperiment, data: ImageSet, steps: number,
   try {
     for (let i = 0; i < warmup; i++) await trainer.trainStep();
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     for (let i = 0; i < steps; i++) {
       await trainer.trainStep();
       peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
     }
     const msPerStep = (performance.now() - t0) / steps;
-    return { msPerStep, imagesPerSec: (ir.train.batch * 1000) / msPerStep, peakTensorBytes, peakRss };
+    const cpu = process.cpuUsage(c0);
+    // CPU time per step says what the step costs when the machine is shared (wasm is single-threaded).
+    const cpuMsPerStep = (cpu.user + cpu.system) / 1000 / steps;
+    return { msPerStep, cpuMsPerStep, imagesPerSec: (ir.train.batch * 1000) / msPerStep, peakTensorBytes, peakRss };
   } finally {
     trainer.dispose();
     model.dispose();
@@ -62,7 +66,7 @@ export async function benchRun(): Promise<string[]> {
     await selectBackend(b.name as "tensorflow" | "wasm" | "cpu");
     const r = await timeSteps(ir, data, TIMED[b.name] ?? 5);
     lines.push(
-      `${b.name.padEnd(10)} ${r.msPerStep.toFixed(0).padStart(6)} ms/step  ${r.imagesPerSec.toFixed(1).padStart(7)} images/s  peak tensors ${mib(r.peakTensorBytes)}  peak RSS ${mib(r.peakRss)}`,
+      `${b.name.padEnd(10)} ${r.msPerStep.toFixed(0).padStart(6)} ms/step (${r.cpuMsPerStep.toFixed(0)} ms CPU)  ${r.imagesPerSec.toFixed(1).padStart(7)} images/s  peak tensors ${mib(r.peakTensorBytes)}  peak RSS ${mib(r.peakRss)}`,
     );
   }
   return lines;
