@@ -147,6 +147,40 @@ describe("hgc run at a terminal", { timeout: 300_000 }, () => {
   });
 });
 
+describe("hgc sweep at a terminal", { timeout: 300_000 }, () => {
+  it("shows each trial done with its key metric, then the aggregate table and the Pareto points", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "hgc-pty-sweep-"));
+    const source = tinyExperiment(6, 6).replace("objective = gen + 0.5 * con", "param lambda = 0.5\n  objective = gen + lambda * con");
+    writeFileSync(
+      join(cwd, "s.hgc"),
+      `${source}
+sweep lam {
+  experiments = [tiny]
+  grid lambda = [0.25, 1]
+  seeds = [1]
+  jobs = 2
+  objectives = [maximize knn.accuracy, minimize bits_per_dim]
+}
+`,
+    );
+    const run = atTerminal(["sweep", "s.hgc"], cwd);
+    expect(run.timedOut).toBe(false);
+    expect(run.code).toBe(0);
+    const screen = run.screen.text();
+    expect(screen).toMatch(/^hgc sweep lam  experiment tiny  trials 2  jobs 2$/m);
+    expect(screen).toMatch(/^✓ [0-9a-f]{8}  lambda=0\.25  seed 1 +done +knn\.accuracy 0\.\d{3}/m);
+    expect(screen).toMatch(/^✓ [0-9a-f]{8}  lambda=1 +seed 1 +done +knn\.accuracy 0\.\d{3}/m);
+    expect(screen).not.toMatch(/running|queued/);
+    expect(screen).toMatch(/^█{30} 2\/2 done/m);
+    expect(screen).toMatch(/^sweep finished after \d+s: 2 done, 0 skipped, 0 failed$/m);
+    expect(screen).toMatch(/^point +seeds +knn\.accuracy +bits_per_dim$/m);
+    expect(screen).toMatch(/^lambda=0\.25 +1 +0\.\d{3} ± 0 +\d\.\d\d ± 0$/m);
+    expect(screen).toContain("pareto front (max knn.accuracy, min bits_per_dim)");
+    expect(screen).toMatch(/^  ★ lambda=/m);
+    expect(run.screen.cursorVisible).toBe(true);
+  });
+});
+
 describe("hgc check at a terminal", { timeout: 120_000 }, () => {
   const SGR = /\u001b\[[0-9;]*m/;
   const cwd = mkdtempSync(join(tmpdir(), "hgc-pty-check-"));
