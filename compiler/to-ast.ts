@@ -470,14 +470,15 @@ function madeOf<T extends Expr>(e: T, children: readonly (Expr | undefined)[]): 
 }
 
 function expressionToAst(ctx: AstContext, node: CstNode): Expr | undefined {
-  return foldBinary(ctx, node, "term", termToAst);
+  return foldBinary(ctx, node, termToAst);
 }
 
 function termToAst(ctx: AstContext, node: CstNode): Expr | undefined {
-  return foldBinary(ctx, node, "unary", unaryToAst);
+  return foldBinary(ctx, node, unaryToAst);
 }
 
-function foldBinary(ctx: AstContext, node: CstNode, _child: string, build: (ctx: AstContext, n: CstNode) => Expr | undefined): Expr | undefined {
+/** `operand (operator operand)*` folded to the left. */
+function foldBinary(ctx: AstContext, node: CstNode, build: (ctx: AstContext, n: CstNode) => Expr | undefined): Expr | undefined {
   const operands = subs(node, "operand");
   const operators = toks(node, "operator");
   let left = operands[0] && build(ctx, operands[0]);

@@ -39,13 +39,6 @@ import {
 } from "./tokens.js";
 import { hgcErrorMessages } from "./messages.js";
 
-/** Tokens that can begin an expression (used by gates that look one token further). */
-const EXPRESSION_STARTS: TokenType[] = [NumberLit, BadNumber, SizeLit, StringLit, True, False, LBracket, LParen, Identifier, Minus];
-
-function startsExpression(token: IToken): boolean {
-  return EXPRESSION_STARTS.some((t) => tokenMatcher(token, t));
-}
-
 export class HgcParser extends CstParser {
   /**
    * @param validate check the grammar itself (left recursion, ambiguities, …) while building the
@@ -386,8 +379,6 @@ export class HgcParser extends CstParser {
     this.SUBRULE(this.unary);
   });
 }
-
-export { startsExpression };
 
 /** The one parser instance: reuse it (set `.input`, call `.program()`), never build one per file. */
 export const hgcParser = new HgcParser();
