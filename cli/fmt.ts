@@ -1,5 +1,5 @@
 // `hgc fmt FILE… [--check|--write]`: the canonical layout of .hgc files (compiler/format.ts).
-import { readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import { renderDiagnostics } from "../compiler/diagnostics.js";
@@ -118,8 +118,9 @@ function expand(path: string): string[] {
   return found;
 }
 
-/** Write to a temporary file beside the target, then rename it over the target. */
-function writeAtomically(file: string, text: string): void {
+/** Write to a temporary file beside the target, then rename it over the target (through a symlink, its target). */
+function writeAtomically(path: string, text: string): void {
+  const file = realpathSync(path);
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.fmt.tmp`);
   try {
     writeFileSync(tmp, text, { mode: statSync(file).mode });

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -71,6 +71,15 @@ describe("hgc fmt", () => {
     expect(readFileSync(pretty, "utf8")).toBe(PRETTY);
     expect(out).toBe(`formatted ${ugly}\n`);
     expect(readdirSync(dir).sort()).toEqual(["pretty.hgc", "ugly.hgc"]);
+  });
+
+  it("rewrites the target of a symlink and keeps the link", async () => {
+    const target = file("target.hgc", UGLY);
+    const link = join(dir, "link.hgc");
+    symlinkSync(target, link);
+    expect(await run("--write", link)).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target, "utf8")).toBe(PRETTY);
   });
 
   it("formats every .hgc file below a folder", async () => {
