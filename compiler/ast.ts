@@ -29,6 +29,8 @@ export interface Comment extends Node {
   block: boolean;
 }
 
+/** One parsed file. After syntax errors it is partial: an item or statement that could not be
+ *  read (or whose value could not) is left out, and the rest is kept. */
 export interface Program extends Node {
   kind: "Program";
   file: string;
