@@ -1,4 +1,5 @@
-// hgc_blas: single-precision matrix products for hgc's tfjs kernels, over the system's BLAS.
+// hgc_blas: single-precision kernels for hgc's tfjs wasm backend: matrix products over the
+// system's BLAS, and the few elementwise, reduction and copy kernels the wasm backend runs slowly.
 //
 // The BLAS is not linked: its library is opened with dlopen at run time and `cblas_sgemm` is
 // looked up by name, so the addon builds on a machine without BLAS headers or libraries and
@@ -218,11 +219,269 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// ---- elementwise, reduction and copy kernels -------------------------------------------------
+//
+// Plain loops the compiler vectorizes (-O3). Each takes the heap and element offsets, checked
+// against the heap's length before any memory is touched.
+
+// Reads `count` int32 arguments starting at argv[first] into out; 0 if any is not a number.
+static int get_ints(napi_env env, napi_value* argv, size_t first, size_t count, int64_t* out) {
+  for (size_t i = 0; i < count; i++) {
+    int32_t v;
+    if (napi_get_value_int32(env, argv[first + i], &v) != napi_ok) return 0;
+    out[i] = v;
+  }
+  return 1;
+}
+
+// True when [off, off + len) lies inside a heap of heap_len elements.
+static int inside(int64_t off, int64_t len, size_t heap_len) {
+  return off >= 0 && len >= 0 && (uint64_t)(off + len) <= heap_len;
+}
+
+static napi_value range_error(napi_env env, const char* msg) {
+  napi_throw_range_error(env, NULL, msg);
+  return NULL;
+}
+
+// tanh as a rational function of x (Eigen's float approximation, the form XLA and TensorFlow use
+// on CPU): within a few float32 ulps of tanh, and vectorizable, unlike libm's tanhf.
+static inline float tanh_rational(float x) {
+  const float clamp = 7.90531110763549805f;  // tanh(x) rounds to ±1 in float32 beyond this
+  // Written as selects (no fminf/fmaxf, no early return) so the loop vectorizes; NaN falls
+  // through both comparisons and comes out NaN.
+  float xc = x > clamp ? clamp : x;
+  xc = xc < -clamp ? -clamp : xc;
+  const float x2 = xc * xc;
+  float p = -2.76076847742355e-16f;
+  p = p * x2 + 2.00018790482477e-13f;
+  p = p * x2 + -8.60467152213735e-11f;
+  p = p * x2 + 5.12229709037114e-08f;
+  p = p * x2 + 1.48572235717979e-05f;
+  p = p * x2 + 6.37261928875436e-04f;
+  p = p * x2 + 4.89352455891786e-03f;
+  p = p * xc;
+  float q = 1.19825839466702e-06f;
+  q = q * x2 + 1.18534705686654e-04f;
+  q = q * x2 + 2.26843463243900e-03f;
+  q = q * x2 + 4.89352518554385e-03f;
+  const float y = p / q;
+  // Tiny inputs: tanh(x) = x to float precision (and -0 stays -0).
+  const float ax = x < 0 ? -x : x;
+  return ax < 0.0004f ? x : y;
+}
+
+// tanh(heap, x, y, n): y[i] = tanh(x[i]).
+static napi_value Tanh(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float* heap;
+  size_t heap_len;
+  int64_t a[3];
+  if (argc < 4 || !get_typed(env, argv[0], napi_float32_array, (void**)&heap, &heap_len) || !get_ints(env, argv, 1, 3, a))
+    return throw_type(env, "tanh(heap, x, y, n)");
+  const int64_t x = a[0], y = a[1], n = a[2];
+  if (!inside(x, n, heap_len) || !inside(y, n, heap_len)) return range_error(env, "tanh: outside the heap");
+  const float* restrict in = heap + x;
+  float* restrict out = heap + y;
+  if (x == y || (x < y + n && y < x + n)) {
+    for (int64_t i = 0; i < n; i++) heap[y + i] = tanh_rational(heap[x + i]);
+  } else {
+    for (int64_t i = 0; i < n; i++) out[i] = tanh_rational(in[i]);
+  }
+  return NULL;
+}
+
+// sum(heap, x, y, outer, reduce, inner): y[o, i] = Σ_r x[o, r, i] (x is [outer, reduce, inner]).
+static napi_value Sum(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float* heap;
+  size_t heap_len;
+  int64_t a[5];
+  if (argc < 6 || !get_typed(env, argv[0], napi_float32_array, (void**)&heap, &heap_len) || !get_ints(env, argv, 1, 5, a))
+    return throw_type(env, "sum(heap, x, y, outer, reduce, inner)");
+  const int64_t x = a[0], y = a[1], outer = a[2], reduce = a[3], inner = a[4];
+  if (outer < 0 || reduce < 0 || inner < 0 || !inside(x, outer * reduce * inner, heap_len) || !inside(y, outer * inner, heap_len))
+    return range_error(env, "sum: outside the heap");
+  for (int64_t o = 0; o < outer; o++) {
+    const float* restrict src = heap + x + o * reduce * inner;
+    float* restrict dst = heap + y + o * inner;
+    if (inner == 1) {
+      // A row sum: eight partial sums (vectorizable without reassociating a single chain).
+      float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      int64_t r = 0;
+      for (; r + 8 <= reduce; r += 8)
+        for (int j = 0; j < 8; j++) acc[j] += src[r + j];
+      float total = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+      for (; r < reduce; r++) total += src[r];
+      dst[0] = total;
+    } else {
+      // Column sums: accumulate whole rows into the output row.
+      for (int64_t i = 0; i < inner; i++) dst[i] = 0.0f;
+      for (int64_t r = 0; r < reduce; r++) {
+        const float* restrict row = src + r * inner;
+        for (int64_t i = 0; i < inner; i++) dst[i] += row[i];
+      }
+    }
+  }
+  return NULL;
+}
+
+// copyBlocks(heap, src, srcStride, dst, dstStride, block, count): count blocks of `block`
+// elements, the i-th from src + i·srcStride to dst + i·dstStride (slices, splits, concats).
+static napi_value CopyBlocks(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float* heap;
+  size_t heap_len;
+  int64_t a[6];
+  if (argc < 7 || !get_typed(env, argv[0], napi_float32_array, (void**)&heap, &heap_len) || !get_ints(env, argv, 1, 6, a))
+    return throw_type(env, "copyBlocks(heap, src, srcStride, dst, dstStride, block, count)");
+  const int64_t src = a[0], ss = a[1], dst = a[2], ds = a[3], block = a[4], count = a[5];
+  if (count <= 0 || block <= 0) return NULL;
+  if (ss < 0 || ds < 0 || !inside(src, (count - 1) * ss + block, heap_len) || !inside(dst, (count - 1) * ds + block, heap_len))
+    return range_error(env, "copyBlocks: outside the heap");
+  for (int64_t i = 0; i < count; i++) memmove(heap + dst + i * ds, heap + src + i * ss, (size_t)block * sizeof(float));
+  return NULL;
+}
+
+// transpose(heap, x, y, shape: Int32Array, perm: Int32Array): y = x with axes permuted, rank ≤ 8.
+// y's axis j is x's axis perm[j]; the innermost output axis is walked with x's stride.
+static napi_value Transpose(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float* heap;
+  size_t heap_len;
+  int64_t a[2];
+  int32_t *shape, *perm;
+  size_t rank, prank;
+  if (argc < 5 || !get_typed(env, argv[0], napi_float32_array, (void**)&heap, &heap_len) || !get_ints(env, argv, 1, 2, a) ||
+      !get_typed(env, argv[3], napi_int32_array, (void**)&shape, &rank) || !get_typed(env, argv[4], napi_int32_array, (void**)&perm, &prank) ||
+      rank != prank || rank < 1 || rank > 8)
+    return throw_type(env, "transpose(heap, x, y, shape, perm)");
+  int64_t size = 1, xstride[8], ostride[8], odim[8];
+  for (size_t j = rank; j-- > 0;) {
+    if (shape[j] < 0) return throw_type(env, "transpose: negative dimension");
+    xstride[j] = size;
+    size *= shape[j];
+  }
+  int seen[8] = {0};
+  for (size_t j = 0; j < rank; j++) {
+    if (perm[j] < 0 || (size_t)perm[j] >= rank || seen[perm[j]]) return throw_type(env, "transpose: perm is not a permutation");
+    seen[perm[j]] = 1;
+    odim[j] = shape[perm[j]];
+    ostride[j] = xstride[perm[j]];
+  }
+  const int64_t x = a[0], y = a[1];
+  if (!inside(x, size, heap_len) || !inside(y, size, heap_len)) return range_error(env, "transpose: outside the heap");
+  if (size == 0) return NULL;
+  const float* restrict in = heap + x;
+  float* restrict out = heap + y;
+  // A batch of 2-D transposes ([b, r, c] -> [b, c, r], what is left of most permutations once
+  // the caller merges axes that stay together): in square tiles, so reads and writes both stay
+  // within a few cache lines.
+  int batched_2d = rank >= 2 && perm[rank - 1] == (int32_t)rank - 2 && perm[rank - 2] == (int32_t)rank - 1;
+  for (size_t j = 0; j + 2 < rank && batched_2d; j++) batched_2d = perm[j] == (int32_t)j;
+  if (batched_2d) {
+    const int64_t r = shape[rank - 2], c = shape[rank - 1], batch = size / (r * c);
+    enum { TILE = 16 };
+    for (int64_t t = 0; t < batch; t++) {
+      const float* restrict src = in + t * r * c;
+      float* restrict dst = out + t * r * c;
+      for (int64_t r0 = 0; r0 < r; r0 += TILE) {
+        const int64_t r1 = r0 + TILE < r ? r0 + TILE : r;
+        for (int64_t c0 = 0; c0 < c; c0 += TILE) {
+          const int64_t c1 = c0 + TILE < c ? c0 + TILE : c;
+          for (int64_t i = c0; i < c1; i++)
+            for (int64_t k = r0; k < r1; k++) dst[i * r + k] = src[k * c + i];
+        }
+      }
+    }
+    return NULL;
+  }
+  const int64_t last = odim[rank - 1], step = ostride[rank - 1];
+  int64_t idx[8] = {0};
+  int64_t base = 0;
+  for (int64_t o = 0; o < size; o += last) {
+    const float* restrict row = in + base;
+    if (step == 1) {
+      memcpy(out + o, row, (size_t)last * sizeof(float));
+    } else {
+      for (int64_t i = 0; i < last; i++) out[o + i] = row[i * step];
+    }
+    // Advance the outer output index (all axes but the last), odometer style.
+    for (size_t j = rank - 1; j-- > 0;) {
+      idx[j]++;
+      base += ostride[j];
+      if (idx[j] < odim[j]) break;
+      base -= idx[j] * ostride[j];
+      idx[j] = 0;
+    }
+  }
+  return NULL;
+}
+
+// binary(op, heap, a, b, y, rows, cols, aRow, aCol, bRow, bCol): y[r, c] = a[r·aRow + c·aCol] op
+// b[r·bRow + c·bCol] for a [rows, cols] output; a stride of 0 broadcasts. op: 0 add, 1 sub,
+// 2 mul, 3 div.
+static napi_value Binary(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float* heap;
+  size_t heap_len;
+  int32_t op;
+  int64_t a[9];
+  if (argc < 11 || napi_get_value_int32(env, argv[0], &op) != napi_ok || op < 0 || op > 3 ||
+      !get_typed(env, argv[1], napi_float32_array, (void**)&heap, &heap_len) || !get_ints(env, argv, 2, 9, a))
+    return throw_type(env, "binary(op, heap, a, b, y, rows, cols, aRow, aCol, bRow, bCol)");
+  const int64_t ao = a[0], bo = a[1], yo = a[2], rows = a[3], cols = a[4], ar = a[5], ac = a[6], br = a[7], bc = a[8];
+  if (rows <= 0 || cols <= 0) return NULL;
+  if (ar < 0 || ac < 0 || br < 0 || bc < 0 || !inside(ao, (rows - 1) * ar + (cols - 1) * ac + 1, heap_len) ||
+      !inside(bo, (rows - 1) * br + (cols - 1) * bc + 1, heap_len) || !inside(yo, rows * cols, heap_len))
+    return range_error(env, "binary: outside the heap");
+  for (int64_t r = 0; r < rows; r++) {
+    const float* pa = heap + ao + r * ar;
+    const float* pb = heap + bo + r * br;
+    float* py = heap + yo + r * cols;
+#define LOOP(EXPR)                                                                  \
+  if (ac == 1 && bc == 1) {                                                         \
+    for (int64_t c = 0; c < cols; c++) { float x = pa[c], z = pb[c]; py[c] = EXPR; } \
+  } else if (ac == 1 && bc == 0) {                                                  \
+    const float z = pb[0];                                                          \
+    for (int64_t c = 0; c < cols; c++) { float x = pa[c]; py[c] = EXPR; }           \
+  } else if (ac == 0 && bc == 1) {                                                  \
+    const float x = pa[0];                                                          \
+    for (int64_t c = 0; c < cols; c++) { float z = pb[c]; py[c] = EXPR; }           \
+  } else {                                                                          \
+    for (int64_t c = 0; c < cols; c++) { float x = pa[c * ac], z = pb[c * bc]; py[c] = EXPR; } \
+  }
+    switch (op) {
+      case 0: LOOP(x + z); break;
+      case 1: LOOP(x - z); break;
+      case 2: LOOP(x * z); break;
+      default: LOOP(x / z); break;
+    }
+#undef LOOP
+  }
+  return NULL;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, Open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sgemm", NULL, Sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"tanh", NULL, Tanh, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sum", NULL, Sum, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"copyBlocks", NULL, CopyBlocks, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"transpose", NULL, Transpose, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"binary", NULL, Binary, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
     return NULL;

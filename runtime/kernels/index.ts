@@ -1,11 +1,17 @@
 // Native kernels for the wasm backend: matrix products by the system's BLAS (OpenBLAS's
 // cblas_sgemm) through the small N-API addon in native/, reading and writing the wasm heap in
-// place.
+// place, and native loops for the other kernels the wasm backend runs slowly in a training step.
 //
 // Why: the wasm backend's BatchMatMul reaches ~20 GFLOP/s on a large square product but only
 // 1–5 GFLOP/s on the skinny, transposed and batched products of a Transformer's training step,
-// where one core of OpenBLAS reaches well over 100. The products are the same float32 sums in
-// another order, so results agree with the wasm kernels to float32 rounding.
+// where one core of OpenBLAS reaches well over 100. With the products native, what remained was
+// Tanh (scalar libm in wasm), Sum over a leading axis (a transpose, then a sum), the slices and
+// concats of attention's split, generic transposes, broadcast arithmetic, and Identity/Cast
+// copies (every Multiply gradient casts its operands). Each kernel here computes what the wasm
+// kernel computes — the same float32 operations, sums in another order, tanh by a rational
+// approximation within a few ulps — so results agree to float32 rounding. Anything a kernel here
+// does not handle (other dtypes, strided multi-axis slices, broadcasts that do not fold into two
+// dimensions) goes to the wasm backend's own kernel.
 //
 // Optional by design: the addon is built at install time where a C compiler is present
 // (scripts/build-native.mjs), and it opens the BLAS library with dlopen when first used. Where
@@ -17,6 +23,7 @@
 //   HGC_BLAS=<path>     the BLAS library to open (instead of the sonames below)
 //   HGC_BLAS_THREADS=n  OpenBLAS threads (default 1: tfjs's wasm backend is single-threaded
 //                       under Node, and the small products of training do not pay for more)
+//   HGC_NATIVE_KERNELS=BatchMatMul,Tanh,…   replace only these kernels (for measurements)
 
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -49,13 +56,15 @@ export const BLAS_CANDIDATES: readonly string[] = [
   "/System/Library/Frameworks/Accelerate.framework/Accelerate",
 ];
 
-/** The tfjs kernels replaced natively. */
-const KERNEL_NAMES = ["BatchMatMul"] as const;
-
 interface Addon {
   open(candidates: string[]): { library?: string; error?: string };
   setThreads(n: number): number;
   sgemm(heap: Float32Array, transA: boolean, transB: boolean, m: number, n: number, k: number, aOffsets: Int32Array, bOffsets: Int32Array, cOffset: number): void;
+  tanh(heap: Float32Array, x: number, y: number, n: number): void;
+  sum(heap: Float32Array, x: number, y: number, outer: number, reduce: number, inner: number): void;
+  copyBlocks(heap: Float32Array, src: number, srcStride: number, dst: number, dstStride: number, block: number, count: number): void;
+  transpose(heap: Float32Array, x: number, y: number, shape: Int32Array, perm: Int32Array): void;
+  binary(op: number, heap: Float32Array, a: number, b: number, y: number, rows: number, cols: number, aRow: number, aCol: number, bRow: number, bCol: number): void;
 }
 
 /** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
@@ -63,7 +72,27 @@ interface WasmBackend {
   wasm: { HEAPF32: Float32Array };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  incRef(dataId: object): void;
 }
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/** The kernels replaced, each made from the wasm backend's own (its fallback), with a label. */
+const KERNELS: { name: string; label: (blas: string) => string; make: (fallback: tf.KernelFunc) => tf.KernelFunc }[] = [
+  { name: "BatchMatMul", label: (blas) => `BatchMatMul (${blas})`, make: batchMatMul },
+  { name: "Tanh", label: () => "Tanh (native)", make: tanh },
+  { name: "Sum", label: () => "Sum (native)", make: sum },
+  { name: "Slice", label: () => "Slice (native)", make: slice },
+  { name: "SplitV", label: () => "SplitV (native)", make: splitV },
+  { name: "Concat", label: () => "Concat (native)", make: concat },
+  { name: "Transpose", label: () => "Transpose (native)", make: transpose },
+  { name: "Add", label: () => "Add (native)", make: (f) => binary(0, f) },
+  { name: "Sub", label: () => "Sub (native)", make: (f) => binary(1, f) },
+  { name: "Multiply", label: () => "Multiply (native)", make: (f) => binary(2, f) },
+  { name: "RealDiv", label: () => "RealDiv (native)", make: (f) => binary(3, f) },
+  { name: "Identity", label: () => "Identity (zero-copy)", make: identity },
+  { name: "Cast", label: () => "Cast (zero-copy to the same dtype)", make: cast },
+];
 
 const require = createRequire(import.meta.url);
 
@@ -124,15 +153,17 @@ export function registerNativeKernels(): NativeKernels {
   const why = loadBlas();
   if (why) return { enabled: false, kernels: [], reason: why };
   const kernels: string[] = [];
-  const kind = describeLibrary(library!);
-  for (const name of KERNEL_NAMES) {
-    const original = tf.getKernel(name, "wasm");
+  const blas = describeLibrary(library!);
+  const only = process.env.HGC_NATIVE_KERNELS?.split(",").map((k) => k.trim());
+  for (const k of KERNELS) {
+    if (only && !only.includes(k.name)) continue;
+    const original = tf.getKernel(k.name, "wasm");
     if (!original) continue;
-    originals.set(name, original);
-    tf.unregisterKernel(name, "wasm");
+    originals.set(k.name, original);
+    tf.unregisterKernel(k.name, "wasm");
     // The original's setupFunc stays, so a re-initialised backend still sets up the fallback path.
-    tf.registerKernel({ ...original, kernelFunc: batchMatMul(original.kernelFunc) });
-    kernels.push(`${name} (${kind})`);
+    tf.registerKernel({ ...original, kernelFunc: k.make(original.kernelFunc) });
+    kernels.push(k.label(blas));
   }
   status = { enabled: kernels.length > 0, kernels, library: library!, ...(kernels.length ? {} : { reason: "the wasm backend registered none of the kernels replaced natively" }) };
   return status;
@@ -231,4 +262,222 @@ export function batchOffsets(outer: number[], operand: number[], base: number, m
     offsets[i] = base + idx * matrix;
   }
   return offsets;
+}
+
+// ---- the other kernels --------------------------------------------------------------------------
+
+/** Element offset of a tensor on the wasm heap (throws if it is not float-aligned). */
+function offsetOf(backend: WasmBackend, t: tf.TensorInfo): number {
+  const byte = backend.dataIdMap.get(t.dataId)?.memoryOffset;
+  if (byte === undefined || byte % 4 !== 0) throw new Error("native kernel: a tensor is not float32-aligned on the wasm heap");
+  return byte / 4;
+}
+
+const sizeOf = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** The same data under another TensorInfo: what the cpu backend's Identity does (tensors are immutable). */
+function alias(backend: WasmBackend, x: tf.TensorInfo): tf.TensorInfo {
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+function identity(fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    if (x.dtype === "string") return fallback(args);
+    return alias(args.backend as unknown as WasmBackend, x);
+  };
+}
+
+function cast(fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { dtype } = args.attrs as { dtype: tf.DataType };
+    if (x.dtype !== dtype || dtype === "string") return fallback(args);
+    return alias(args.backend as unknown as WasmBackend, x);
+  };
+}
+
+function tanh(fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    if (x.dtype !== "float32") return fallback(args);
+    const backend = args.backend as unknown as WasmBackend;
+    const out = backend.makeOutput(x.shape, "float32");
+    const n = sizeOf(x.shape);
+    if (n > 0) addon!.tanh(backend.wasm.HEAPF32, offsetOf(backend, x), offsetOf(backend, out), n);
+    return out;
+  };
+}
+
+/** Sum over axes that form one contiguous block: x as [outer, reduce, inner]. */
+function sum(fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+    if (x.dtype !== "float32") return fallback(args);
+    const axes = [...new Set(tf.util.parseAxisParam(axis, x.shape))].sort((a, b) => a - b);
+    if (axes.length === 0 || axes[axes.length - 1]! - axes[0]! !== axes.length - 1) return fallback(args);
+    const first = axes[0]!;
+    const last = axes[axes.length - 1]!;
+    const outer = sizeOf(x.shape.slice(0, first));
+    const reduce = sizeOf(x.shape.slice(first, last + 1));
+    const inner = sizeOf(x.shape.slice(last + 1));
+    const shape = keepDims ? x.shape.map((d, i) => (i >= first && i <= last ? 1 : d)) : x.shape.filter((_, i) => i < first || i > last);
+    const backend = args.backend as unknown as WasmBackend;
+    const out = backend.makeOutput(shape, "float32");
+    if (outer * inner > 0) addon!.sum(backend.wasm.HEAPF32, offsetOf(backend, x), offsetOf(backend, out), outer, reduce, inner);
+    return out;
+  };
+}
+
+/** Copy x[begin : begin + size] along `axis` (every other axis whole) into a new tensor. */
+function sliceAxis(backend: WasmBackend, x: tf.TensorInfo, axis: number, begin: number, size: number): tf.TensorInfo {
+  const shape = x.shape.slice();
+  shape[axis] = size;
+  const out = backend.makeOutput(shape, x.dtype);
+  const outer = sizeOf(x.shape.slice(0, axis));
+  const inner = sizeOf(x.shape.slice(axis + 1));
+  const block = size * inner;
+  if (block > 0 && outer > 0) {
+    addon!.copyBlocks(backend.wasm.HEAPF32, offsetOf(backend, x) + begin * inner, x.shape[axis]! * inner, offsetOf(backend, out), block, block, outer);
+  }
+  return out;
+}
+
+function slice(fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { begin, size } = args.attrs as { begin: number | number[]; size: number | number[] };
+    if (x.dtype !== "float32" && x.dtype !== "int32") return fallback(args);
+    const [b, s] = tf.slice_util.parseSliceParams(x as tf.TensorInfo as tf.Tensor, begin, size);
+    const partial = s.map((d, i) => i).filter((i) => s[i] !== x.shape[i]);
+    const backend = args.backend as unknown as WasmBackend;
+    if (partial.length === 0) return alias(backend, x);
+    if (partial.length > 1) return fallback(args);
+    return sliceAxis(backend, x, partial[0]!, b[partial[0]!]!, s[partial[0]!]!);
+  };
+}
+
+function splitV(fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { numOrSizeSplits, axis } = args.attrs as { numOrSizeSplits: number | number[]; axis: number };
+    if (x.dtype !== "float32" && x.dtype !== "int32") return fallback(args);
+    const ax = tf.util.parseAxisParam(axis, x.shape)[0]!;
+    const sizes = tf.backend_util.prepareSplitSize(x as tf.TensorInfo as tf.Tensor, numOrSizeSplits, ax);
+    const backend = args.backend as unknown as WasmBackend;
+    let begin = 0;
+    return sizes.map((s) => {
+      const piece = sliceAxis(backend, x, ax, begin, s);
+      begin += s;
+      return piece;
+    });
+  };
+}
+
+function concat(fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const inputs = Object.values(args.inputs) as tf.TensorInfo[];
+    const { axis } = args.attrs as { axis: number };
+    if (inputs.length === 0 || inputs.some((t) => t.dtype !== inputs[0]!.dtype) || (inputs[0]!.dtype !== "float32" && inputs[0]!.dtype !== "int32")) return fallback(args);
+    const ax = tf.util.parseAxisParam(axis, inputs[0]!.shape)[0]!;
+    const shape = tf.backend_util.computeOutShape(inputs.map((t) => t.shape), ax);
+    const backend = args.backend as unknown as WasmBackend;
+    const out = backend.makeOutput(shape, inputs[0]!.dtype);
+    const outer = sizeOf(shape.slice(0, ax));
+    const rowLength = sizeOf(shape.slice(ax));
+    if (outer * rowLength === 0) return out;
+    const heap = backend.wasm.HEAPF32;
+    let dst = offsetOf(backend, out);
+    for (const t of inputs) {
+      const block = sizeOf(t.shape.slice(ax));
+      if (block > 0) addon!.copyBlocks(heap, offsetOf(backend, t), block, dst, rowLength, block, outer);
+      dst += block;
+    }
+    return out;
+  };
+}
+
+function transpose(fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { perm } = args.attrs as { perm: number[] };
+    if (x.dtype !== "float32" || x.shape.length > 8) return fallback(args);
+    const backend = args.backend as unknown as WasmBackend;
+    if (perm.every((p, i) => p === i)) return alias(backend, x);
+    const out = backend.makeOutput(
+      perm.map((p) => x.shape[p]!),
+      "float32",
+    );
+    if (sizeOf(x.shape) > 0) {
+      const f = foldPermutation(x.shape, perm);
+      addon!.transpose(backend.wasm.HEAPF32, offsetOf(backend, x), offsetOf(backend, out), Int32Array.from(f.shape), Int32Array.from(f.perm));
+    }
+    return out;
+  };
+}
+
+/**
+ * The same transpose over fewer axes: size-1 axes dropped, and input axes that stay adjacent and
+ * in order in the output merged (e.g. [n, T, H, d] by [0, 2, 3, 1] is [n, T, H·d] by [0, 2, 1]).
+ */
+export function foldPermutation(shape: number[], perm: number[]): { shape: number[]; perm: number[] } {
+  const kept = shape.map((_, i) => i).filter((i) => shape[i] !== 1);
+  const rankOf = new Map(kept.map((axis, r) => [axis, r]));
+  // Output order of the kept input axes, as ranks among them; runs of consecutive ranks merge.
+  const order = perm.filter((p) => shape[p] !== 1).map((p) => rankOf.get(p)!);
+  const groups: number[][] = [];
+  for (const r of order) {
+    const g = groups[groups.length - 1];
+    if (g && g[g.length - 1]! + 1 === r) g.push(r);
+    else groups.push([r]);
+  }
+  const inputOrder = [...groups].sort((a, b) => a[0]! - b[0]!);
+  const folded = inputOrder.map((g) => g.reduce((s, r) => s * shape[kept[r]!]!, 1));
+  const index = new Map(inputOrder.map((g, i) => [g, i]));
+  const p = groups.map((g) => index.get(g)!);
+  return folded.length ? { shape: folded, perm: p } : { shape: [1], perm: [0] };
+}
+
+/**
+ * a op b with numpy broadcasting, when the broadcast folds into a [rows, cols] product of index
+ * spaces (each operand whole, broadcast along rows, along columns, or a scalar). Null otherwise.
+ */
+export function foldBroadcast(aShape: number[], bShape: number[]): { shape: number[]; rows: number; cols: number; a: [number, number]; b: [number, number] } | null {
+  const shape = tf.broadcast_util.assertAndGetBroadcastShape(aShape, bShape);
+  const rank = shape.length;
+  const pad = (s: number[]) => [...new Array<number>(rank - s.length).fill(1), ...s];
+  const ap = pad(aShape);
+  const bp = pad(bShape);
+  // Groups of adjacent axes over which each operand is either whole or broadcast.
+  const groups: { size: number; aWhole: boolean; bWhole: boolean }[] = [];
+  for (let i = 0; i < rank; i++) {
+    if (shape[i] === 1) continue;
+    const aWhole = ap[i] !== 1;
+    const bWhole = bp[i] !== 1;
+    const g = groups[groups.length - 1];
+    if (g && g.aWhole === aWhole && g.bWhole === bWhole) g.size *= shape[i]!;
+    else groups.push({ size: shape[i]!, aWhole, bWhole });
+  }
+  if (groups.length > 2) return null;
+  while (groups.length < 2) groups.unshift({ size: 1, aWhole: false, bWhole: false });
+  const [r, c] = groups as [(typeof groups)[0], (typeof groups)[0]];
+  const strides = (rowWhole: boolean, colWhole: boolean): [number, number] => [rowWhole ? (colWhole ? c.size : 1) : 0, colWhole ? 1 : 0];
+  return { shape, rows: r.size, cols: c.size, a: strides(r.aWhole, c.aWhole), b: strides(r.bWhole, c.bWhole) };
+}
+
+function binary(op: 0 | 1 | 2 | 3, fallback: tf.KernelFunc): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    if (a.dtype !== "float32" || b.dtype !== "float32") return fallback(args);
+    const fold = foldBroadcast(a.shape, b.shape);
+    if (!fold) return fallback(args);
+    const backend = args.backend as unknown as WasmBackend;
+    const out = backend.makeOutput(fold.shape, "float32");
+    if (fold.rows * fold.cols > 0) {
+      addon!.binary(op, backend.wasm.HEAPF32, offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out), fold.rows, fold.cols, fold.a[0], fold.a[1], fold.b[0], fold.b[1]);
+    }
+    return out;
+  };
 }

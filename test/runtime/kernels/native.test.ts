@@ -142,7 +142,8 @@ describe("native BatchMatMul", () => {
     const first = registerNativeKernels();
     const again = registerNativeKernels();
     expect(again).toEqual(first);
-    expect(first.kernels).toEqual([expect.stringMatching(/^BatchMatMul \(/)]);
+    expect(first.kernels[0]).toMatch(/^BatchMatMul \(/);
+    expect(first.kernels.map((k) => k.split(" ")[0]).sort()).toEqual(["Add", "BatchMatMul", "Cast", "Concat", "Identity", "Multiply", "RealDiv", "Slice", "SplitV", "Sub", "Sum", "Tanh", "Transpose"]);
     expect(nativeKernels()?.enabled).toBe(true);
     const rng = new Rng("native-leak");
     const a = random([4, 8, 8], rng);
@@ -181,6 +182,123 @@ describe("native BatchMatMul", () => {
       for (let j = 0; j < 4; j++) expect(Math.abs(fast[s]![j]! - plain[s]![j]!)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(plain[s]![j]!)));
     }
   });
+});
+
+/** f's values with the wasm backend's kernels and with the native ones. */
+function both(f: () => tf.Tensor | tf.Tensor[]): { plain: Float32Array[]; fast: Float32Array[]; shapes: number[][][] } {
+  const run = () =>
+    tf.tidy(() => {
+      const r = f();
+      return (Array.isArray(r) ? r : [r]).map((t) => ({ values: Float32Array.from(t.dataSync()), shape: t.shape }));
+    });
+  unregisterNativeKernels();
+  const plain = run();
+  registerNativeKernels();
+  const fast = run();
+  return { plain: plain.map((r) => r.values), fast: fast.map((r) => r.values), shapes: [plain.map((r) => r.shape), fast.map((r) => r.shape)] };
+}
+
+/** Equal values (NaN where NaN), each within tol·max(1, |plain|). */
+function expectSame(r: ReturnType<typeof both>, tol: number, what: string): void {
+  expect(r.shapes[1], what).toEqual(r.shapes[0]);
+  r.plain.forEach((p, i) => {
+    const q = r.fast[i]!;
+    expect(q.length, what).toBe(p.length);
+    for (let j = 0; j < p.length; j++) {
+      if (Number.isNaN(p[j]!)) expect(q[j], `${what} [${j}]`).toBeNaN();
+      else expect(Math.abs(q[j]! - p[j]!), `${what} [${j}]: ${q[j]} against ${p[j]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(p[j]!)));
+    }
+  });
+}
+
+describe("native elementwise, reduction and copy kernels", () => {
+  const rng = new Rng("native-others");
+  const x345 = random([3, 4, 5], rng);
+  const x68 = random([6, 8], rng);
+  const big = random([130, 64], rng);
+
+  native("compute tanh within a few float32 ulps, ±1 in the tails, NaN for NaN and x for tiny x", () => {
+    const values = [0, -0, 1e-8, -3e-4, 5e-4, 0.1, -0.5, 1, 2.5, -4, 7.9, 8, 20, -1e4, Infinity, -Infinity, NaN];
+    const t = tf.tensor1d(values);
+    const r = both(() => tf.tanh(t));
+    expectSame(r, 1e-6, "tanh");
+    expectSame(both(() => tf.tanh(tf.mul(big, 3))), 1e-6, "tanh of [130, 64]");
+    r.fast[0]!.forEach((y, i) => {
+      if (Number.isNaN(values[i]!)) expect(y).toBeNaN();
+      else expect(Math.abs(y - Math.tanh(values[i]!))).toBeLessThanOrEqual(4e-7 * Math.max(Math.abs(Math.tanh(values[i]!)), 1e-30) + 1e-30);
+    });
+    t.dispose();
+  });
+
+  native("sum over every contiguous block of axes, with and without kept dims, and over split axes by the fallback", () => {
+    const cases: [number | number[], boolean][] = [[0, false], [1, false], [2, true], [[0, 1], false], [[1, 2], true], [[0, 1, 2], false], [[0, 2], false], [-1, false]];
+    for (const [axis, keep] of cases) expectSame(both(() => tf.sum(x345, axis, keep)), 1e-6, `sum axis ${axis} keepDims ${keep}`);
+    expectSame(both(() => tf.sum(big, 0)), 1e-5, "column sums of [130, 64]");
+    expectSame(both(() => tf.sum(tf.tensor1d([1, 2, 3], "int32"))), 0, "int32 sum");
+  });
+
+  native("slice, split and concatenate along any axis like the wasm kernels", () => {
+    expectSame(both(() => tf.slice(x68, [1, 0], [3, 8])), 0, "row slice");
+    expectSame(both(() => tf.slice(x68, [0, 2], [6, 5])), 0, "column slice");
+    expectSame(both(() => tf.slice(x345, [0, 1, 0], [3, 2, 5])), 0, "middle-axis slice");
+    expectSame(both(() => tf.slice(x345, [1, 1, 1], [2, 2, 3])), 0, "slice on three axes (wasm fallback)");
+    expectSame(both(() => tf.slice(x68, [0, 0], [6, 8])), 0, "whole slice");
+    expectSame(both(() => tf.split(x68, 4, 1)), 0, "split in four along columns");
+    expectSame(both(() => tf.split(x345, [1, 3, 1], 2)), 0, "uneven split");
+    expectSame(both(() => tf.concat([x68, tf.zeros([6, 0]), x68], 1)), 0, "concat along columns with an empty part");
+    expectSame(both(() => tf.concat([x345, x345], 0)), 0, "concat along rows");
+    expectSame(both(() => tf.concat([x345, tf.slice(x345, [0, 0, 0], [3, 4, 2])], 2)), 0, "concat along the last axis");
+    expectSame(both(() => tf.concat([tf.tensor1d([1, 2], "int32"), tf.tensor1d([3], "int32")])), 0, "int32 concat");
+  });
+
+  native("transpose by every permutation of a rank-4 tensor", () => {
+    const x = random([2, 3, 1, 5], rng);
+    const perms = [[0, 1, 2, 3], [3, 2, 1, 0], [0, 2, 1, 3], [0, 2, 3, 1], [1, 0, 3, 2], [2, 3, 0, 1], [3, 0, 1, 2]];
+    for (const perm of perms) expectSame(both(() => tf.transpose(x, perm)), 0, `transpose ${perm}`);
+    expectSame(both(() => tf.transpose(big)), 0, "transpose [130, 64]");
+    expectSame(both(() => tf.transpose(random([4, 65, 16], new Rng("t")), [0, 2, 1])), 0, "batched transpose");
+    x.dispose();
+  });
+
+  native("add, subtract, multiply and divide under every broadcast form", () => {
+    const r = new Rng("binary");
+    const pairs: [number[], number[]][] = [
+      [[6, 8], [6, 8]],
+      [[6, 8], []],
+      [[], [6, 8]],
+      [[6, 8], [8]],
+      [[6, 8], [6, 1]],
+      [[6, 1], [1, 8]],
+      [[2, 3, 4, 4], [4, 4]],
+      [[2, 3, 4, 1], [2, 3, 4, 4]],
+      [[2, 1, 3], [1, 4, 1]],
+      [[0, 3], [3]],
+    ];
+    const ops: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [["add", tf.add], ["sub", tf.sub], ["mul", tf.mul], ["div", tf.div]];
+    for (const [as, bs] of pairs) {
+      const a = random(as, r);
+      const b = tf.add(random(bs, r), 3); // away from 0 for the division
+      for (const [name, op] of ops) expectSame(both(() => op(a, b)), 1e-6, `${name} [${as}] [${bs}]`);
+      tf.dispose([a, b]);
+    }
+    const i = tf.tensor1d([1, 2, 3], "int32");
+    expectSame(both(() => tf.mul(i, i)), 0, "int32 multiply (wasm fallback)");
+    i.dispose();
+  });
+
+  native("identity and same-dtype cast share the data; a cast to another dtype converts", () => {
+    expectSame(both(() => tf.clone(x68)), 0, "clone");
+    expectSame(both(() => tf.cast(x68, "float32")), 0, "cast to float32");
+    expectSame(both(() => tf.cast(tf.mul(x68, 10), "int32")), 0, "cast to int32");
+    const before = tf.memory().numTensors;
+    registerNativeKernels();
+    const c = tf.clone(x68);
+    c.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(x68.dataSync().length).toBe(48); // the source survives its clone's disposal
+  });
+
+  afterAll(() => tf.dispose([x345, x68, big]));
 });
 
 describe("registerNativeKernels", () => {
