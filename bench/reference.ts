@@ -92,7 +92,10 @@ export function referenceData(s: ReferenceSpec): ImageSet {
 }
 
 export interface StepTiming {
+  /** Median wall-clock time of a step. */
   msPerStep: number;
+  /** Process CPU time per step (mean): steadier than wall time on a loaded machine. */
+  cpuMsPerStep: number;
   /** Every timed step, ms. */
   samples: number[];
   /** The objective after the last step (a sanity check that both configurations train alike). */
@@ -107,12 +110,14 @@ export async function timeReferenceSteps(ir: IRExperiment, data: ImageSet, warmu
     let objective = NaN;
     for (let i = 0; i < warmup; i++) objective = (await trainer.trainStep()).objective;
     const samples: number[] = [];
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < steps; i++) {
       const t0 = performance.now();
       objective = (await trainer.trainStep()).objective;
       samples.push(performance.now() - t0);
     }
-    return { msPerStep: median(samples), samples, objective };
+    const cpu = process.cpuUsage(cpu0);
+    return { msPerStep: median(samples), cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps, samples, objective };
   } finally {
     trainer.dispose();
     model.dispose();
@@ -127,6 +132,7 @@ function median(xs: number[]): number {
 
 export interface TorchTiming {
   msPerStep: number;
+  cpuMsPerStep: number;
   torch: string;
   threads: number;
   python: string;
@@ -143,14 +149,14 @@ export async function timeTorch(spec = SPEC_PATH): Promise<TorchTiming | string>
       continue;
     }
     const { stdout } = await run(python, [STEP_PY, spec], { timeout: 600_000, maxBuffer: 1 << 20 });
-    const r = JSON.parse(stdout.trim().split("\n").pop()!) as { ms_per_step: number; torch: string; threads: number };
-    return { msPerStep: r.ms_per_step, torch: r.torch, threads: r.threads, python };
+    const r = JSON.parse(stdout.trim().split("\n").pop()!) as { ms_per_step: number; cpu_ms_per_step: number; torch: string; threads: number };
+    return { msPerStep: r.ms_per_step, cpuMsPerStep: r.cpu_ms_per_step, torch: r.torch, threads: r.threads, python };
   }
   return `PyTorch is not importable (${reasons.join("; ")}); on Debian, as root: apt-get install python3-torch libopenblas0-pthread`;
 }
 
-function ms(x: number): string {
-  return `${x.toFixed(1).padStart(7)} ms/step`;
+function ms(t: { msPerStep: number; cpuMsPerStep: number }): string {
+  return `${t.msPerStep.toFixed(1).padStart(7)} ms/step (cpu ${t.cpuMsPerStep.toFixed(1).padStart(6)} ms)`;
 }
 
 export async function benchReference(): Promise<string[]> {
@@ -158,33 +164,42 @@ export async function benchReference(): Promise<string[]> {
   const ir = referenceIR(s);
   const data = referenceData(s);
   const e = s.encoder;
-  const lines = [
-    `reference model (bench/torch/reference.json): ${e.layers} layers, width ${e.width}, ${e.heads} heads, mlp ${e.mlp}, ${ir.tokenizers.pixels!.length} tokens, batch ${s.batch} (${ir.estimates.imagesPerStep} sequences/step), ${ir.estimates.parameters} parameters`,
-  ];
   const previous = tf.getBackend();
   await selectBackend("wasm");
   const { warmup, steps } = s.timing;
+  const params = (() => {
+    const m = new Model(ir);
+    const n = m.parameterCount;
+    m.dispose();
+    return n;
+  })();
+  const lines = [
+    `reference model (bench/torch/reference.json): ${e.layers} layers, width ${e.width}, ${e.heads} heads, mlp ${e.mlp}, ${ir.tokenizers.pixels!.length} tokens, batch ${s.batch} (${ir.estimates.imagesPerStep} sequences/step), ${params} parameters; median of ${steps} steps after ${warmup}`,
+  ];
 
   unregisterNativeKernels();
   const plain = await timeReferenceSteps(ir, data, warmup, steps);
-  lines.push(`hgc wasm             ${ms(plain.msPerStep)}  (the backend's own kernels)`);
+  lines.push(`hgc wasm              ${ms(plain)}  (the backend's own kernels)`);
 
   const native = registerNativeKernels();
-  let best = plain.msPerStep;
+  let best = plain;
   if (native.enabled) {
     const fast = await timeReferenceSteps(ir, data, warmup, steps);
-    best = fast.msPerStep;
-    lines.push(`hgc wasm + native    ${ms(fast.msPerStep)}  (${native.kernels.join(", ")}; ${native.library}); ${(plain.msPerStep / fast.msPerStep).toFixed(2)}x faster`);
+    best = fast;
+    lines.push(`hgc wasm + native     ${ms(fast)}  ${(plain.msPerStep / fast.msPerStep).toFixed(2)}x faster (${native.library}: ${native.kernels.length} kernels)`);
   } else {
-    lines.push(`hgc wasm + native    skipped: ${native.reason}`);
+    lines.push(`hgc wasm + native     skipped: ${native.reason}`);
   }
 
   const torch = await timeTorch();
   if (typeof torch === "string") {
-    lines.push(`pytorch              skipped: ${torch}`);
+    lines.push(`pytorch               skipped: ${torch}`);
   } else {
-    lines.push(`pytorch ${torch.torch.padEnd(12)} ${ms(torch.msPerStep)}  (${torch.threads} thread, ${torch.python})`);
-    lines.push(`ratio hgc/pytorch    ${(best / torch.msPerStep).toFixed(2)}x${native.enabled ? " (with native kernels)" : ""}; plain wasm ${(plain.msPerStep / torch.msPerStep).toFixed(2)}x`);
+    lines.push(`pytorch ${torch.torch.padEnd(13)} ${ms(torch)}  (${torch.threads} thread, ${torch.python})`);
+    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+    lines.push(
+      `hgc / pytorch         ${ratio(best.msPerStep, torch.msPerStep)} wall, ${ratio(best.cpuMsPerStep, torch.cpuMsPerStep)} cpu${native.enabled ? " with native kernels" : ""}; plain wasm ${ratio(plain.msPerStep, torch.msPerStep)} wall`,
+    );
   }
   if (previous && previous !== "wasm") await selectBackend(previous as "cpu" | "tensorflow");
   return lines;
