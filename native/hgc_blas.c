@@ -10,6 +10,7 @@
 // length before BLAS is called.
 
 #include <dlfcn.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -472,6 +473,144 @@ static napi_value Binary(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// ---- fused GELU and LayerNorm (forward and gradient) --------------------------------------------
+//
+// One pass over the data where the composite tf ops make ten (forward) to twenty (gradient).
+
+#define GELU_C 0.7978845608028654f  // √(2/π)
+#define GELU_A 0.044715f
+
+// gelu(heap, x, y, n): y = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+static napi_value Gelu(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float* heap;
+  size_t heap_len;
+  int64_t a[3];
+  if (argc < 4 || !get_typed(env, argv[0], napi_float32_array, (void**)&heap, &heap_len) || !get_ints(env, argv, 1, 3, a))
+    return throw_type(env, "gelu(heap, x, y, n)");
+  const int64_t x = a[0], y = a[1], n = a[2];
+  if (!inside(x, n, heap_len) || !inside(y, n, heap_len) || (x < y + n && y < x + n)) return range_error(env, "gelu: outside the heap or overlapping");
+  const float* restrict in = heap + x;
+  float* restrict out = heap + y;
+  for (int64_t i = 0; i < n; i++) {
+    const float v = in[i];
+    const float t = tanh_rational((v + GELU_A * (v * v * v)) * GELU_C);
+    out[i] = (v * 0.5f) * (t + 1.0f);
+  }
+  return NULL;
+}
+
+// geluGrad(heap, x, dy, dx, n): dx = dy · gelu'(x),
+// gelu'(x) = 0.5·(1 + t) + 0.5·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²).
+static napi_value GeluGrad(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float* heap;
+  size_t heap_len;
+  int64_t a[4];
+  if (argc < 5 || !get_typed(env, argv[0], napi_float32_array, (void**)&heap, &heap_len) || !get_ints(env, argv, 1, 4, a))
+    return throw_type(env, "geluGrad(heap, x, dy, dx, n)");
+  const int64_t x = a[0], dy = a[1], dx = a[2], n = a[3];
+  if (!inside(x, n, heap_len) || !inside(dy, n, heap_len) || !inside(dx, n, heap_len) || (x < dx + n && dx < x + n) || (dy < dx + n && dx < dy + n))
+    return range_error(env, "geluGrad: outside the heap or overlapping");
+  const float* restrict xs = heap + x;
+  const float* restrict g = heap + dy;
+  float* restrict out = heap + dx;
+  for (int64_t i = 0; i < n; i++) {
+    const float v = xs[i];
+    const float v2 = v * v;
+    const float t = tanh_rational((v + GELU_A * (v2 * v)) * GELU_C);
+    const float d = 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * GELU_C * (1.0f + 3.0f * GELU_A * v2);
+    out[i] = g[i] * d;
+  }
+  return NULL;
+}
+
+// layerNorm(heap, x, g, b, y, mean, rstd, rows, cols, eps): per row of x [rows, cols],
+// y = (x − mean)·rstd·g + b with rstd = 1/√(var + eps) (biased variance); mean and rstd [rows]
+// are kept for the gradient. Row statistics accumulate in double.
+static napi_value LayerNorm(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float* heap;
+  size_t heap_len;
+  int64_t a[8];
+  double eps;
+  if (argc < 10 || !get_typed(env, argv[0], napi_float32_array, (void**)&heap, &heap_len) || !get_ints(env, argv, 1, 8, a) ||
+      napi_get_value_double(env, argv[9], &eps) != napi_ok)
+    return throw_type(env, "layerNorm(heap, x, g, b, y, mean, rstd, rows, cols, eps)");
+  const int64_t x = a[0], g = a[1], b = a[2], y = a[3], mo = a[4], ro = a[5], rows = a[6], cols = a[7];
+  if (rows < 0 || cols <= 0 || !inside(x, rows * cols, heap_len) || !inside(y, rows * cols, heap_len) || !inside(g, cols, heap_len) ||
+      !inside(b, cols, heap_len) || !inside(mo, rows, heap_len) || !inside(ro, rows, heap_len))
+    return range_error(env, "layerNorm: outside the heap");
+  for (int64_t r = 0; r < rows; r++) {
+    const float* restrict xr = heap + x + r * cols;
+    float* restrict yr = heap + y + r * cols;
+    double s = 0;
+    for (int64_t c = 0; c < cols; c++) s += xr[c];
+    const float mean = (float)(s / (double)cols);
+    double v = 0;
+    for (int64_t c = 0; c < cols; c++) {
+      const float d = xr[c] - mean;
+      v += (double)d * (double)d;
+    }
+    const float var = (float)(v / (double)cols);
+    const float rstd = 1.0f / sqrtf(var + (float)eps);
+    const float* restrict gg = heap + g;
+    const float* restrict bb = heap + b;
+    for (int64_t c = 0; c < cols; c++) yr[c] = ((xr[c] - mean) * rstd) * gg[c] + bb[c];
+    heap[mo + r] = mean;
+    heap[ro + r] = rstd;
+  }
+  return NULL;
+}
+
+// layerNormGrad(heap, dy, x, g, mean, rstd, dx, dg, db, rows, cols): with x̂ = (x − mean)·rstd
+// and d̂ = dy·g, dx = rstd·(d̂ − mean(d̂) − x̂·mean(d̂·x̂)) per row; dg = Σ_rows dy·x̂; db = Σ_rows dy.
+static napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float* heap;
+  size_t heap_len;
+  int64_t a[10];
+  if (argc < 11 || !get_typed(env, argv[0], napi_float32_array, (void**)&heap, &heap_len) || !get_ints(env, argv, 1, 10, a))
+    return throw_type(env, "layerNormGrad(heap, dy, x, g, mean, rstd, dx, dg, db, rows, cols)");
+  const int64_t dy = a[0], x = a[1], g = a[2], mo = a[3], ro = a[4], dx = a[5], dg = a[6], db = a[7], rows = a[8], cols = a[9];
+  if (rows < 0 || cols <= 0 || !inside(dy, rows * cols, heap_len) || !inside(x, rows * cols, heap_len) || !inside(dx, rows * cols, heap_len) ||
+      !inside(g, cols, heap_len) || !inside(mo, rows, heap_len) || !inside(ro, rows, heap_len) || !inside(dg, cols, heap_len) || !inside(db, cols, heap_len))
+    return range_error(env, "layerNormGrad: outside the heap");
+  float* restrict dgs = heap + dg;
+  float* restrict dbs = heap + db;
+  const float* restrict gg = heap + g;
+  for (int64_t c = 0; c < cols; c++) dgs[c] = dbs[c] = 0.0f;
+  for (int64_t r = 0; r < rows; r++) {
+    const float* restrict dyr = heap + dy + r * cols;
+    const float* restrict xr = heap + x + r * cols;
+    float* restrict dxr = heap + dx + r * cols;
+    const float mean = heap[mo + r], rstd = heap[ro + r];
+    double s1 = 0, s2 = 0;
+    for (int64_t c = 0; c < cols; c++) {
+      const float xh = (xr[c] - mean) * rstd;
+      const float dh = dyr[c] * gg[c];
+      s1 += dh;
+      s2 += (double)dh * (double)xh;
+      dgs[c] += dyr[c] * xh;
+      dbs[c] += dyr[c];
+    }
+    const float m1 = (float)(s1 / (double)cols), m2 = (float)(s2 / (double)cols);
+    for (int64_t c = 0; c < cols; c++) {
+      const float xh = (xr[c] - mean) * rstd;
+      dxr[c] = rstd * ((dyr[c] * gg[c] - m1) - xh * m2);
+    }
+  }
+  return NULL;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, Open, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -482,6 +621,10 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"copyBlocks", NULL, CopyBlocks, NULL, NULL, NULL, napi_enumerable, NULL},
       {"transpose", NULL, Transpose, NULL, NULL, NULL, napi_enumerable, NULL},
       {"binary", NULL, Binary, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gelu", NULL, Gelu, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"geluGrad", NULL, GeluGrad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"layerNorm", NULL, LayerNorm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"layerNormGrad", NULL, LayerNormGrad, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
     return NULL;

@@ -65,6 +65,10 @@ interface Addon {
   copyBlocks(heap: Float32Array, src: number, srcStride: number, dst: number, dstStride: number, block: number, count: number): void;
   transpose(heap: Float32Array, x: number, y: number, shape: Int32Array, perm: Int32Array): void;
   binary(op: number, heap: Float32Array, a: number, b: number, y: number, rows: number, cols: number, aRow: number, aCol: number, bRow: number, bCol: number): void;
+  gelu(heap: Float32Array, x: number, y: number, n: number): void;
+  geluGrad(heap: Float32Array, x: number, dy: number, dx: number, n: number): void;
+  layerNorm(heap: Float32Array, x: number, g: number, b: number, y: number, mean: number, rstd: number, rows: number, cols: number, eps: number): void;
+  layerNormGrad(heap: Float32Array, dy: number, x: number, g: number, mean: number, rstd: number, dx: number, dg: number, db: number, rows: number, cols: number): void;
 }
 
 /** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
@@ -94,6 +98,14 @@ const KERNELS: { name: string; label: (blas: string) => string; make: (fallback:
   { name: "Cast", label: () => "Cast (zero-copy to the same dtype)", make: cast },
 ];
 
+/** Kernels of our own (no wasm counterpart) behind runtime/kernels/fused.ts's gelu and layerNorm. */
+const CUSTOM: { name: string; label: string; kernelFunc: tf.KernelFunc }[] = [
+  { name: "HgcGelu", label: "GELU (fused, native)", kernelFunc: geluKernel },
+  { name: "HgcGeluGrad", label: "GELU gradient (fused, native)", kernelFunc: geluGradKernel },
+  { name: "HgcLayerNorm", label: "LayerNorm (fused, native)", kernelFunc: layerNormKernel },
+  { name: "HgcLayerNormGrad", label: "LayerNorm gradient (fused, native)", kernelFunc: layerNormGradKernel },
+];
+
 const require = createRequire(import.meta.url);
 
 /** native/build/Release/hgc_blas.node from the package root (this file runs from runtime/ or dist/runtime/). */
@@ -112,6 +124,8 @@ let addon: Addon | null = null;
 let library: string | null = null;
 /** The wasm backend's own kernel configs, restored by unregisterNativeKernels(). */
 const originals = new Map<string, tf.KernelConfig>();
+/** Our own kernels registered now. */
+const custom = new Set<string>();
 
 /** Load the addon and open the BLAS library once; a string is the reason it cannot be used. */
 function loadBlas(): string | null {
@@ -165,6 +179,13 @@ export function registerNativeKernels(): NativeKernels {
     tf.registerKernel({ ...original, kernelFunc: k.make(original.kernelFunc) });
     kernels.push(k.label(blas));
   }
+  for (const k of CUSTOM) {
+    if (only && !only.includes(k.name)) continue;
+    if (tf.getKernel(k.name, "wasm")) tf.unregisterKernel(k.name, "wasm");
+    tf.registerKernel({ kernelName: k.name, backendName: "wasm", kernelFunc: k.kernelFunc });
+    custom.add(k.name);
+    kernels.push(k.label);
+  }
   status = { enabled: kernels.length > 0, kernels, library: library!, ...(kernels.length ? {} : { reason: "the wasm backend registered none of the kernels replaced natively" }) };
   return status;
 }
@@ -176,6 +197,8 @@ export function unregisterNativeKernels(): void {
     tf.registerKernel(original);
   }
   originals.clear();
+  for (const name of custom) if (tf.getKernel(name, "wasm")) tf.unregisterKernel(name, "wasm");
+  custom.clear();
   status = null;
 }
 
@@ -480,4 +503,65 @@ function binary(op: 0 | 1 | 2 | 3, fallback: tf.KernelFunc): tf.KernelFunc {
     }
     return out;
   };
+}
+
+// ---- fused GELU and LayerNorm (used through runtime/kernels/fused.ts) ----------------------------
+
+function geluKernel(args: KernelArgs): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const backend = args.backend as unknown as WasmBackend;
+  const out = backend.makeOutput(x.shape, "float32");
+  const n = sizeOf(x.shape);
+  if (n > 0) addon!.gelu(backend.wasm.HEAPF32, offsetOf(backend, x), offsetOf(backend, out), n);
+  return out;
+}
+
+function geluGradKernel(args: KernelArgs): tf.TensorInfo {
+  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const backend = args.backend as unknown as WasmBackend;
+  const out = backend.makeOutput(x.shape, "float32");
+  const n = sizeOf(x.shape);
+  if (n > 0) addon!.geluGrad(backend.wasm.HEAPF32, offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, out), n);
+  return out;
+}
+
+/** [y, mean, rstd] of a LayerNorm over the last axis of x [rows, cols]. */
+function layerNormKernel(args: KernelArgs): tf.TensorInfo[] {
+  const { x, g, b } = args.inputs as { x: tf.TensorInfo; g: tf.TensorInfo; b: tf.TensorInfo };
+  const { eps } = args.attrs as { eps: number };
+  const backend = args.backend as unknown as WasmBackend;
+  const cols = x.shape[x.shape.length - 1]!;
+  const rows = sizeOf(x.shape) / cols;
+  const y = backend.makeOutput(x.shape, "float32");
+  const mean = backend.makeOutput([rows], "float32");
+  const rstd = backend.makeOutput([rows], "float32");
+  if (rows > 0) {
+    addon!.layerNorm(backend.wasm.HEAPF32, offsetOf(backend, x), offsetOf(backend, g), offsetOf(backend, b), offsetOf(backend, y), offsetOf(backend, mean), offsetOf(backend, rstd), rows, cols, eps);
+  }
+  return [y, mean, rstd];
+}
+
+/** [dx, dg, db] of a LayerNorm, from dy and what the forward kernel kept. */
+function layerNormGradKernel(args: KernelArgs): tf.TensorInfo[] {
+  const { dy, x, g, mean, rstd } = args.inputs as Record<"dy" | "x" | "g" | "mean" | "rstd", tf.TensorInfo>;
+  const backend = args.backend as unknown as WasmBackend;
+  const cols = x.shape[x.shape.length - 1]!;
+  const rows = sizeOf(x.shape) / cols;
+  const dx = backend.makeOutput(x.shape, "float32");
+  const dg = backend.makeOutput([cols], "float32");
+  const db = backend.makeOutput([cols], "float32");
+  addon!.layerNormGrad(
+    backend.wasm.HEAPF32,
+    offsetOf(backend, dy),
+    offsetOf(backend, x),
+    offsetOf(backend, g),
+    offsetOf(backend, mean),
+    offsetOf(backend, rstd),
+    offsetOf(backend, dx),
+    offsetOf(backend, dg),
+    offsetOf(backend, db),
+    rows,
+    cols,
+  );
+  return [dx, dg, db];
 }

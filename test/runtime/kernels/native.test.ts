@@ -4,6 +4,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { selectBackend, tf } from "../../../runtime/backend.js";
 import { loadDataset } from "../../../runtime/data/index.js";
+import { gelu, geluComposite, layerNorm, layerNormComposite } from "../../../runtime/kernels/fused.js";
 import { batchOffsets, nativeKernels, registerNativeKernels, unregisterNativeKernels } from "../../../runtime/kernels/index.js";
 import { Model } from "../../../runtime/model.js";
 import { Rng } from "../../../runtime/rng.js";
@@ -143,7 +144,9 @@ describe("native BatchMatMul", () => {
     const again = registerNativeKernels();
     expect(again).toEqual(first);
     expect(first.kernels[0]).toMatch(/^BatchMatMul \(/);
-    expect(first.kernels.map((k) => k.split(" ")[0]).sort()).toEqual(["Add", "BatchMatMul", "Cast", "Concat", "Identity", "Multiply", "RealDiv", "Slice", "SplitV", "Sub", "Sum", "Tanh", "Transpose"]);
+    expect(first.kernels.map((k) => k.split(" (")[0]).sort()).toEqual(
+      ["Add", "BatchMatMul", "Cast", "Concat", "GELU", "GELU gradient", "Identity", "LayerNorm", "LayerNorm gradient", "Multiply", "RealDiv", "Slice", "SplitV", "Sub", "Sum", "Tanh", "Transpose"].sort(),
+    );
     expect(nativeKernels()?.enabled).toBe(true);
     const rng = new Rng("native-leak");
     const a = random([4, 8, 8], rng);
@@ -299,6 +302,76 @@ describe("native elementwise, reduction and copy kernels", () => {
   });
 
   afterAll(() => tf.dispose([x345, x68, big]));
+});
+
+/** Values of f and of its gradients with respect to xs. */
+function valueAndGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[]): Float32Array[] {
+  return tf.tidy(() => {
+    const y = f(...xs);
+    // A weighted sum, so every output position gets its own gradient.
+    const w = tf.tensor(Float32Array.from({ length: y.size }, (_, i) => Math.sin(i)), y.shape);
+    const grads = tf.grads((...ys: tf.Tensor[]) => tf.sum(tf.mul(f(...ys), w)))(xs);
+    return [y, ...grads].map((t) => Float32Array.from(t.dataSync()));
+  });
+}
+
+async function kernelNames(f: () => tf.Tensor): Promise<string[]> {
+  const info = await tf.profile(() => {
+    f();
+  });
+  return info.kernels.map((k) => k.name);
+}
+
+describe("fused GELU and LayerNorm", () => {
+  const rng = new Rng("fused");
+  const x = tf.mul(random([37, 50], rng), 3);
+  const g = tf.add(random([50], rng), 1);
+  const b = random([50], rng);
+
+  native("give the composite ops' GELU and its gradient", async () => {
+    registerNativeKernels();
+    const names = await kernelNames(() => gelu(x as tf.Tensor2D));
+    expect(names).toContain("HgcGelu");
+    expect(names).not.toContain("Tanh");
+    const fused = valueAndGrads((t) => gelu(t as tf.Tensor2D), [x]);
+    const composite = valueAndGrads((t) => geluComposite(t as tf.Tensor2D), [x]);
+    expectSame({ plain: composite, fast: fused, shapes: [[], []] }, 2e-6, "gelu and its gradient");
+  });
+
+  native("give the composite ops' LayerNorm and its gradients for x, gain and bias", async () => {
+    registerNativeKernels();
+    const names = await kernelNames(() => layerNorm(x as tf.Tensor2D, g, b, 1e-5));
+    expect(names).toContain("HgcLayerNorm");
+    expect(names).not.toContain("Mean");
+    const f = (t: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => layerNorm(t as tf.Tensor2D, gg, bb, 1e-5);
+    const c = (t: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => layerNormComposite(t as tf.Tensor2D, gg, bb, 1e-5);
+    const fused = valueAndGrads(f as (...xs: tf.Tensor[]) => tf.Tensor, [x, g, b]);
+    const composite = valueAndGrads(c as (...xs: tf.Tensor[]) => tf.Tensor, [x, g, b]);
+    expectSame({ plain: composite, fast: fused, shapes: [[], []] }, 2e-5, "layerNorm and its gradients");
+    // a constant row: zero variance, finite output (the bias)
+    const flat = tf.ones([2, 50]) as tf.Tensor2D;
+    expectSame({ plain: [layerNormComposite(flat, g, b, 1e-5).dataSync() as Float32Array], fast: [layerNorm(flat, g, b, 1e-5).dataSync() as Float32Array], shapes: [[], []] }, 1e-6, "constant rows");
+    flat.dispose();
+  });
+
+  it("run as the composite ops where the native kernels are not registered", async () => {
+    unregisterNativeKernels();
+    const names = await kernelNames(() => gelu(x as tf.Tensor2D));
+    expect(names).toContain("Tanh");
+    expect(names).not.toContain("HgcGelu");
+    const ln = await kernelNames(() => layerNorm(x as tf.Tensor2D, g, b, 1e-5));
+    expect(ln).toContain("Mean");
+    expect(ln).not.toContain("HgcLayerNorm");
+  });
+
+  native("leave no tensors behind, forward or backward", () => {
+    registerNativeKernels();
+    const before = tf.memory().numTensors;
+    valueAndGrads((t, gg, bb) => gelu(layerNorm(t as tf.Tensor2D, gg!, bb!, 1e-5)), [x, g, b]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  afterAll(() => tf.dispose([x, g, b]));
 });
 
 describe("registerNativeKernels", () => {

@@ -1,0 +1,73 @@
+// GELU and LayerNorm as single ops, forward and gradient, where the native kernels are registered
+// (runtime/kernels/index.ts), and as the composite tf ops everywhere else. The composite forms are
+// the model's own definitions; the fused ones compute the same function in one pass over the data
+// (the composite GELU is ~10 elementwise passes forward and ~20 in its gradient, each streaming a
+// [rows, mlp·width] tensor through memory).
+//
+// The fused path is taken when the backend is wasm and the native kernels are registered; the
+// value is the same to float32 rounding (tanh by a rational approximation within a few ulps, row
+// statistics accumulated in double).
+
+import { tf } from "../backend.js";
+
+/** Names of the custom kernels registered for the wasm backend by registerNativeKernels(). */
+export const FUSED_KERNELS = ["HgcGelu", "HgcGeluGrad", "HgcLayerNorm", "HgcLayerNormGrad"] as const;
+
+function fusedReady(): boolean {
+  return tf.getBackend() === "wasm" && tf.getKernel("HgcGelu", "wasm") !== undefined;
+}
+
+/** GELU, tanh approximation (GPT-2's): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+export function geluComposite(x: tf.Tensor2D): tf.Tensor2D {
+  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.square(x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+}
+
+/** LayerNorm over the last axis of [rows, width] with gain g and bias b. */
+export function layerNormComposite(x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor2D {
+  const mean = tf.mean(x, -1, true); // [rows, 1]
+  const xc = tf.sub(x, mean);
+  const variance = tf.mean(tf.square(xc), -1, true); // [rows, 1]
+  return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, eps))), g), b);
+}
+
+const geluFused = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x]);
+  return {
+    value: tf.engine().runKernel("HgcGelu", { x }, {}) as tf.Tensor,
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [tf.engine().runKernel("HgcGeluGrad", { x: saved[0]!, dy: dy as tf.Tensor }, {}) as tf.Tensor],
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]);
+
+/** GELU of [rows, cols]: fused on wasm with the native kernels, the composite ops elsewhere. */
+export function gelu(x: tf.Tensor2D): tf.Tensor2D {
+  if (!fusedReady() || x.dtype !== "float32") return geluComposite(x);
+  return geluFused(x) as tf.Tensor2D;
+}
+
+function layerNormFused(eps: number) {
+  return tf.customGrad(((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [y, mean, rstd] = tf.engine().runKernel("HgcLayerNorm", { x, g, b }, { eps }) as tf.Tensor[];
+    save([x, g, mean!, rstd!]);
+    return {
+      value: y!,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [xs, gs, m, r] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        return tf.engine().runKernel("HgcLayerNormGrad", { dy: dy as tf.Tensor, x: xs, g: gs, mean: m, rstd: r }, {}) as tf.Tensor[];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+}
+
+const layerNormByEps = new Map<number, ReturnType<typeof layerNormFused>>();
+
+/** LayerNorm over the last axis of [rows, width]: fused on wasm with the native kernels, the composite ops elsewhere. */
+export function layerNorm(x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor2D {
+  const width = x.shape[1];
+  if (!fusedReady() || x.dtype !== "float32" || g.shape.length !== 1 || b.shape.length !== 1 || g.shape[0] !== width || b.shape[0] !== width) {
+    return layerNormComposite(x, g, b, eps);
+  }
+  let f = layerNormByEps.get(eps);
+  if (!f) layerNormByEps.set(eps, (f = layerNormFused(eps)));
+  return f(x, g, b) as tf.Tensor2D;
+}
