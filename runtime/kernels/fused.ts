@@ -31,18 +31,25 @@ export function layerNormComposite(x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor, e
   return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, eps))), g), b);
 }
 
-const geluFused = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([x]);
-  return {
-    value: tf.engine().runKernel("HgcGelu", { x }, {}) as tf.Tensor,
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [tf.engine().runKernel("HgcGeluGrad", { x: saved[0]!, dy: dy as tf.Tensor }, {}) as tf.Tensor],
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]);
+function geluFused() {
+  return tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([x]);
+    return {
+      value: tf.engine().runKernel("HgcGelu", { x }, {}) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [tf.engine().runKernel("HgcGeluGrad", { x: saved[0]!, dy: dy as tf.Tensor }, {}) as tf.Tensor],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+}
+
+// Made on first use, not at import: runtime/backend.ts imports the kernels, and this module must
+// not touch tf before backend.ts has finished loading.
+let geluOp: ReturnType<typeof geluFused> | null = null;
 
 /** GELU of [rows, cols]: fused on wasm with the native kernels, the composite ops elsewhere. */
 export function gelu(x: tf.Tensor2D): tf.Tensor2D {
   if (!fusedReady() || x.dtype !== "float32") return geluComposite(x);
-  return geluFused(x) as tf.Tensor2D;
+  geluOp ??= geluFused();
+  return geluOp(x) as tf.Tensor2D;
 }
 
 function layerNormFused(eps: number) {
