@@ -55,7 +55,8 @@ async function tryNative(pkg: string): Promise<string | null> {
     await import(pkg);
     return tf.findBackend("tensorflow") || tf.findBackendFactory("tensorflow") ? null : "loaded but registered no tensorflow backend";
   } catch (err) {
-    return firstLine(err);
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND" ? "not installed" : firstLine(err);
   }
 }
 

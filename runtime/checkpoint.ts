@@ -25,6 +25,7 @@ export interface CheckpointState {
   rng: number[];
   /** Position in the data order: epoch and index into that epoch's permutation. */
   sampler: { epoch: number; pos: number };
+  /** sha256 of the IR hash, seed and total steps: what a resumed run must match. */
   irHash: string;
   seed: number;
   backend: string;
