@@ -154,21 +154,30 @@ function describeLibrary(lib: string): string {
 
 let status: NativeKernels | null = null;
 
+/** Names of every kernel registerNativeKernels() can register (tfjs's and our own). */
+export function nativeKernelNames(): string[] {
+  return [...KERNELS.map((k) => k.name), ...CUSTOM.map((k) => k.name)];
+}
+
 /**
- * Serve the wasm backend's matrix products by the native BLAS. Idempotent; call after the
- * backend is chosen. A no-op, with the reason, where the addon or the BLAS library is missing,
- * the active backend is not wasm, or HGC_NATIVE=0.
+ * Serve the wasm backend's matrix products by the native BLAS, and the other kernels above by
+ * native loops. Idempotent; call after the backend is chosen. A no-op, with the reason, where the
+ * addon or the BLAS library is missing, the active backend is not wasm, or HGC_NATIVE=0.
+ * `only` (or HGC_NATIVE_KERNELS) limits it to the named kernels, for measurements.
  */
-export function registerNativeKernels(): NativeKernels {
+export function registerNativeKernels(opts: { only?: readonly string[] } = {}): NativeKernels {
   if (process.env.HGC_NATIVE === "0") return { enabled: false, kernels: [], reason: "disabled by HGC_NATIVE=0" };
   const backend = tf.getBackend();
   if (backend !== "wasm") return { enabled: false, kernels: [], reason: `the backend is ${backend ?? "not chosen yet"}; native kernels serve the wasm backend only` };
-  if (status?.enabled) return status;
+  if (status?.enabled) {
+    if (!opts.only) return status;
+    unregisterNativeKernels();
+  }
   const why = loadBlas();
   if (why) return { enabled: false, kernels: [], reason: why };
   const kernels: string[] = [];
   const blas = describeLibrary(library!);
-  const only = process.env.HGC_NATIVE_KERNELS?.split(",").map((k) => k.trim());
+  const only = opts.only ?? process.env.HGC_NATIVE_KERNELS?.split(",").map((k) => k.trim());
   for (const k of KERNELS) {
     if (only && !only.includes(k.name)) continue;
     const original = tf.getKernel(k.name, "wasm");
