@@ -17,6 +17,11 @@ losses.ts, optimizer.ts):
 
 Prints one JSON line: {"ms_per_step": median wall ms, "cpu_ms_per_step": ..., ...}.
 Inputs are random token sequences drawn up front: the step's cost does not depend on them.
+
+  step.py SPEC --check FILE   no timing: load hgc's weights and a token batch from FILE (JSON:
+                              {"weights": {hgc name: flat values}, "tokens": [[...] x 2N]}) and
+                              print the losses of that batch, so a test can check that this
+                              model computes what hgc's does.
 """
 
 import json
@@ -139,11 +144,61 @@ def bits_per_dim(logits, targets):
     return F.cross_entropy(logits, targets) / math.log(2)
 
 
+def hgc_name(name):
+    """The hgc parameter name of a PyTorch one, and whether hgc stores it transposed ([in, out])."""
+    parts = name.split(".")
+    if parts[0] == "encoder":
+        rest = parts[1:]
+        if rest[0] in ("wte", "start", "wpe"):
+            return f"enc.{rest[0]}", False
+        kind = {"weight": "g", "bias": "b"}
+        if rest[0] == "ln_f":
+            return f"enc.ln_f.{kind[rest[1]]}", False
+        i, layer, p = rest[1], rest[2], rest[3]
+        if layer in ("ln1", "ln2"):
+            return f"enc.h.{i}.{layer}.{kind[p]}", False
+        full = {"qkv": "attn.qkv", "proj": "attn.proj", "fc": "mlp.fc", "out": "mlp.proj"}[layer]
+        return f"enc.h.{i}.{full}.{'w' if p == 'weight' else 'b'}", p == "weight"
+    if parts[0] == "proj":  # Sequential: Linear, ReLU, Linear, ...
+        return f"proj.{int(parts[1]) // 2}.{'w' if parts[2] == 'weight' else 'b'}", parts[2] == "weight"
+    if parts[0] == "lm":
+        return f"lm.0.{'w' if parts[1] == 'weight' else 'b'}", parts[1] == "weight"
+    raise KeyError(name)
+
+
+def losses(model, spec, tokens):
+    """(objective, con, gen) of one batch of 2N token sequences (first views, then second views)."""
+    n = tokens.shape[0] // 2
+    levels = spec["tokens"]["levels"]
+    tok, pooled = model.encoder(tokens)
+    con = ntxent(model.proj(pooled), spec["contrastive"]["temperature"])
+    gen = bits_per_dim(model.lm(tok[:n]).reshape(-1, levels), tokens[:n].reshape(-1))
+    return gen + spec["contrastive"]["lambda"] * con, con, gen
+
+
+def check(spec, path):
+    with open(path) as f:
+        data = json.load(f)
+    model = Hybrid(spec)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            key, transposed = hgc_name(name)
+            values = torch.tensor(data["weights"][key], dtype=torch.float32)
+            p.copy_(values.reshape(p.shape[::-1]).t() if transposed else values.reshape(p.shape))
+    tokens = torch.tensor(data["tokens"], dtype=torch.int64)
+    if spec["generative"]["input"] != "view":
+        raise SystemExit("--check compares one batch of views; set generative.input to \"view\"")
+    objective, con, gen = losses(model, spec, tokens)
+    print(json.dumps({"objective": objective.item(), "con": con.item(), "gen": gen.item()}))
+
+
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "reference.json")
     with open(path) as f:
         spec = json.load(f)
     torch.set_num_threads(1)
+    if "--check" in sys.argv:
+        return check(spec, sys.argv[sys.argv.index("--check") + 1])
     torch.manual_seed(spec["seed"])
     model = Hybrid(spec)
     o = spec["optimizer"]
