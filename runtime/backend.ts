@@ -100,7 +100,7 @@ function describe(name: string): string {
  * Make `pref` the active tfjs backend (auto: the fastest that loads). An explicit preference that
  * cannot load is a UserError naming the package and the reason.
  */
-export async function selectBackend(pref: BackendPreference = "auto"): Promise<BackendChoice> {
+export async function selectBackend(pref: BackendPreference = "auto", opts: { native?: boolean } = {}): Promise<BackendChoice> {
   if (!BACKEND_PREFERENCES.includes(pref)) {
     throw new UserError(`unknown backend \`${pref}\``, `use one of ${BACKEND_PREFERENCES.join(", ")}`, 2);
   }
@@ -119,7 +119,7 @@ export async function selectBackend(pref: BackendPreference = "auto"): Promise<B
   if (pref === "auto" || pref === "wasm") {
     try {
       await loadWasm();
-      if (await activate("wasm")) return done("wasm");
+      if (await activate("wasm")) return { ...done("wasm"), kernels: opts.native === false ? [] : await nativeKernels() };
       reasons.push("@tensorflow/tfjs-backend-wasm: failed to initialise");
     } catch (err) {
       reasons.push(`@tensorflow/tfjs-backend-wasm: ${firstLine(err)}`);
@@ -128,6 +128,31 @@ export async function selectBackend(pref: BackendPreference = "auto"): Promise<B
   }
   if (await activate("cpu")) return done("cpu");
   throw new Error(`no tfjs backend could be initialised: ${reasons.join("; ")}`);
+}
+
+/**
+ * The native kernels for the wasm backend (runtime/kernels: BLAS matmul, fused GELU/LayerNorm, …),
+ * where the addon and a BLAS library are present and HGC_NATIVE is not 0; none otherwise. Results
+ * agree with the plain wasm kernels to float32 rounding.
+ */
+async function nativeKernels(): Promise<string[]> {
+  try {
+    const mod = (await import("./kernels/index.js")) as { registerNativeKernels(): { enabled: boolean; kernels: string[] } };
+    const status = mod.registerNativeKernels();
+    return status.enabled ? status.kernels : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Turn the native kernels off again (the plain wasm backend), e.g. for A/B measurements. */
+export async function disableNativeKernels(): Promise<void> {
+  try {
+    const mod = (await import("./kernels/index.js")) as { unregisterNativeKernels(): void };
+    mod.unregisterNativeKernels();
+  } catch {
+    /* nothing registered */
+  }
 }
 
 /** Every backend hgc knows, whether it loads here, and its package version (for `hgc doctor`). */

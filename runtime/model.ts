@@ -25,6 +25,7 @@
 
 import type { IREncoder, IRExperiment, IRHead, IRTokenizer } from "../compiler/ir.js";
 import { tf } from "./backend.js";
+import { gelu as fusedGelu, layerNorm as fusedLayerNorm } from "./kernels/fused.js";
 import { Rng } from "./rng.js";
 import { tokenInputs, tokenize } from "./tokens.js";
 
@@ -377,18 +378,17 @@ function affine(x: tf.Tensor2D, l: Linear): tf.Tensor2D {
   return affineOp(x, l.w, l.b) as tf.Tensor2D;
 }
 
-/** LayerNorm over the last axis of [rows, width]. */
+/**
+ * LayerNorm over the last axis of [rows, width]: (x − mean)/√(var + ε)·g + b. One fused op where
+ * the native kernels are registered, the composite tf ops elsewhere (runtime/kernels/fused.ts).
+ */
 function layerNorm(x: tf.Tensor2D, ln: LayerNorm): tf.Tensor2D {
-  const mean = tf.mean(x, -1, true); // [rows, 1]
-  const xc = tf.sub(x, mean);
-  const variance = tf.mean(tf.square(xc), -1, true); // [rows, 1]
-  return tf.add(tf.mul(tf.mul(xc, tf.rsqrt(tf.add(variance, LN_EPS))), ln.g), ln.b);
+  return fusedLayerNorm(x, ln.g, ln.b, LN_EPS);
 }
 
-/** GELU, tanh approximation (GPT-2's): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+/** GELU, tanh approximation (GPT-2's): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))); fused where available. */
 export function gelu(x: tf.Tensor2D): tf.Tensor2D {
-  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.square(x), x), 0.044715)), Math.sqrt(2 / Math.PI));
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+  return fusedGelu(x);
 }
 
 /** One-hot rows [values.length, depth] built in JS (no gather, no OneHot kernel needed). */

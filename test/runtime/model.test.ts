@@ -103,3 +103,30 @@ describe("the model", () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe("the native kernels", () => {
+  it("give the plain wasm backend's losses and gradients to float32 rounding", async () => {
+    const { disableNativeKernels } = await import("../../runtime/backend.js");
+    const ir = tinyIr({ kind: "patches" });
+    const tokens = randomTokens(6, 64, 4, 3);
+    const measure = () => {
+      const model = new Model(ir);
+      const r = tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() =>
+          bitsPerDim(model.applyHead("lm", model.encode("enc", model.input("enc", tokens, 6))), tokens),
+        );
+        const reached = model.variables.filter((v) => grads[v.name]); // the proj head gets none
+        return [value.dataSync()[0]!, ...reached.map((v) => tf.norm(grads[v.name]!).dataSync()[0]!)];
+      });
+      model.dispose();
+      return r;
+    };
+    const native = await selectBackend("wasm");
+    const withNative = measure();
+    await disableNativeKernels();
+    const plain = measure();
+    await selectBackend("wasm"); // restore for the other tests
+    if (native.kernels.length === 0) return; // no addon here: both runs took the same path
+    withNative.forEach((v, i) => expect(Math.abs(v - plain[i]!) / Math.max(1e-6, Math.abs(plain[i]!))).toBeLessThan(1e-3));
+  });
+});
