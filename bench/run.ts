@@ -3,7 +3,7 @@
 import { fileURLToPath } from "node:url";
 import { loadExperiment } from "../cli/run.js";
 import type { IRExperiment } from "../compiler/ir.js";
-import { listBackends, selectBackend, tf } from "../runtime/backend.js";
+import { disableNativeKernels, listBackends, selectBackend, tf } from "../runtime/backend.js";
 import type { ImageSet } from "../runtime/data/types.js";
 import { generateSynthetic } from "../runtime/data/index.js";
 import { Model } from "../runtime/model.js";
@@ -68,11 +68,18 @@ export async function benchRun(): Promise<string[]> {
       continue;
     }
     done.add(b.name);
-    await selectBackend(b.name as "tensorflow" | "wasm" | "cpu");
-    const r = await timeSteps(ir, data, TIMED[b.name] ?? 5);
-    lines.push(
-      `${b.name.padEnd(10)} ${r.msPerStep.toFixed(0).padStart(6)} ms/step (${r.cpuMsPerStep.toFixed(0)} ms CPU)  ${r.imagesPerSec.toFixed(1).padStart(7)} images/s  peak tensors ${mib(r.peakTensorBytes)}  peak RSS ${mib(r.peakRss)}`,
-    );
+    const choice = await selectBackend(b.name as "tensorflow" | "wasm" | "cpu");
+    const variants: { label: string; before?: () => Promise<void> }[] = [{ label: choice.kernels.length ? `${b.name}+native` : b.name }];
+    // With native kernels present, also time the plain wasm backend for comparison.
+    if (choice.kernels.length) variants.push({ label: b.name, before: disableNativeKernels });
+    for (const v of variants) {
+      await v.before?.();
+      const r = await timeSteps(ir, data, TIMED[b.name] ?? 5);
+      lines.push(
+        `${v.label.padEnd(12)} ${r.msPerStep.toFixed(0).padStart(6)} ms/step (${r.cpuMsPerStep.toFixed(0)} ms CPU)  ${r.imagesPerSec.toFixed(1).padStart(7)} images/s  peak tensors ${mib(r.peakTensorBytes)}  peak RSS ${mib(r.peakRss)}`,
+      );
+    }
+    if (choice.kernels.length) lines.push(`  native kernels: ${choice.kernels.join(", ")}`);
   }
   return lines;
 }
