@@ -180,13 +180,13 @@ export async function benchReference(): Promise<string[]> {
 
   unregisterNativeKernels();
   const plain = await timeReferenceSteps(ir, data, warmup, steps);
-  lines.push(`hgc wasm              ${ms(plain)}  (the backend's own kernels)`);
+  lines.push(`hgc wasm (plain)      ${ms(plain)}  the wasm backend's own kernels`);
 
   // The native kernels without the fused GELU and LayerNorm: what the tfjs kernels alone give.
   const unfused = registerNativeKernels({ only: nativeKernelNames().filter((k) => !(FUSED_KERNELS as readonly string[]).includes(k)) });
   if (unfused.enabled) {
     const t = await timeReferenceSteps(ir, data, warmup, steps);
-    lines.push(`hgc wasm + native     ${ms(t)}  ${(plain.msPerStep / t.msPerStep).toFixed(2)}x faster: tfjs kernels replaced, GELU and LayerNorm as composite ops`);
+    lines.push(`hgc native kernels    ${ms(t)}  ${(plain.msPerStep / t.msPerStep).toFixed(2)}x faster: tfjs kernels replaced, GELU and LayerNorm as composite ops`);
   }
   unregisterNativeKernels();
 
@@ -195,9 +195,9 @@ export async function benchReference(): Promise<string[]> {
   if (native.enabled) {
     const fast = await timeReferenceSteps(ir, data, warmup, steps);
     best = fast;
-    lines.push(`hgc wasm + native     ${ms(fast)}  ${(plain.msPerStep / fast.msPerStep).toFixed(2)}x faster: all ${native.kernels.length} native kernels (${native.library}), fused GELU and LayerNorm where the model uses them`);
+    lines.push(`hgc native + fused    ${ms(fast)}  ${(plain.msPerStep / fast.msPerStep).toFixed(2)}x faster: all ${native.kernels.length} native kernels (${native.library}), fused GELU and LayerNorm where the model uses them`);
   } else {
-    lines.push(`hgc wasm + native     skipped: ${native.reason}`);
+    lines.push(`hgc native kernels    skipped: ${native.reason}`);
   }
 
   const torch = await timeTorch();
