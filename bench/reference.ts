@@ -134,6 +134,8 @@ function median(xs: number[]): number {
 export interface TorchTiming {
   msPerStep: number;
   cpuMsPerStep: number;
+  /** OpenBLAS's kernel family in the PyTorch process, where it could be asked. */
+  blasCore: string | null;
   torch: string;
   threads: number;
   python: string;
@@ -150,8 +152,8 @@ export async function timeTorch(spec = SPEC_PATH): Promise<TorchTiming | string>
       continue;
     }
     const { stdout } = await run(python, [STEP_PY, spec], { timeout: 600_000, maxBuffer: 1 << 20 });
-    const r = JSON.parse(stdout.trim().split("\n").pop()!) as { ms_per_step: number; cpu_ms_per_step: number; torch: string; threads: number };
-    return { msPerStep: r.ms_per_step, cpuMsPerStep: r.cpu_ms_per_step, torch: r.torch, threads: r.threads, python };
+    const r = JSON.parse(stdout.trim().split("\n").pop()!) as { ms_per_step: number; cpu_ms_per_step: number; torch: string; threads: number; blas_core?: string | null };
+    return { msPerStep: r.ms_per_step, cpuMsPerStep: r.cpu_ms_per_step, torch: r.torch, threads: r.threads, python, blasCore: r.blas_core ?? null };
   }
   return `PyTorch is not importable (${reasons.join("; ")}); on Debian, as root: apt-get install python3-torch libopenblas0-pthread`;
 }
@@ -195,7 +197,7 @@ export async function benchReference(): Promise<string[]> {
   if (native.enabled) {
     const fast = await timeReferenceSteps(ir, data, warmup, steps);
     best = fast;
-    lines.push(`hgc native + fused    ${ms(fast)}  ${(plain.msPerStep / fast.msPerStep).toFixed(2)}x faster: all ${native.kernels.length} native kernels (${native.library}), fused GELU and LayerNorm where the model uses them`);
+    lines.push(`hgc native + fused    ${ms(fast)}  ${(plain.msPerStep / fast.msPerStep).toFixed(2)}x faster: all ${native.kernels.length} native kernels (${native.library}${native.blasCore ? ` ${native.blasCore} kernels` : ""}), fused GELU and LayerNorm where the model uses them`);
   } else {
     lines.push(`hgc native kernels    skipped: ${native.reason}`);
   }
@@ -204,7 +206,7 @@ export async function benchReference(): Promise<string[]> {
   if (typeof torch === "string") {
     lines.push(`pytorch               skipped: ${torch}`);
   } else {
-    lines.push(`pytorch ${torch.torch.padEnd(13)} ${ms(torch)}  (${torch.threads} thread, ${torch.python})`);
+    lines.push(`pytorch ${torch.torch.padEnd(13)} ${ms(torch)}  ${torch.threads} thread, ${torch.python}${torch.blasCore ? `, OpenBLAS ${torch.blasCore} kernels` : ""}`);
     const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
     lines.push(
       `hgc / pytorch         ${ratio(best.msPerStep, torch.msPerStep)} wall, ${ratio(best.cpuMsPerStep, torch.cpuMsPerStep)} cpu${native.enabled ? " with native kernels" : ""}; plain wasm ${ratio(plain.msPerStep, torch.msPerStep)} wall`,

@@ -34,6 +34,8 @@ static sgemm_fn blas_sgemm = NULL;
 static set_threads_fn blas_set_threads = NULL;
 static get_threads_fn blas_get_threads = NULL;
 static char blas_library[1024] = "";
+// OpenBLAS's kernel family for this CPU (e.g. "Haswell", "SkylakeX"); empty for other BLAS.
+static char blas_core[64] = "";
 
 #define CHECK(env, call)                                    \
   do {                                                      \
@@ -58,7 +60,7 @@ static int set_prop(napi_env env, napi_value obj, const char* key, napi_value va
   return value != NULL && napi_set_named_property(env, obj, key, value) == napi_ok;
 }
 
-// open(candidates: string[]) -> { library } | { error }
+// open(candidates: string[]) -> { library, core? } | { error }
 // Tries each library name or path in order; the first that loads and exports cblas_sgemm wins.
 // Once a library is open, later calls return it without trying again.
 static napi_value Open(napi_env env, napi_callback_info info) {
@@ -69,6 +71,7 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   CHECK(env, napi_create_object(env, &result));
   if (blas_sgemm != NULL) {
     set_prop(env, result, "library", make_string(env, blas_library));
+    if (blas_core[0]) set_prop(env, result, "core", make_string(env, blas_core));
     return result;
   }
   bool is_array = false;
@@ -105,7 +108,14 @@ static napi_value Open(napi_env env, napi_callback_info info) {
         if (st != NULL) memcpy(&blas_set_threads, &st, sizeof blas_set_threads);
         if (gt != NULL) memcpy(&blas_get_threads, &gt, sizeof blas_get_threads);
         snprintf(blas_library, sizeof blas_library, "%s", name);
+        void* cn = dlsym(handle, "openblas_get_corename");
+        if (cn != NULL) {
+          get_config_fn corename;
+          memcpy(&corename, &cn, sizeof corename);
+          snprintf(blas_core, sizeof blas_core, "%s", corename());
+        }
         set_prop(env, result, "library", make_string(env, blas_library));
+        if (blas_core[0]) set_prop(env, result, "core", make_string(env, blas_core));
         return result;
       }
     }

@@ -192,6 +192,18 @@ def check(spec, path):
     print(json.dumps({"objective": objective.item(), "con": con.item(), "gen": gen.item()}))
 
 
+def blas_core():
+    """OpenBLAS's kernel family in this process (best effort; None where it cannot be asked)."""
+    try:
+        import ctypes
+
+        lib = ctypes.CDLL("libopenblas.so.0")
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        return lib.openblas_get_corename().decode()
+    except (OSError, AttributeError):
+        return None
+
+
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "reference.json")
     with open(path) as f:
@@ -251,6 +263,7 @@ def main():
         "objective": objective,
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
+        "blas_core": blas_core(),
         "parameters": sum(p.numel() for p in model.parameters()),
     }))
 

@@ -41,6 +41,8 @@ export interface NativeKernels {
   reason?: string;
   /** The BLAS library opened (soname or path). */
   library?: string;
+  /** OpenBLAS's kernel family for this CPU, e.g. "Haswell" (OPENBLAS_CORETYPE overrides it). */
+  blasCore?: string;
 }
 
 /** Library names tried in order: OpenBLAS (Debian, Fedora, Homebrew), then a generic CBLAS. */
@@ -57,7 +59,7 @@ export const BLAS_CANDIDATES: readonly string[] = [
 ];
 
 interface Addon {
-  open(candidates: string[]): { library?: string; error?: string };
+  open(candidates: string[]): { library?: string; core?: string; error?: string };
   setThreads(n: number): number;
   sgemm(heap: Float32Array, transA: boolean, transB: boolean, m: number, n: number, k: number, aOffsets: Int32Array, bOffsets: Int32Array, cOffset: number): void;
   tanh(heap: Float32Array, x: number, y: number, n: number): void;
@@ -122,6 +124,7 @@ export function addonPath(): string | null {
 
 let addon: Addon | null = null;
 let library: string | null = null;
+let blasCore: string | null = null;
 /** The wasm backend's own kernel configs, restored by unregisterNativeKernels(). */
 const originals = new Map<string, tf.KernelConfig>();
 /** Our own kernels registered now. */
@@ -145,11 +148,13 @@ function loadBlas(): string | null {
   a.setThreads(Number.isInteger(threads) && threads > 0 ? threads : 1);
   addon = a;
   library = opened.library;
+  blasCore = opened.core ?? null;
   return null;
 }
 
 function describeLibrary(lib: string): string {
-  return /openblas/i.test(lib) ? "OpenBLAS sgemm" : /Accelerate/.test(lib) ? "Accelerate sgemm" : `${path.basename(lib)} sgemm`;
+  if (/openblas/i.test(lib) || blasCore) return `OpenBLAS sgemm${blasCore ? `, ${blasCore}` : ""}`;
+  return /Accelerate/.test(lib) ? "Accelerate sgemm" : `${path.basename(lib)} sgemm`;
 }
 
 let status: NativeKernels | null = null;
@@ -195,7 +200,7 @@ export function registerNativeKernels(opts: { only?: readonly string[] } = {}): 
     custom.add(k.name);
     kernels.push(k.label);
   }
-  status = { enabled: kernels.length > 0, kernels, library: library!, ...(kernels.length ? {} : { reason: "the wasm backend registered none of the kernels replaced natively" }) };
+  status = { enabled: kernels.length > 0, kernels, library: library!, ...(blasCore ? { blasCore } : {}), ...(kernels.length ? {} : { reason: "the wasm backend registered none of the kernels replaced natively" }) };
   return status;
 }
 
