@@ -80,20 +80,9 @@ export interface CheckExperimentOptions {
   references?: Reference[];
 }
 
-/** The corruptions the runtime implements (runtime/evaluate/corruptions.ts). */
-export const CORRUPTIONS = [
-  "gaussian_noise",
-  "shot_noise",
-  "impulse_noise",
-  "blur",
-  "contrast",
-  "brightness",
-  "rotate",
-  "shear",
-  "translate",
-  "pixelate",
-  "erase",
-] as const;
+/** The corruptions the runtime implements: one list, in grammar/tokens.ts. */
+export { CORRUPTIONS } from "../grammar/tokens.js";
+import { CORRUPTIONS } from "../grammar/tokens.js";
 
 export const OOD_SCORES = ["likelihood", "knn", "mahalanobis"] as const;
 

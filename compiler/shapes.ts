@@ -84,9 +84,12 @@ export function blockParameters(width: number, mlp: number): number {
   return norms + qkv + proj + ffn;
 }
 
-/** Token and learned position embeddings, every block and the final LayerNorm. */
+/** Token embedding, the learned start vector that opens the sequence, learned position
+ *  embeddings for its length + 1 positions, every block and the final LayerNorm
+ *  (as runtime/model.ts builds it). */
 export function encoderParameters(tok: Pick<IRTokenizer, "kind" | "vocab" | "pixelsPerToken">, dims: EncoderDims): number {
-  return embeddingParameters(tok, dims.width) + dims.length * dims.width + dims.layers * blockParameters(dims.width, dims.mlp) + 2 * dims.width;
+  const positions = dims.length + 1;
+  return embeddingParameters(tok, dims.width) + dims.width + positions * dims.width + dims.layers * blockParameters(dims.width, dims.mlp) + 2 * dims.width;
 }
 
 /** The Dense layers of a head, `in → hidden… → out`, each with a bias. */

@@ -72,6 +72,22 @@ export const ASSIGN_NAMES: Readonly<Record<"experiment" | "sweep", readonly { na
 /** Statement calls allowed in an experiment body (`train(…)`). */
 export const STATEMENT_CALLS: readonly string[] = ["train"];
 
+/** The corruptions of `robustness(corruptions: …)`, as the runtime implements them
+ *  (runtime/evaluate/corruptions.ts; a test keeps the two lists equal). */
+export const CORRUPTIONS = [
+  "gaussian_noise",
+  "shot_noise",
+  "impulse_noise",
+  "blur",
+  "contrast",
+  "brightness",
+  "rotate",
+  "shear",
+  "translate",
+  "pixelate",
+  "erase",
+] as const;
+
 // ---------------------------------------------------------------------------------------------
 // Built-ins
 
@@ -421,7 +437,7 @@ export const BUILTINS: readonly Builtin[] = [
   {
     name: "robustness",
     category: "protocol",
-    doc: "kNN accuracy under corruptions of the test data at each severity.",
+    doc: "Linear-probe accuracy under seeded corruptions of the test data at each severity.",
     args: [
       { name: "data", type: "name of a dataset", doc: "Data corrupted.", required: true },
       {
@@ -429,7 +445,7 @@ export const BUILTINS: readonly Builtin[] = [
         type: "list of names",
         doc: "Corruptions applied.",
         default: "[gaussian_noise, blur, contrast, rotate]",
-        values: ["gaussian_noise", "blur", "contrast", "rotate", "erase", "shift"],
+        values: [...CORRUPTIONS],
       },
       { name: "severities", type: "range or list of int in [1, 5]", doc: "Severities applied.", default: "1..5" },
       { ...FEATURES, doc: "Features classified (the first encoder's `.pooled` when absent)." },

@@ -11,6 +11,7 @@
 // Same IR + seed + backend ⇒ the same numbers: every random draw comes from streams seeded by
 // the seed (init, data order, augmentation), and a resumed run restores them all.
 
+import { writeReports } from "./report.js";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -330,6 +331,12 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     bus.emit({ type: "end", step: steps, status, elapsedMs: Date.now() - t0, metrics, runDir });
     unsubscribe();
     fs.closeSync(metricsOut);
+    // The reports are a view of the files above; failing to draw them must not fail the run.
+    try {
+      writeReports(runDir);
+    } catch (err) {
+      process.stderr.write(`hgc: warning: could not write the run's report: ${(err as Error).message}\n`);
+    }
     return result;
   }
 }

@@ -328,7 +328,7 @@ describe("hgc sweep end to end", () => {
 
   it("stops the trials a sweep killed outright left running, then resumes them and finishes the sweep", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "hgc-sweep-e2e-"));
-    writeFileSync(join(cwd, "tiny.hgc"), TINY(40, 5, GRID));
+    writeFileSync(join(cwd, "tiny.hgc"), TINY(800, 100, GRID));
     let killed = false;
     const first = await hgcAsync(["sweep", "tiny.hgc", "--json"], cwd, (e, pid) => {
       if (!killed && e.type === "trial-progress" && e.step >= 7) {

@@ -84,7 +84,8 @@ describe("shapes and parameter counts", () => {
     const w = 64;
     const L = 196;
     const block = 4 * w + (3 * w * w + 3 * w) + (w * w + w) + (w * 4 * w + 4 * w + 4 * w * w + w);
-    expect(ir.encoders.enc!.parameters).toBe(8 * w + L * w + 2 * block + 2 * w);
+    // token embedding, start vector, L + 1 positions, blocks, final LayerNorm
+    expect(ir.encoders.enc!.parameters).toBe(8 * w + w + (L + 1) * w + 2 * block + 2 * w);
     expect(ir.heads.proj!.parameters).toBe(64 * 64 + 64 + 64 * 32 + 32);
     expect(ir.heads.lm!.parameters).toBe(64 * 8 + 8);
     expect(ir.heads.lm!.shape).toEqual(["batch", 196, 8]);
@@ -99,7 +100,7 @@ describe("shapes and parameter counts", () => {
     expect(ir.tokenizers.pixels).toMatchObject({ kind: "patches", imageSize: [28, 28], patch: 7, length: 16, vocab: 4, pixelsPerToken: 49 });
     const w = 64;
     const block = 4 * w + (3 * w * w + 3 * w) + (w * w + w) + (w * 4 * w + 4 * w + 4 * w * w + w);
-    expect(ir.encoders.enc!.parameters).toBe(49 * w + w + 16 * w + 2 * block + 2 * w);
+    expect(ir.encoders.enc!.parameters).toBe(49 * w + w + w + 17 * w + 2 * block + 2 * w);
     expect(ir.heads.lm!.shape).toEqual(["batch", 16, 49, 4]);
     expect(ir.heads.lm!.parameters).toBe(64 * 49 * 4 + 49 * 4);
   });

@@ -226,7 +226,7 @@ describe("document symbols", () => {
     expect(hybrid.children!.map((c) => c.name)).toEqual(
       expect.arrayContaining(["seed", "train", "test", "ood", "pixels", "aug", "enc", "proj", "lm", "con", "gen", "lambda", "objective", "optimizer", "evaluate"]),
     );
-    expect(hybrid.children!.find((c) => c.name === "enc")!.detail).toContain("355,296 parameters");
+    expect(hybrid.children!.find((c) => c.name === "enc")!.detail).toContain("355,488 parameters");
     expect(symbols[3]!.detail).toBe("sweep, 12 trials");
   });
 });

@@ -3,6 +3,8 @@ import { selectBackend, tf } from "../../runtime/backend.js";
 import { bitsPerDim } from "../../runtime/losses.js";
 import { Model } from "../../runtime/model.js";
 import { Rng } from "../../runtime/rng.js";
+import { compileFile } from "../../compiler/index.js";
+import type { IRExperiment } from "../../compiler/ir.js";
 import { tinyIr } from "./fixtures.js";
 
 beforeAll(async () => {
@@ -69,6 +71,22 @@ describe("the model", () => {
     const qkv = wa.findIndex((w) => w.name === "enc.h.0.attn.qkv.w");
     expect(Array.from(wa[qkv]!.data)).not.toEqual(Array.from(wc[qkv]!.data));
     for (const m of [a, b, c]) m.dispose();
+  });
+
+  it("has exactly the parameter counts the compiler infers, per encoder, per head and in all", () => {
+    for (const file of ["examples/quickstart.hgc", "examples/hybrid.hgc"]) {
+      const ir = compileFile(file).value as IRExperiment;
+      const model = new Model(ir, 1);
+      expect(model.parameterCount).toBe(ir.estimates.parameters);
+      const counts = new Map<string, number>();
+      for (const p of model.params) {
+        const owner = p.name.split(".")[0]!;
+        counts.set(owner, (counts.get(owner) ?? 0) + p.variable.size);
+      }
+      for (const e of Object.values(ir.encoders)) expect(counts.get(e.name)).toBe(e.parameters);
+      for (const h of Object.values(ir.heads)) expect(counts.get(h.name)).toBe(h.parameters);
+      model.dispose();
+    }
   });
 
   it("gives the shapes the IR promises: pooled [n, width], per-token logits [n·L·P², levels]", () => {

@@ -27,14 +27,14 @@ async function run(ir: IRExperiment, out: string, extra: Partial<Parameters<type
 }
 
 describe("a run", () => {
-  it("writes ir.json, metrics.jsonl, checkpoints and result.json", async () => {
+  it("writes ir.json, metrics.jsonl, checkpoints, result.json and the reports", async () => {
     const out = tmp();
     const bus = new EventBus();
     const seen: string[] = [];
     bus.on((e) => seen.push(e.type));
     const r = await run(tinyIr({ steps: 6, checkpointEvery: 2 }), out, { bus });
     expect(r.status).toBe("completed");
-    expect(readdirSync(out).sort()).toEqual(["checkpoints", "ir.json", "metrics.jsonl", "result.json"]);
+    expect(readdirSync(out).sort()).toEqual(["checkpoints", "ir.json", "metrics.jsonl", "report.html", "report.md", "result.json"]);
     // the last two checkpoints, nothing half-written
     expect(readdirSync(join(out, "checkpoints"))).toEqual(["step-00000004", "step-00000006"]);
     const result = JSON.parse(readFileSync(join(out, "result.json"), "utf8"));
