@@ -9,6 +9,7 @@
 // statistics accumulated in double).
 
 import { tf } from "../backend.js";
+import { nativeKernels } from "./index.js";
 
 /** Names of the custom kernels registered for the wasm backend by registerNativeKernels(). */
 export const FUSED_KERNELS = ["HgcGelu", "HgcGeluGrad", "HgcLayerNorm", "HgcLayerNormGrad"] as const;
@@ -77,4 +78,16 @@ export function layerNorm(x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor, eps: numbe
   let f = layerNormByEps.get(eps);
   if (!f) layerNormByEps.set(eps, (f = layerNormFused(eps)));
   return f(x, g, b) as tf.Tensor2D;
+}
+
+/**
+ * a·b with either operand transposed, in whichever form is fast on the kernels in use: the
+ * transpose flags where BLAS serves BatchMatMul (a transposed operand costs sgemm nothing), an
+ * explicit transpose then a plain product on the wasm backend's own kernels (whose transposed
+ * paths are ~10× slower than a copy plus the plain path). The same products either way.
+ */
+export function matMulT(a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boolean, transposeB: boolean): tf.Tensor2D {
+  const blas = nativeKernels()?.kernels.some((k) => k.startsWith("BatchMatMul")) ?? false;
+  if (tf.getBackend() !== "wasm" || blas || (!transposeA && !transposeB)) return tf.matMul(a, b, transposeA, transposeB);
+  return tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b);
 }

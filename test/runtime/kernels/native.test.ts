@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { selectBackend, tf } from "../../../runtime/backend.js";
 import { loadDataset } from "../../../runtime/data/index.js";
-import { gelu, geluComposite, layerNorm, layerNormComposite } from "../../../runtime/kernels/fused.js";
+import { gelu, geluComposite, layerNorm, layerNormComposite, matMulT } from "../../../runtime/kernels/fused.js";
 import { batchOffsets, nativeKernels, registerNativeKernels, unregisterNativeKernels } from "../../../runtime/kernels/index.js";
 import { Model } from "../../../runtime/model.js";
 import { Rng } from "../../../runtime/rng.js";
@@ -362,6 +362,23 @@ describe("fused GELU and LayerNorm", () => {
     const ln = await kernelNames(() => layerNorm(x as tf.Tensor2D, g, b, 1e-5));
     expect(ln).toContain("Mean");
     expect(ln).not.toContain("HgcLayerNorm");
+  });
+
+  native("multiply transposed operands by BLAS flags with the native matmul, by explicit transposes without it", async () => {
+    const a = random([20, 30], rng) as tf.Tensor2D;
+    const c = random([20, 12], rng) as tf.Tensor2D;
+    for (const on of [false, true]) {
+      if (on) registerNativeKernels();
+      else unregisterNativeKernels();
+      const names = await kernelNames(() => matMulT(a, c, true, false));
+      expect(names.includes("Transpose"), `native ${on}`).toBe(!on);
+      const got = matMulT(a, c, true, false);
+      expectClose(got, reference(a, c, true, false), 20, `aᵀ·c, native ${on}`);
+      const got2 = matMulT(c, c, false, true);
+      expectClose(got2, reference(c, c, false, true), 12, `c·cᵀ, native ${on}`);
+      tf.dispose([got, got2]);
+    }
+    tf.dispose([a, c]);
   });
 
   native("leave no tensors behind, forward or backward", () => {
