@@ -6,6 +6,8 @@ import { fileURLToPath } from "node:url";
 const SECTIONS: { title: string; module: string; fn: string }[] = [
   { title: "hgc check", module: "./check.js", fn: "benchCheck" },
   { title: "training step (quickstart model)", module: "./run.js", fn: "benchRun" },
+  { title: "reference model: hgc against PyTorch", module: "./reference.js", fn: "benchReference" },
+  { title: "terminal UI overhead", module: "./ui.js", fn: "benchUi" },
 ];
 
 async function main(): Promise<void> {

@@ -4,6 +4,7 @@ import { checkFile, type CheckResult } from "../compiler/index.js";
 import { diagnosticToJSON, renderDiagnostic, summarize, type Diagnostic } from "../compiler/diagnostics.js";
 import { isUserError, UserError } from "../compiler/errors.js";
 import { useColor } from "./color.js";
+import { exitQuietlyOnClosedPipe } from "./pipe.js";
 
 const USAGE = `usage: hgc check FILE… [--strict] [--json] [--verbose]
 
@@ -11,20 +12,6 @@ const USAGE = `usage: hgc check FILE… [--strict] [--json] [--verbose]
   --json      print the diagnostics as one JSON document
   --verbose   also print notes (info) and each file's trial counts
 `;
-
-let pipeGuarded = false;
-
-/** `hgc check … | head` closes the pipe early: stop quietly instead of dying on EPIPE with a stack trace. */
-export function exitQuietlyOnClosedPipe(): void {
-  if (pipeGuarded) return;
-  pipeGuarded = true;
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on("error", (err: NodeJS.ErrnoException) => {
-      if (err.code === "EPIPE") process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
-      throw err;
-    });
-  }
-}
 
 export interface CheckArgs {
   files: string[];

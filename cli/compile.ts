@@ -3,7 +3,7 @@
 import { compileFile, renderDiagnostic } from "../compiler/index.js";
 import { hasErrors } from "../compiler/diagnostics.js";
 import { UserError } from "../compiler/errors.js";
-import { exitQuietlyOnClosedPipe } from "./check.js";
+import { exitQuietlyOnClosedPipe } from "./pipe.js";
 import { useColor } from "./color.js";
 
 const USAGE = `usage: hgc compile FILE [--experiment NAME] [--sweep NAME]

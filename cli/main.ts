@@ -2,6 +2,10 @@
 // The `hgc` command: dispatches to one module per subcommand (cli/<command>.ts), each exporting
 // `main(argv): Promise<number>` that returns the process exit code.
 import { isUserError } from "../compiler/errors.js";
+import { exitQuietlyOnClosedPipe } from "./pipe.js";
+
+/** Commands that own long-lived work and handle a closed output themselves (their loggers go quiet). */
+const OWN_PIPES = new Set(["run", "sweep", "lsp"]);
 
 const COMMANDS: Record<string, string> = {
   check: "check and report every mistake in .hgc files",
@@ -40,6 +44,7 @@ async function dispatch(argv: string[]): Promise<number> {
     process.stderr.write(`hgc: error: unknown command \`${command}\`\n  hint: run \`hgc --help\` to see the commands\n`);
     return 2;
   }
+  if (!OWN_PIPES.has(command)) exitQuietlyOnClosedPipe();
   const mod = (await import(`./${command}.js`)) as { main(argv: string[]): Promise<number> };
   return mod.main(rest);
 }

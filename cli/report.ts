@@ -3,6 +3,7 @@
 // summary as JSON instead of the table.
 import { UserError } from "../compiler/errors.js";
 import { readRun, summaryTable, writeReports } from "../runtime/report.js";
+import { exitQuietlyOnClosedPipe } from "./pipe.js";
 
 const USAGE = `usage: hgc report RUN [--write] [--json]
 
@@ -12,18 +13,6 @@ options:
   --write   also (re)write report.md and report.html in the run folder
   --json    print the summary as JSON
 `;
-
-let pipeGuarded = false;
-
-/** `hgc report RUN | head` closes the pipe early: that is the reader's choice, not an error. */
-function exitQuietlyOnClosedPipe(): void {
-  if (pipeGuarded) return;
-  pipeGuarded = true;
-  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE") process.exit(0);
-    throw err;
-  });
-}
 
 export async function main(argv: string[]): Promise<number> {
   exitQuietlyOnClosedPipe();
