@@ -26,6 +26,7 @@ options:
   --seed N             use seed N instead of the experiment's
   --json               one event per line on stdout
   --no-tui             plain progress lines even on a terminal
+  --no-eval            skip the evaluate { } protocols (smoke tests)
   --quiet              plain mode: only warnings, errors and the summary
 `;
 
@@ -52,7 +53,7 @@ export async function loadExperiment(file: string, experiment?: string, stderr: 
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ["experiment", "backend", "out", "steps", "seed"], flags: ["resume", "json", "no-tui", "quiet"] }, "run");
+  const args = parseArgs(argv, { values: ["experiment", "backend", "out", "steps", "seed"], flags: ["resume", "json", "no-tui", "quiet", "no-eval"] }, "run");
   if (args.flags.has("help")) {
     process.stdout.write(USAGE);
     return 0;
@@ -84,6 +85,7 @@ export async function main(argv: string[]): Promise<number> {
       resume: args.flags.has("resume"),
       ...(steps !== undefined ? { steps } : {}),
       ...(seed !== undefined ? { seed } : {}),
+      ...(args.flags.has("no-eval") ? { evaluate: false } : {}),
       bus,
       shouldStop: () => stop,
     });

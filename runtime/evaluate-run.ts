@@ -9,7 +9,7 @@ import type { EventBus, Metrics } from "./events.js";
 import { writeFileAtomic } from "./export.js";
 import { datasetLoader, evalContext } from "./inference.js";
 import { Model } from "./model.js";
-import { loadEvaluator } from "./run.js";
+import { evaluate } from "./evaluate/index.js";
 
 export interface CheckpointEvaluation {
   step: number;
@@ -27,8 +27,6 @@ export async function evaluateCheckpoint(runDir: string, opts: { step?: number; 
   if (!fs.existsSync(irFile)) throw new UserError(`${runDir} is not a run folder (it has no ir.json)`, "give the folder `hgc run` printed", 2);
   const ir = JSON.parse(fs.readFileSync(irFile, "utf8")) as IRExperiment;
   const ref = findCheckpoint(runDir, opts.step);
-  const evaluate = await loadEvaluator();
-  if (!evaluate) throw new UserError("this build of hgc has no evaluation module", undefined, 1);
   const backend = await selectBackend(opts.backend ?? "auto");
   const t0 = Date.now();
   const ckpt = loadCheckpoint(ref.path);

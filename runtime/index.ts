@@ -6,7 +6,7 @@ export { learningRate, evalScalar, lossWeights } from "./schedule.js";
 export { Optimizer } from "./optimizer.js";
 export { Trainer, Sampler, NonFiniteError, type StepResult } from "./train.js";
 export { saveCheckpoint, loadCheckpoint, listCheckpoints, latestCheckpoint, findCheckpoint, type Checkpoint, type CheckpointState } from "./checkpoint.js";
-export { runExperiment, defaultRunDir, effectiveIr, loadEvaluator, type RunOptions, type RunOutcome, type RunResultFile, type RunStatus } from "./run.js";
+export { runExperiment, defaultRunDir, effectiveIr, type RunOptions, type RunOutcome, type RunResultFile, type RunStatus } from "./run.js";
 export { evaluateCheckpoint } from "./evaluate-run.js";
 export { encodeSafetensors, decodeSafetensors, readSafetensorsFile, exportRun, writeFileAtomic, type NamedTensor } from "./export.js";
 export { features, bitsPerDim as imageBitsPerDim, sample, evalContext, datasetLoader } from "./inference.js";

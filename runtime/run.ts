@@ -11,6 +11,7 @@
 // Same IR + seed + backend ⇒ the same numbers: every random draw comes from streams seeded by
 // the seed (init, data order, augmentation), and a resumed run restores them all.
 
+import { evaluate } from "./evaluate/index.js";
 import { writeReports } from "./report.js";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -25,8 +26,6 @@ import { writeFileAtomic } from "./export.js";
 import { datasetLoader, evalContext } from "./inference.js";
 import { Model } from "./model.js";
 import { NonFiniteError, Trainer, type StepResult } from "./train.js";
-import type { EvalContext } from "./evaluate/context.js";
-import type { IRProtocol } from "../compiler/ir.js";
 
 export type RunStatus = "completed" | "interrupted" | "failed";
 
@@ -81,20 +80,6 @@ export interface RunOutcome {
   status: RunStatus;
   runDir: string;
   result: RunResultFile;
-}
-
-type Evaluate = (protocols: IRProtocol[], ctx: EvalContext) => Promise<{ metrics: Metrics; skipped: { protocol: string; reason: string }[] }>;
-
-/** The evaluation module, if this build has it. */
-export async function loadEvaluator(): Promise<Evaluate | null> {
-  const spec = "./evaluate/index.js";
-  try {
-    const mod = (await import(spec)) as { evaluate?: Evaluate };
-    return mod.evaluate ?? null;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" && String((err as Error).message).includes("evaluate")) return null;
-    throw err;
-  }
 }
 
 /** The experiment as it will run: overrides applied to a copy. */
@@ -178,8 +163,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       startStep = ckpt.state.step;
       last = { step: startStep, losses: ckpt.state.losses, weights: {}, objective: NaN, lr: NaN, gradNorm: NaN };
     }
-    const evaluator = opts.evaluate === false ? null : await loadEvaluator();
-    if (opts.evaluate !== false && !evaluator && ir.evaluate.length) log("warn", "this build has no evaluation module; evaluation skipped");
+    const evaluator = opts.evaluate === false ? null : evaluate;
 
     bus.emit({
       type: "start",

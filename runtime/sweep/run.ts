@@ -112,7 +112,7 @@ export interface SweepRunResult {
 }
 
 export async function runSweep(opts: SweepRunOptions): Promise<SweepRunResult> {
-  const { sweep, store } = opts;
+  const { sweep } = opts;
   const id = sweepHash(sweep);
   const dir = resolve(opts.dir ?? defaultSweepDir(sweep));
   mkdirSync(join(dir, "trials"), { recursive: true });
