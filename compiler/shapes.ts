@@ -1,7 +1,7 @@
 // Shapes and sizes: what each source holds, how long a token sequence is, how many parameters a
 // component has and what a training step costs. Pure arithmetic over IR parts, shared by the
 // checker (to report mismatches), the lowering (to fill the IR) and the language server (hover).
-import type { DatasetSource, IREncoder, IRExperiment, IRHead, IRProtocol, IRTokenizer } from "./ir.js";
+import type { DatasetSource, IREncoder, IRExperiment, IRHead, IRTokenizer } from "./ir.js";
 
 export interface SourceFacts {
   /** Image height and width as stored, null where only the files tell. */
@@ -162,47 +162,7 @@ export function estimate(ir: Pick<IRExperiment, "encoders" | "heads" | "losses" 
   return { parameters, flopsPerStep: 3 * forward, imagesPerStep: images };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Metric names (the same names the runtime's evaluate writes to result.json)
-
-/** Each protocol's metric prefix: its kind, and `<kind>_<n>` for a kind's second and later protocols. */
-export function metricPrefixes(protocols: readonly Pick<IRProtocol, "kind">[]): string[] {
-  const seen = new Map<string, number>();
-  return protocols.map((p) => {
-    const n = (seen.get(p.kind) ?? 0) + 1;
-    seen.set(p.kind, n);
-    return n === 1 ? p.kind : `${p.kind}_${n}`;
-  });
-}
-
-/** Every metric a protocol reports. */
-export function protocolMetrics(p: IRProtocol, prefix: string = p.kind): string[] {
-  switch (p.kind) {
-    case "linear_probe":
-      return [`${prefix}.accuracy`, `${prefix}.ece`];
-    case "knn":
-      return [`${prefix}.accuracy`];
-    case "bits_per_dim":
-      return [prefix];
-    case "ood":
-      return [`${prefix}.auroc`, ...p.scores.flatMap((s) => ["auroc", "aupr_in", "aupr_out", "fpr95"].map((m) => `${prefix}.${s}.${m}`))];
-    case "robustness":
-      return [
-        ...p.corruptions.flatMap((c) => [...p.severities.map((s) => `${prefix}.${c}.${s}.accuracy`), `${prefix}.${c}.accuracy`]),
-        `${prefix}.mean_accuracy`,
-        `${prefix}.clean_accuracy`,
-        `${prefix}.drop`,
-      ];
-    case "samples":
-      return [`${prefix}.count`];
-  }
-}
-
-/** Every metric an evaluate block reports. */
-export function experimentMetrics(protocols: readonly IRProtocol[]): string[] {
-  const prefixes = metricPrefixes(protocols);
-  return protocols.flatMap((p, i) => protocolMetrics(p, prefixes[i]));
-}
+export { metricPrefixes, metricNames as protocolMetrics, experimentMetrics } from "./metrics.js";
 
 /** "1,234,567" */
 export function formatCount(n: number): string {

@@ -16,6 +16,7 @@ import { fitGaussians, mahalanobisScore } from "./mahalanobis.js";
 import { accuracy, mean, rankingMetrics } from "./metrics.js";
 import { type LinearProbe, PROBE_DEFAULTS, scoreProbe, trainProbe } from "./probe.js";
 import { sampleSheet, writeSampleSheets } from "./samples.js";
+import { metricNames, metricPrefixes } from "../../compiler/metrics.js";
 
 export interface Skipped {
   /** The protocol's metric prefix (e.g. `bits_per_dim`, `ood.likelihood`). */
@@ -29,6 +30,7 @@ export interface EvaluationResult {
 }
 
 export { CORRUPTIONS, SEVERITY } from "./corruptions.js";
+export { metricNames, metricPrefixes } from "../../compiler/metrics.js";
 
 /** Run every protocol; a protocol marked not applicable is listed in `skipped` and its metrics are null. */
 export async function evaluate(protocols: IRProtocol[], ctx: EvalContext): Promise<EvaluationResult> {
@@ -54,45 +56,6 @@ export async function evaluate(protocols: IRProtocol[], ctx: EvalContext): Promi
     }
   }
   return { metrics, skipped };
-}
-
-/**
- * Each protocol's metric prefix: its kind, and for a kind's second and later protocols in the
- * block, `<kind>_<n>` (so `knn`, `knn_2`, …). `bits_per_dim` is itself the metric name.
- */
-export function metricPrefixes(protocols: IRProtocol[]): string[] {
-  const seen = new Map<string, number>();
-  return protocols.map((p) => {
-    const n = (seen.get(p.kind) ?? 0) + 1;
-    seen.set(p.kind, n);
-    return n === 1 ? p.kind : `${p.kind}_${n}`;
-  });
-}
-
-/** Every metric a protocol reports, in a stable order (also the null entries of a skipped protocol). */
-export function metricNames(p: IRProtocol, prefix: string = p.kind): string[] {
-  switch (p.kind) {
-    case "linear_probe":
-      return [`${prefix}.accuracy`, `${prefix}.ece`];
-    case "knn":
-      return [`${prefix}.accuracy`];
-    case "bits_per_dim":
-      return [prefix];
-    case "ood":
-      return [
-        `${prefix}.auroc`,
-        ...p.scores.flatMap((s) => ["auroc", "aupr_in", "aupr_out", "fpr95"].map((m) => `${prefix}.${s}.${m}`)),
-      ];
-    case "robustness":
-      return [
-        ...p.corruptions.flatMap((c) => [...p.severities.map((s) => `${prefix}.${c}.${s}.accuracy`), `${prefix}.${c}.accuracy`]),
-        `${prefix}.mean_accuracy`,
-        `${prefix}.clean_accuracy`,
-        `${prefix}.drop`,
-      ];
-    case "samples":
-      return [`${prefix}.count`];
-  }
 }
 
 /** Per-call caches: datasets, features of (encoder, dataset) and probes of (encoder, train set). */
