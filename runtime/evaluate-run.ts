@@ -6,7 +6,7 @@ import { UserError } from "../compiler/errors.js";
 import { selectBackend, type BackendChoice, type BackendPreference } from "./backend.js";
 import { findCheckpoint, loadCheckpoint } from "./checkpoint.js";
 import type { EventBus, Metrics } from "./events.js";
-import { writeFileAtomic } from "./export.js";
+import { writeFileAtomic } from "./atomic.js";
 import { datasetLoader, evalContext } from "./inference.js";
 import { Model } from "./model.js";
 import { evaluate } from "./evaluate/index.js";

@@ -9,6 +9,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { UserError } from "../compiler/errors.js";
+import { writeFileAtomic } from "./atomic.js";
 
 export interface NamedTensor {
   name: string;
@@ -72,13 +73,7 @@ export function decodeSafetensors(buf: Buffer, what = "safetensors file"): { ten
   return { tensors, metadata };
 }
 
-/** Write a file atomically: a temporary sibling, then a rename. */
-export function writeFileAtomic(file: string, data: string | Buffer): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
-}
+export { writeFileAtomic };
 
 export function readSafetensorsFile(file: string): { tensors: NamedTensor[]; metadata: Record<string, string> } {
   let buf: Buffer;

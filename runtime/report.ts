@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UserError } from "../compiler/errors.js";
 import type { Metrics } from "./events.js";
-import { writeFileAtomic } from "./evaluate/files.js";
+import { writeFileAtomic } from "./atomic.js";
 
 export interface StepPoint {
   step: number;

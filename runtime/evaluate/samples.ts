@@ -1,7 +1,7 @@
 // Sample sheets: generated images tiled into one PNG in the run folder.
 import { join } from "node:path";
 import { encodePng, makeGrid } from "../image.js";
-import { writeFileAtomic } from "./files.js";
+import { writeFileAtomic } from "../atomic.js";
 
 /** Tiles are enlarged (nearest neighbour, integer factor) to at least this many pixels a side. */
 export const SAMPLE_TILE_MIN = 56;

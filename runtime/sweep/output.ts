@@ -3,7 +3,7 @@
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { aggregate, type SweepAggregate, type TrialOutcome } from "./aggregate.js";
-import { writeFileAtomic } from "./atomic.js";
+import { writeFileAtomic } from "../atomic.js";
 import type { Objective } from "./pareto.js";
 import { metricPlots, paretoPlot } from "./plots.js";
 import { toCsv, toMarkdown } from "./report.js";

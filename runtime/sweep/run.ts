@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { IRSweep, IRTrial } from "../../compiler/ir.js";
 import type { Store } from "../store.js";
 import type { SweepAggregate, TrialOutcome } from "./aggregate.js";
-import { writeJsonAtomic } from "./atomic.js";
+import { writeJsonAtomic } from "../atomic.js";
 import { writeSweepOutputs } from "./output.js";
 import { runTrials, type ChildCommand, type SchedulerEvent, type TrialJob } from "./scheduler.js";
 

@@ -1,5 +1,6 @@
-// Evaluation outputs (sample sheets, reports) are read while a run goes on, so each file is
-// written to a temporary sibling and renamed into place: a reader sees the old file or the new one.
+// Files hgc writes are read by other tools while a run or sweep goes on, and must survive a kill:
+// each is written to a temporary sibling and renamed into place, so a reader sees the old file or
+// the new one, never half of one.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
@@ -15,4 +16,8 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     rmSync(tmp, { force: true });
     throw err;
   }
+}
+
+export function writeJsonAtomic(path: string, value: unknown): void {
+  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
