@@ -24,6 +24,7 @@ import { loadDataset } from "./data/index.js";
 import { EventBus, type EvalEvent, type Metrics, type RunEvent } from "./events.js";
 import { writeFileAtomic } from "./export.js";
 import { datasetLoader, evalContext } from "./inference.js";
+import { isOutOfMemory, OUT_OF_MEMORY_HINT, OutOfMemoryError } from "./memory.js";
 import { Model } from "./model.js";
 import { NonFiniteError, Trainer, type StepResult } from "./train.js";
 
@@ -146,6 +147,8 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   let stepsTimed = 0;
   let startStep = 0;
   let parameters = 0;
+  // Set when the backend ran out of memory: its heap may be corrupt, so nothing is disposed on it.
+  let heapLost = false;
   try {
     const trainSet = await loadDataset(need(ir, ir.train.data), { ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}), log });
     const loadData = datasetLoader(ir, [trainSet], opts.cacheDir);
@@ -220,6 +223,15 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
           bus.emit({ type: "error", message: err.message, ...(err.hint ? { hint: err.hint } : {}), step: err.step });
           break;
         }
+        if (isOutOfMemory(err)) {
+          // The step's tensors are not freed (the heap cannot be trusted); the last checkpoint stands.
+          const oom = new OutOfMemoryError(step + 1, backend.name, err);
+          heapLost = true;
+          status = "failed";
+          error = { message: oom.message, hint: OUT_OF_MEMORY_HINT, step: oom.step };
+          bus.emit({ type: "error", message: oom.message, hint: OUT_OF_MEMORY_HINT, step: oom.step });
+          break;
+        }
         throw err;
       }
       step = last.step;
@@ -261,6 +273,15 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     startStep = step;
   } catch (err) {
     status = "failed";
+    if (isOutOfMemory(err)) {
+      // Out of memory outside a training step (a checkpoint's read, an evaluation): as clear, and as final.
+      heapLost = true;
+      const message = `the run ran out of the ${backend.name} backend's memory`;
+      error = { message, hint: OUT_OF_MEMORY_HINT };
+      bus.emit({ type: "error", message, hint: OUT_OF_MEMORY_HINT });
+      cleanup();
+      return { status, runDir, result: finish() };
+    }
     const e = err as Error;
     error = { message: e.message, ...(isUserError(err) && err.hint ? { hint: err.hint } : {}) };
     bus.emit({ type: "error", message: e.message, ...(isUserError(err) && err.hint ? { hint: err.hint } : {}) });
@@ -275,6 +296,12 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   return { status, runDir, result };
 
   function cleanup(): void {
+    if (heapLost) {
+      // Disposing on a corrupt wasm heap crashes; the process exits after the run anyway.
+      trainer = null;
+      model = null;
+      return;
+    }
     trainer?.dispose();
     model?.dispose();
     trainer = null;

@@ -1,11 +1,13 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { IRExperiment } from "../../compiler/ir.js";
 import { listCheckpoints, loadCheckpoint } from "../../runtime/checkpoint.js";
 import { EventBus, type RunEvent, type StepEvent } from "../../runtime/events.js";
 import { runExperiment } from "../../runtime/run.js";
+import { Model } from "../../runtime/model.js";
+import { Trainer } from "../../runtime/train.js";
 import { tinyIr } from "./fixtures.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "hgc-run-"));
@@ -86,6 +88,42 @@ describe("a run", () => {
     expect((errors[0] as { message: string }).message).toMatch(/at step 5/);
     expect(listCheckpoints(out).map((c) => c.step)).toEqual([2, 4]);
     expect(JSON.parse(readFileSync(join(out, "result.json"), "utf8"))).toMatchObject({ status: "failed", steps: 4, error: { step: 5 } });
+  });
+
+  it("fails clearly when a step runs out of the wasm heap: one error, result.json, the last checkpoint kept, nothing disposed", async () => {
+    const ir = tinyIr({ steps: 6, checkpointEvery: 2 });
+    const real = Trainer.prototype.trainStep;
+    const step = vi.spyOn(Trainer.prototype, "trainStep").mockImplementation(function (this: Trainer) {
+      if (this.step < 3) return real.call(this);
+      return Promise.reject(new WebAssembly.RuntimeError("memory access out of bounds"));
+    });
+    const dispose = vi.spyOn(Model.prototype, "dispose");
+    const out = tmp();
+    const bus = new EventBus();
+    const errors: RunEvent[] = [];
+    bus.on((e) => e.type === "error" && errors.push(e));
+    try {
+      const r = await run(ir, out, { bus });
+      expect(r.status).toBe("failed");
+    } finally {
+      step.mockRestore();
+      dispose.mockRestore();
+    }
+    expect(errors).toEqual([
+      {
+        type: "error",
+        step: 4,
+        message: "the training step at step 4 ran out of the wasm backend's memory",
+        hint: expect.stringMatching(/lower `batch`.*patches\(…\).*fewer `layers`/),
+      },
+    ]);
+    expect(dispose).not.toHaveBeenCalled();
+    expect(listCheckpoints(out).map((c) => c.step)).toEqual([2]);
+    expect(JSON.parse(readFileSync(join(out, "result.json"), "utf8"))).toMatchObject({
+      status: "failed",
+      steps: 3,
+      error: { step: 4, message: expect.stringMatching(/ran out of the wasm backend's memory/) },
+    });
   });
 
   it("refuses to resume a folder without a checkpoint", async () => {
