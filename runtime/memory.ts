@@ -36,3 +36,97 @@ export class OutOfMemoryError extends UserError {
     this.name = "OutOfMemoryError";
   }
 }
+
+// ---- how much a step needs ------------------------------------------------------------------
+//
+// A training step keeps every forward activation of its passes alive until the gradients are
+// taken (one tf.tidy), and the backward pass adds about a layer's worth of gradients. Per
+// sequence of T = L + 1 positions, per layer, float32:
+//   attention   scores, masked scores and softmax [heads, T, T] kept, and their gradients while
+//               the layer is back-propagated: ATT_COPIES · heads · T²
+//   tokens      LayerNorms, qkv and its split and transposed copies, the attention output and
+//               projection, residuals, dropout masks, the MLP's hidden layer before and after
+//               GELU (composite ops where the fused kernels are absent), and gradients:
+//               (TOKEN_COPIES + MLP_COPIES · mlp) · width · T
+// plus the embedding's input (T · inWidth) and per-token heads' logits (L · outWidth, a few
+// copies). It is an estimate with a margin, not an allocator's account: it says whether the
+// single pass fits and, when not, how many sequences a micro-batch may hold.
+
+const ATT_COPIES = 4;
+const TOKEN_COPIES = 32;
+const MLP_COPIES = 8;
+const BYTES = 4;
+
+/** The shape of one encoder's pass, as the estimate reads it. */
+export interface PassShape {
+  /** Positions per sequence: tokens + the start position (L + 1). */
+  positions: number;
+  width: number;
+  heads: number;
+  /** MLP expansion factor. */
+  mlp: number;
+  layers: number;
+  /** Width of one token's embedding input (vocab for quantize, P·P for patches). */
+  inWidth: number;
+  /** Summed output width of the per-token heads read from this pass (logits per position). */
+  tokenOut: number;
+}
+
+/** Estimated peak bytes of one sequence's forward and backward pass through an encoder. */
+export function sequenceBytes(s: PassShape): number {
+  const T = s.positions;
+  const perLayer = ATT_COPIES * s.heads * T * T + (TOKEN_COPIES + MLP_COPIES * s.mlp) * s.width * T;
+  return BYTES * (s.layers * perLayer + T * s.inWidth + 4 * T * s.tokenOut);
+}
+
+/** Estimated peak activation bytes of a step whose passes all run in one tape. */
+export function stepBytes(passes: { sequences: number; shape: PassShape }[]): number {
+  return passes.reduce((sum, p) => sum + p.sequences * sequenceBytes(p.shape), 0);
+}
+
+/** Bytes of activations a step may use on a backend (wasm's heap is at most 4 GiB, and fragments). */
+export function memoryBudget(backend: string): number {
+  const GiB = 1024 ** 3;
+  return backend === "wasm" || backend === "cpu" ? 1 * GiB : 4 * GiB;
+}
+
+/**
+ * Sequences per micro-batch for a step, or null when the whole step fits the budget (the single
+ * pass). `HGC_MICROBATCH=n` (or `forced`) forces micro-batches of n sequences.
+ */
+export function planMicroBatch(
+  passes: { sequences: number; shape: PassShape }[],
+  budget: number,
+  forced: number | undefined = envMicroBatch(),
+): number | null {
+  if (forced !== undefined) return forced;
+  if (stepBytes(passes) <= budget) return null;
+  const worst = Math.max(...passes.map((p) => sequenceBytes(p.shape)));
+  return Math.max(1, Math.floor(budget / worst));
+}
+
+function envMicroBatch(): number | undefined {
+  const v = process.env.HGC_MICROBATCH;
+  if (v === undefined || v === "") return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`HGC_MICROBATCH must be a positive integer, got ${v}`, "unset it to let the step's memory estimate choose", 2);
+  return n;
+}
+
+/**
+ * Split `copies` blocks of n sequences (view 1 rows, then view 2 rows) into micro-batches of at
+ * most `size`, as even as possible, never crossing a block: [start, count] pairs.
+ */
+export function microBatches(copies: number, n: number, size: number): { start: number; count: number }[] {
+  const out: { start: number; count: number }[] = [];
+  const k = Math.ceil(n / size);
+  for (let c = 0; c < copies; c++) {
+    let start = c * n;
+    for (let i = 0; i < k; i++) {
+      const count = Math.floor((n * (i + 1)) / k) - Math.floor((n * i) / k);
+      if (count > 0) out.push({ start, count });
+      start += count;
+    }
+  }
+  return out;
+}

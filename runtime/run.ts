@@ -182,6 +182,9 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       seed,
       startStep,
     });
+    if (trainer.microBatch !== null) {
+      log("info", `a step's activations do not fit the ${backend.name} backend's memory budget in one pass: training in micro-batches of ${trainer.microBatch} sequences (the same objective; runtime/memory.ts)`);
+    }
 
     const runEval = async (step: number): Promise<void> => {
       if (!evaluator || !ir.evaluate.length) return;

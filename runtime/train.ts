@@ -12,6 +12,10 @@
 //   5. one read of the terms and the global gradient norm; a NaN or Inf stops the run here,
 //      before the weights change, naming the step and the term;
 //   6. clip (global norm) and apply the optimizer update.
+//
+// Steps 3–4 run as one tape when the step's estimated activations fit the backend's memory
+// (runtime/memory.ts); otherwise in micro-batches computing the same objective and gradients
+// (GradCache for NT-Xent, share-weighted means for the next-token loss; see microPasses).
 
 import type { IRExperiment } from "../compiler/ir.js";
 import { UserError } from "../compiler/errors.js";
@@ -22,6 +26,7 @@ import { bitsPerDim, ntxent } from "./losses.js";
 import type { EncoderOutput, Model } from "./model.js";
 import { Optimizer } from "./optimizer.js";
 import { Rng } from "./rng.js";
+import { isOutOfMemory, memoryBudget, microBatches, planMicroBatch, type PassShape } from "./memory.js";
 import { learningRate, lossWeights } from "./schedule.js";
 
 export interface StepResult {
@@ -95,6 +100,13 @@ type Term =
   | { loss: string; kind: "ntxent"; head: string; pass: number; temperature: number }
   | { loss: string; kind: "autoregressive"; head: string; pass: number };
 
+export interface TrainerOptions {
+  /** Sequences per micro-batch, forcing the micro-batched step (default: HGC_MICROBATCH, else the memory estimate's choice). */
+  microBatch?: number;
+  /** Activation bytes a step may use (default: the backend's budget, runtime/memory.ts). */
+  memoryBudget?: number;
+}
+
 export class Trainer {
   readonly optimizer: Optimizer;
   readonly sampler: Sampler;
@@ -104,6 +116,8 @@ export class Trainer {
   step = 0;
   private readonly passes: Pass[] = [];
   private readonly terms: Term[] = [];
+  /** Sequences per micro-batch, or null when the whole step runs in one tape (the single pass). */
+  readonly microBatch: number | null;
 
   constructor(
     readonly ir: IRExperiment,
@@ -111,12 +125,26 @@ export class Trainer {
     readonly data: ImageSet,
     readonly seed: number,
     readonly totalSteps: number,
+    options: TrainerOptions = {},
   ) {
     if (data.n < 1) throw new UserError(`dataset ${data.name} is empty`, "check its split and limit", 1);
     this.optimizer = new Optimizer(ir.optimizer, model.params);
     this.sampler = new Sampler(data.n, seed);
     this.rng = new Rng(`${seed}:augment`);
     this.plan();
+    const passes = this.passes.map((p) => ({ sequences: p.copies * ir.train.batch, shape: this.passShape(p) }));
+    this.microBatch = planMicroBatch(passes, options.memoryBudget ?? memoryBudget(tf.getBackend()), options.microBatch);
+  }
+
+  /** What the memory estimate needs of a pass. */
+  private passShape(p: Pass): PassShape {
+    const e = this.ir.encoders[p.encoder]!;
+    const tok = this.ir.tokenizers[e.tokens]!;
+    const tokenOut = this.terms
+      .filter((t) => t.pass === this.passes.indexOf(p) && t.kind === "autoregressive")
+      .reduce((sum, t) => sum + this.ir.heads[t.head]!.out * tok.pixelsPerToken, 0);
+    const inWidth = tok.kind === "quantize" ? tok.vocab : tok.pixelsPerToken;
+    return { positions: tok.length + 1, width: e.width, heads: e.heads, mlp: e.mlp, layers: e.layers, inWidth, tokenOut };
   }
 
   private passIndex(p: Pass): number {
@@ -192,12 +220,40 @@ export class Trainer {
 
     const weights = lossWeights(this.ir.objective.terms, stepNo);
     const lr = learningRate(this.ir.optimizer, stepNo, this.totalSteps);
-    const vars = this.model.variables;
     // Dropout masks come from a stream of their own per step: reproducible, and nothing to checkpoint.
     const dropRng = new Rng(`${this.seed}:dropout:${stepNo}`);
 
+    const { grads, stats } =
+      this.microBatch === null ? this.singlePass(tokens, N, weights, dropRng) : this.microPasses(tokens, N, weights, stepNo, this.microBatch);
+
+    const s = (await stats.data()) as Float32Array;
+    stats.dispose();
+    const losses: Record<string, number> = {};
+    this.terms.forEach((t, i) => (losses[t.loss] = s[i + 1]!));
+    const objective = s[0]!;
+    const gradNorm = s[this.terms.length + 1]!;
+    const bad =
+      this.terms.find((t) => !Number.isFinite(losses[t.loss]!))?.loss ??
+      (!Number.isFinite(objective) ? "the objective" : !Number.isFinite(gradNorm) ? "the gradient norm" : null);
+    if (bad !== null) {
+      for (const g of grads) g?.dispose();
+      const value = bad in losses ? losses[bad]! : bad === "the objective" ? objective : gradNorm;
+      throw new NonFiniteError(stepNo, bad in losses ? `loss \`${bad}\`` : bad, value);
+    }
+
+    const clip = this.ir.optimizer.clip;
+    const scale = clip !== null && clip > 0 && gradNorm > clip ? clip / (gradNorm + 1e-6) : 1;
+    this.optimizer.apply(grads, lr, scale);
+    for (const g of grads) g?.dispose();
+    this.step = stepNo;
+    return { step: stepNo, losses, weights, objective, lr, gradNorm };
+  }
+
+  /** The whole step in one tape: forward passes, losses, objective and gradients in one tf.tidy. */
+  private singlePass(tokens: Int32Array[], N: number, weights: Record<string, number>, dropRng: Rng): { grads: (tf.Tensor | null)[]; stats: tf.Tensor } {
+    const vars = this.model.variables;
     // Forward, losses and gradients; everything but the gradients and the stats is freed here.
-    const { grads, stats } = tf.tidy(() => {
+    return tf.tidy(() => {
       const kept: tf.Scalar[] = [];
       const { value, grads } = tf.variableGrads(() => {
         const outs = this.passes.map((p, i) => this.model.encode(p.encoder, this.model.input(p.encoder, tokens[i]!, p.copies * N), dropRng));
@@ -225,28 +281,145 @@ export class Trainer {
       for (const k of kept) k.dispose();
       return { grads: list, stats };
     });
+  }
 
-    const s = (await stats.data()) as Float32Array;
-    stats.dispose();
-    const losses: Record<string, number> = {};
-    this.terms.forEach((t, i) => (losses[t.loss] = s[i + 1]!));
-    const objective = s[0]!;
-    const gradNorm = s[this.terms.length + 1]!;
-    const bad =
-      this.terms.find((t) => !Number.isFinite(losses[t.loss]!))?.loss ??
-      (!Number.isFinite(objective) ? "the objective" : !Number.isFinite(gradNorm) ? "the gradient norm" : null);
-    if (bad !== null) {
-      for (const g of grads) g?.dispose();
-      const value = bad in losses ? losses[bad]! : bad === "the objective" ? objective : gradNorm;
-      throw new NonFiniteError(stepNo, bad in losses ? `loss \`${bad}\`` : bad, value);
+  /**
+   * The same step in micro-batches of at most `size` sequences, for steps whose single tape would
+   * not fit the backend's memory. Each pass's sequences are cut into micro-batches (never across
+   * its first and second views).
+   *   - NT-Xent couples all 2N views, so it is taken by gradient caching (GradCache): a forward
+   *     pass of every micro-batch without a tape gives the projections z; the loss and dL/dz are
+   *     computed on the whole z (small); then each micro-batch is run again with a tape and the
+   *     gradients of Σ z_mb · stopGradient(w · dL/dz_mb) are accumulated — by the chain rule
+   *     exactly the gradients of w · NT-Xent.
+   *   - The next-token loss is a mean over images, so micro-batch b of n_b of the N images
+   *     contributes the gradients of w · (n_b/N) · bits/dim_b.
+   * Dropout masks are drawn per micro-batch (stream `seed:dropout:step:pass:mb`), so the two
+   * passes over a micro-batch drop the same units. Clipping and the update are the caller's, once.
+   */
+  private microPasses(
+    tokens: Int32Array[],
+    N: number,
+    weights: Record<string, number>,
+    stepNo: number,
+    size: number,
+  ): { grads: (tf.Tensor | null)[]; stats: tf.Tensor } {
+    const vars = this.model.variables;
+    const chunks = this.passes.map((p) => microBatches(p.copies, N, size));
+    const perSeq = this.passes.map((p, i) => tokens[i]!.length / (p.copies * N));
+    const encodeChunk = (pi: number, ci: number): EncoderOutput => {
+      const p = this.passes[pi]!;
+      const { start, count } = chunks[pi]![ci]!;
+      const t = tokens[pi]!.subarray(start * perSeq[pi]!, (start + count) * perSeq[pi]!);
+      return this.model.encode(p.encoder, this.model.input(p.encoder, t, count), new Rng(`${this.seed}:dropout:${stepNo}:${pi}:${ci}`));
+    };
+    const values = new Map<Term, tf.Scalar>(); // each term's loss value (kept)
+    const dz = new Map<Term, tf.Tensor2D>(); // w · dL/dz of each NT-Xent term (kept)
+    const acc: (tf.Tensor | null)[] = vars.map(() => null);
+    const genParts = new Map<Term, tf.Scalar[]>();
+    const release = () => {
+      for (const v of values.values()) v.dispose();
+      for (const g of dz.values()) g.dispose();
+      for (const parts of genParts.values()) for (const p of parts) p.dispose();
+      values.clear();
+      dz.clear();
+      genParts.clear();
+    };
+    try {
+      // 1. NT-Xent: projections of every view without a tape, then the loss and its gradient in z.
+      for (const [pi] of this.passes.entries()) {
+        const con = this.terms.filter((t) => t.kind === "ntxent" && t.pass === pi);
+        if (!con.length) continue;
+        const parts = con.map(() => [] as tf.Tensor2D[]);
+        const drop = () => {
+          for (const list of parts) for (const z of list) z.dispose();
+        };
+        try {
+          chunks[pi]!.forEach((_, ci) => {
+            const zs = tf.tidy(() => {
+              const out = encodeChunk(pi, ci);
+              return con.map((t) => this.model.applyHead(t.head, out));
+            });
+            zs.forEach((z, k) => parts[k]!.push(z));
+          });
+          con.forEach((t, k) => {
+            const [value, grad] = tf.tidy(() => {
+              const z = tf.concat(parts[k]!, 0) as tf.Tensor2D;
+              const { value, grad } = tf.valueAndGrad((x: tf.Tensor2D) => ntxent(x, (t as { temperature: number }).temperature))(z);
+              return [value as tf.Scalar, tf.mul(grad, weights[t.loss]!) as tf.Tensor2D] as const;
+            });
+            values.set(t, value);
+            dz.set(t, grad);
+          });
+        } catch (err) {
+          if (!isOutOfMemory(err)) drop(); // (never on a heap that ran out: see below)
+          throw err;
+        }
+        drop();
+      }
+
+      // 2. Every micro-batch with a tape: accumulate the gradients of its share of the objective.
+      for (const [pi] of this.passes.entries()) {
+        const terms = this.terms.filter((t) => t.pass === pi);
+        chunks[pi]!.forEach(({ start, count }, ci) => {
+          const first = start < N; // micro-batches never straddle the first and second views
+          const active = terms.filter((t) => t.kind === "ntxent" || first);
+          if (!active.length) return;
+          const { list, parts } = tf.tidy(() => {
+            const parts: tf.Scalar[] = [];
+            const { grads } = tf.variableGrads(() => {
+              const out = encodeChunk(pi, ci);
+              let surrogate: tf.Scalar = tf.scalar(0);
+              for (const t of active) {
+                if (t.kind === "ntxent") {
+                  const g = tf.slice(dz.get(t)!, [start, 0], [count, -1]);
+                  surrogate = tf.add(surrogate, tf.sum(tf.mul(this.model.applyHead(t.head, out), g)));
+                } else {
+                  const targets = tokens[pi]!.subarray(start * perSeq[pi]!, (start + count) * perSeq[pi]!);
+                  const share = tf.mul(bitsPerDim(this.model.applyHead(t.head, out), targets), count / N) as tf.Scalar;
+                  parts.push(tf.keep(share));
+                  surrogate = tf.add(surrogate, tf.mul(share, weights[t.loss]!));
+                }
+              }
+              return surrogate;
+            }, vars);
+            return { list: vars.map((v) => grads[v.name] ?? null), parts };
+          });
+          let k = 0;
+          for (const t of active) if (t.kind !== "ntxent") genParts.set(t, [...(genParts.get(t) ?? []), parts[k++]!]);
+          list.forEach((g, i) => {
+            if (!g) return;
+            const a = acc[i];
+            if (!a) acc[i] = g;
+            else {
+              acc[i] = tf.add(a, g);
+              a.dispose();
+              g.dispose();
+            }
+          });
+        });
+      }
+      for (const [t, parts] of genParts) values.set(t, tf.tidy(() => (parts.length === 1 ? tf.clone(parts[0]!) : tf.addN(parts)) as tf.Scalar));
+
+      // 3. The same statistics as the single pass: [objective, terms…, grad norm].
+      const stats = tf.tidy(() => {
+        const kept = this.terms.map((t) => values.get(t)!);
+        let objective: tf.Scalar = tf.scalar(0);
+        this.terms.forEach((t, i) => (objective = tf.add(objective, tf.mul(kept[i]!, weights[t.loss]!))));
+        const present = acc.filter((g): g is tf.Tensor => g !== null);
+        const norm = present.length ? tf.sqrt(tf.addN(present.map((g) => tf.sum(tf.square(g))))) : tf.scalar(0);
+        return tf.stack([objective, ...kept, norm]);
+      });
+      release();
+      return { grads: acc, stats };
+    } catch (err) {
+      // Out of memory leaves the wasm heap untrustworthy: nothing is disposed on it (runtime/memory.ts).
+      if (!isOutOfMemory(err)) {
+        release();
+        for (const g of acc) g?.dispose();
+      }
+      throw err;
     }
-
-    const clip = this.ir.optimizer.clip;
-    const scale = clip !== null && clip > 0 && gradNorm > clip ? clip / (gradNorm + 1e-6) : 1;
-    this.optimizer.apply(grads, lr, scale);
-    for (const g of grads) g?.dispose();
-    this.step = stepNo;
-    return { step: stepNo, losses, weights, objective, lr, gradNorm };
   }
 
   /** What a checkpoint needs besides the weights and moments. */

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { selectBackend, tf } from "../../runtime/backend.js";
 import { loadDataset } from "../../runtime/data/index.js";
 import { Model } from "../../runtime/model.js";
-import { NonFiniteError, Sampler, Trainer, type StepResult } from "../../runtime/train.js";
+import { microBatches, planMicroBatch, sequenceBytes, stepBytes } from "../../runtime/memory.js";
+import { NonFiniteError, Sampler, Trainer, type StepResult, type TrainerOptions } from "../../runtime/train.js";
 import { tinyIr, type TinyOptions } from "./fixtures.js";
 
 beforeAll(async () => {
@@ -106,6 +107,93 @@ describe("training", () => {
     after.forEach((w, i) => expect(Array.from(w.data)).toEqual(Array.from(before[i]!.data)));
     trainer.dispose();
     model.dispose();
+  });
+});
+
+/** Steps of a tiny run with the given trainer options; the losses, grad norms and the weights after. */
+async function stepsWith(o: TinyOptions, steps: number, options: TrainerOptions = {}) {
+  const ir = tinyIr({ ...o, steps });
+  const data = await loadDataset(ir.datasets.train!);
+  const model = new Model(ir, 1);
+  const trainer = new Trainer(ir, model, data, 1, steps, options);
+  try {
+    const results: StepResult[] = [];
+    for (let i = 0; i < steps; i++) results.push(await trainer.trainStep());
+    return { micro: trainer.microBatch, results, weights: await model.readWeights() };
+  } finally {
+    trainer.dispose();
+    model.dispose();
+  }
+}
+
+function expectClose(a: number, b: number, what: string, rel = 1e-5, abs = 1e-7): void {
+  expect(Math.abs(a - b), `${what}: ${a} vs ${b}`).toBeLessThanOrEqual(rel * Math.abs(b) + abs);
+}
+
+describe("micro-batched steps", () => {
+  it("keep the single pass when the step fits; pick micro-batches from the estimate when it does not", () => {
+    const shape = { positions: 197, width: 96, heads: 4, mlp: 4, layers: 3, inWidth: 8, tokenOut: 8 };
+    const passes = [
+      { sequences: 128, shape },
+      { sequences: 64, shape },
+    ];
+    expect(stepBytes(passes)).toBe(192 * sequenceBytes(shape));
+    expect(stepBytes(passes)).toBeGreaterThan(3 * 2 ** 30); // examples/hybrid.hgc: most of the 4 GiB wasm heap
+    const m = planMicroBatch(passes, 2 ** 30, undefined)!;
+    expect(m * sequenceBytes(shape)).toBeLessThanOrEqual(2 ** 30);
+    expect(m).toBeGreaterThan(8);
+    expect(planMicroBatch(passes, 2 ** 40, undefined)).toBeNull();
+    expect(planMicroBatch(passes, 2 ** 40, 5)).toBe(5);
+    expect(microBatches(2, 10, 4)).toEqual([
+      { start: 0, count: 3 },
+      { start: 3, count: 3 },
+      { start: 6, count: 4 },
+      { start: 10, count: 3 },
+      { start: 13, count: 3 },
+      { start: 16, count: 4 },
+    ]);
+    expect(microBatches(1, 8, 8)).toEqual([{ start: 0, count: 8 }]);
+  });
+
+  it("compute the single pass's losses, gradient norm and updated weights (GradCache for NT-Xent)", async () => {
+    for (const o of [{ optimizer: "sgd", lr: 0.05 }, { kind: "patches", optimizer: "sgd", lr: 0.05 }, { objective: "con", optimizer: "sgd", lr: 0.05 }] as TinyOptions[]) {
+      const whole = await stepsWith(o, 3);
+      expect(whole.micro).toBeNull();
+      for (const size of [3, 5]) {
+        const parts = await stepsWith(o, 3, { microBatch: size });
+        expect(parts.micro).toBe(size);
+        const tag = `${JSON.stringify(o)} in micro-batches of ${size}`;
+        parts.results.forEach((r, i) => {
+          const w = whole.results[i]!;
+          for (const k of Object.keys(w.losses)) expectClose(r.losses[k]!, w.losses[k]!, `${tag}: step ${i + 1} ${k}`);
+          expectClose(r.objective, w.objective, `${tag}: step ${i + 1} objective`);
+          expectClose(r.gradNorm, w.gradNorm, `${tag}: step ${i + 1} grad norm`, 1e-4);
+        });
+        parts.weights.forEach((p, j) => {
+          const q = whole.weights[j]!;
+          expect(p.name).toBe(q.name);
+          for (let i = 0; i < p.data.length; i++) expectClose(p.data[i]!, q.data[i]!, `${tag}: ${p.name}[${i}]`, 1e-5, 1e-6);
+        });
+      }
+    }
+  });
+
+  it("with input: view and with dropout, train in micro-batches without leaking tensors", async () => {
+    const ir = tinyIr({ steps: 8, dropout: 0.1 });
+    (ir.losses.gen as { input: string }).input = "view";
+    const data = await loadDataset(ir.datasets.train!);
+    const before = tf.memory().numTensors;
+    const model = new Model(ir);
+    const trainer = new Trainer(ir, model, data, 1, 8, { microBatch: 3 });
+    const first = await trainer.trainStep();
+    const afterOne = tf.memory().numTensors;
+    const rest: StepResult[] = [];
+    for (let i = 0; i < 7; i++) rest.push(await trainer.trainStep());
+    expect(tf.memory().numTensors).toBe(afterOne);
+    expect([first, ...rest].every((r) => Number.isFinite(r.objective))).toBe(true);
+    trainer.dispose();
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 
