@@ -14,8 +14,9 @@ import { nativeKernels } from "./index.js";
 /** Names of the custom kernels registered for the wasm backend by registerNativeKernels(). */
 export const FUSED_KERNELS = ["HgcGelu", "HgcGeluGrad", "HgcLayerNorm", "HgcLayerNormGrad"] as const;
 
-function fusedReady(): boolean {
-  return tf.getBackend() === "wasm" && tf.getKernel("HgcGelu", "wasm") !== undefined;
+/** True when the wasm backend is active and has both kernels (forward and gradient) registered. */
+function fusedReady(forward: string, gradient: string): boolean {
+  return tf.getBackend() === "wasm" && tf.getKernel(forward, "wasm") !== undefined && tf.getKernel(gradient, "wasm") !== undefined;
 }
 
 /** GELU, tanh approximation (GPT-2's): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
@@ -48,7 +49,7 @@ let geluOp: ReturnType<typeof geluFused> | null = null;
 
 /** GELU of [rows, cols]: fused on wasm with the native kernels, the composite ops elsewhere. */
 export function gelu(x: tf.Tensor2D): tf.Tensor2D {
-  if (!fusedReady() || x.dtype !== "float32") return geluComposite(x);
+  if (!fusedReady("HgcGelu", "HgcGeluGrad") || x.dtype !== "float32") return geluComposite(x);
   geluOp ??= geluFused();
   return geluOp(x) as tf.Tensor2D;
 }
@@ -72,7 +73,7 @@ const layerNormByEps = new Map<number, ReturnType<typeof layerNormFused>>();
 /** LayerNorm over the last axis of [rows, width]: fused on wasm with the native kernels, the composite ops elsewhere. */
 export function layerNorm(x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor2D {
   const width = x.shape[1];
-  if (!fusedReady() || x.dtype !== "float32" || g.shape.length !== 1 || b.shape.length !== 1 || g.shape[0] !== width || b.shape[0] !== width) {
+  if (!fusedReady("HgcLayerNorm", "HgcLayerNormGrad") || x.dtype !== "float32" || g.shape.length !== 1 || b.shape.length !== 1 || g.shape[0] !== width || b.shape[0] !== width) {
     return layerNormComposite(x, g, b, eps);
   }
   let f = layerNormByEps.get(eps);

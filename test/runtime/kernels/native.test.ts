@@ -354,6 +354,16 @@ describe("fused GELU and LayerNorm", () => {
     flat.dispose();
   });
 
+  native("each runs fused only when both its kernels are registered", async () => {
+    registerNativeKernels({ only: ["HgcGelu", "HgcGeluGrad"] });
+    expect(await kernelNames(() => gelu(layerNorm(x as tf.Tensor2D, g, b, 1e-5)))).toEqual(expect.arrayContaining(["HgcGelu", "Mean"]));
+    registerNativeKernels({ only: ["HgcLayerNorm", "HgcLayerNormGrad", "HgcGelu"] });
+    const names = await kernelNames(() => gelu(layerNorm(x as tf.Tensor2D, g, b, 1e-5)));
+    expect(names).toEqual(expect.arrayContaining(["HgcLayerNorm", "Tanh"]));
+    expect(names).not.toContain("HgcGelu");
+    unregisterNativeKernels();
+  });
+
   it("run as the composite ops where the native kernels are not registered", async () => {
     unregisterNativeKernels();
     const names = await kernelNames(() => gelu(x as tf.Tensor2D));
