@@ -13,6 +13,10 @@
 // does not handle (other dtypes, strided multi-axis slices, broadcasts that do not fold into two
 // dimensions) goes to the wasm backend's own kernel.
 //
+// Four kernels of our own (HgcGelu, HgcLayerNorm and their gradients) serve the fused GELU and
+// LayerNorm of runtime/kernels/fused.ts, which the model calls; without them it runs the
+// composite ops.
+//
 // Optional by design: the addon is built at install time where a C compiler is present
 // (scripts/build-native.mjs), and it opens the BLAS library with dlopen when first used. Where
 // either is missing, or the backend is not wasm, or HGC_NATIVE=0, registerNativeKernels() changes
