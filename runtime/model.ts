@@ -25,7 +25,7 @@
 
 import type { IREncoder, IRExperiment, IRHead, IRTokenizer } from "../compiler/ir.js";
 import { tf } from "./backend.js";
-import { gelu as fusedGelu, layerNorm as fusedLayerNorm } from "./kernels/fused.js";
+import { gelu as fusedGelu, layerNorm as fusedLayerNorm, matMulT } from "./kernels/fused.js";
 import { Rng } from "./rng.js";
 import { tokenInputs, tokenize } from "./tokens.js";
 
@@ -355,7 +355,8 @@ export class Model {
  * canonical (untransposed) layout: dx = dy·(Wᵀ), dW = (xᵀ)·dy with the transposes made explicit.
  * The wasm backend's matmul is ~10× slower on the transposed-operand paths tfjs's own gradient
  * takes (22 ms against 2–3 ms for a [3200, 192]·[192, 64] product here), and the transposes of
- * x and W are cheap copies.
+ * x and W are cheap copies. With the native BLAS matmul a transposed operand costs nothing, so
+ * matMulT passes the flags there instead (runtime/kernels/fused.ts).
  */
 const affineOp = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x, w]);
@@ -365,8 +366,8 @@ const affineOp = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save:
       const g = dy as tf.Tensor2D; // [rows, out]
       const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
       return [
-        tf.matMul(g, tf.transpose(ws)), // [rows, in]
-        tf.matMul(tf.transpose(xs), g), // [in, out]
+        matMulT(g, ws, false, true), // [rows, in]
+        matMulT(xs, g, true, false), // [in, out]
         tf.sum(g, 0), // [out]
       ];
     },
