@@ -11,6 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { UserError } from "../compiler/errors.js";
+import { registerNativeKernels, unregisterNativeKernels } from "./kernels/index.js";
 
 export { tf };
 
@@ -119,7 +120,10 @@ export async function selectBackend(pref: BackendPreference = "auto", opts: { na
   if (pref === "auto" || pref === "wasm") {
     try {
       await loadWasm();
-      if (await activate("wasm")) return { ...done("wasm"), kernels: opts.native === false ? [] : await nativeKernels() };
+      if (await activate("wasm")) {
+        if (opts.native === false) unregisterNativeKernels();
+        return { ...done("wasm"), kernels: opts.native === false ? [] : nativeKernels() };
+      }
       reasons.push("@tensorflow/tfjs-backend-wasm: failed to initialise");
     } catch (err) {
       reasons.push(`@tensorflow/tfjs-backend-wasm: ${firstLine(err)}`);
@@ -135,24 +139,14 @@ export async function selectBackend(pref: BackendPreference = "auto", opts: { na
  * where the addon and a BLAS library are present and HGC_NATIVE is not 0; none otherwise. Results
  * agree with the plain wasm kernels to float32 rounding.
  */
-async function nativeKernels(): Promise<string[]> {
-  try {
-    const mod = (await import("./kernels/index.js")) as { registerNativeKernels(): { enabled: boolean; kernels: string[] } };
-    const status = mod.registerNativeKernels();
-    return status.enabled ? status.kernels : [];
-  } catch {
-    return [];
-  }
+function nativeKernels(): string[] {
+  const status = registerNativeKernels();
+  return status.enabled ? status.kernels : [];
 }
 
 /** Turn the native kernels off again (the plain wasm backend), e.g. for A/B measurements. */
 export async function disableNativeKernels(): Promise<void> {
-  try {
-    const mod = (await import("./kernels/index.js")) as { unregisterNativeKernels(): void };
-    mod.unregisterNativeKernels();
-  } catch {
-    /* nothing registered */
-  }
+  unregisterNativeKernels();
 }
 
 /** Every backend hgc knows, whether it loads here, and its package version (for `hgc doctor`). */
