@@ -83,6 +83,7 @@ export interface CheckExperimentOptions {
 /** The corruptions the runtime implements: one list, in grammar/tokens.ts. */
 export { CORRUPTIONS } from "../grammar/tokens.js";
 import { CORRUPTIONS } from "../grammar/tokens.js";
+import { evalScalar } from "./scalar.js";
 
 export const OOD_SCORES = ["likelihood", "knn", "mahalanobis"] as const;
 
@@ -1659,38 +1660,7 @@ function negS(a: IRScalar): IRScalar {
   return { op: "neg", a };
 }
 
-/** The value of a weight at a training step (the runtime evaluates the same formulas). */
-export function evalScalar(s: IRScalar, step: number): number {
-  switch (s.op) {
-    case "num":
-      return s.value;
-    case "param":
-      return s.value;
-    case "add":
-      return evalScalar(s.a, step) + evalScalar(s.b, step);
-    case "sub":
-      return evalScalar(s.a, step) - evalScalar(s.b, step);
-    case "mul":
-      return evalScalar(s.a, step) * evalScalar(s.b, step);
-    case "div":
-      return evalScalar(s.a, step) / evalScalar(s.b, step);
-    case "neg":
-      return -evalScalar(s.a, step);
-    case "warmup":
-      return evalScalar(s.x, step) * Math.min(1, step / s.steps);
-    case "ramp": {
-      const t = Math.min(1, step / s.steps);
-      const from = evalScalar(s.from, step);
-      return from + (evalScalar(s.to, step) - from) * t;
-    }
-    case "cosine": {
-      const t = Math.min(1, step / s.steps);
-      const from = evalScalar(s.from, step);
-      const to = evalScalar(s.to, step);
-      return to + (from - to) * 0.5 * (1 + Math.cos(Math.PI * t));
-    }
-  }
-}
+export { evalScalar };
 
 function describeSpec(spec: NumSpec): string {
   const parts: string[] = [];

@@ -5,6 +5,7 @@
 // from this file, so a new built-in or argument is added in exactly one place.
 import type { ITokenConfig, Lexer as ChevrotainLexer, TokenType } from "chevrotain";
 import { createToken as createChevrotainToken, Lexer } from "./chevrotain.js";
+import { CORRUPTIONS } from "../compiler/ir.js";
 
 // ---------------------------------------------------------------------------------------------
 // Keywords
@@ -72,21 +73,8 @@ export const ASSIGN_NAMES: Readonly<Record<"experiment" | "sweep", readonly { na
 /** Statement calls allowed in an experiment body (`train(…)`). */
 export const STATEMENT_CALLS: readonly string[] = ["train"];
 
-/** The corruptions of `robustness(corruptions: …)`, as the runtime implements them
- *  (runtime/evaluate/corruptions.ts; a test keeps the two lists equal). */
-export const CORRUPTIONS = [
-  "gaussian_noise",
-  "shot_noise",
-  "impulse_noise",
-  "blur",
-  "contrast",
-  "brightness",
-  "rotate",
-  "shear",
-  "translate",
-  "pixelate",
-  "erase",
-] as const;
+/** The corruptions of `robustness(corruptions: …)`: one list, in the IR. */
+export { CORRUPTIONS };
 
 // ---------------------------------------------------------------------------------------------
 // Built-ins

@@ -2,6 +2,9 @@
 // the optimizer step being taken, 1 … totalSteps.
 
 import type { IROptimizer, IRScalar } from "../compiler/ir.js";
+import { evalScalar } from "../compiler/scalar.js";
+
+export { evalScalar };
 
 /**
  * The learning rate at `step`:
@@ -19,39 +22,6 @@ export function learningRate(opt: IROptimizer, step: number, totalSteps: number)
   const floor = opt.lr * opt.minLrRatio;
   if (opt.schedule === "linear") return floor + (opt.lr - floor) * (1 - p);
   return floor + ((opt.lr - floor) * (1 + Math.cos(Math.PI * p))) / 2;
-}
-
-/** The value of a weight expression at `step`. */
-export function evalScalar(s: IRScalar, step: number): number {
-  switch (s.op) {
-    case "num":
-    case "param":
-      return s.value;
-    case "add":
-      return evalScalar(s.a, step) + evalScalar(s.b, step);
-    case "sub":
-      return evalScalar(s.a, step) - evalScalar(s.b, step);
-    case "mul":
-      return evalScalar(s.a, step) * evalScalar(s.b, step);
-    case "div":
-      return evalScalar(s.a, step) / evalScalar(s.b, step);
-    case "neg":
-      return -evalScalar(s.a, step);
-    case "warmup":
-      return evalScalar(s.x, step) * (s.steps > 0 ? Math.min(1, step / s.steps) : 1);
-    case "ramp": {
-      const from = evalScalar(s.from, step);
-      const to = evalScalar(s.to, step);
-      const p = s.steps > 0 ? Math.min(1, step / s.steps) : 1;
-      return from + (to - from) * p;
-    }
-    case "cosine": {
-      const from = evalScalar(s.from, step);
-      const to = evalScalar(s.to, step);
-      const p = s.steps > 0 ? Math.min(1, step / s.steps) : 1;
-      return to + ((from - to) * (1 + Math.cos(Math.PI * p))) / 2;
-    }
-  }
 }
 
 /** Each loss's weight at `step`, by loss name. */

@@ -6,22 +6,11 @@
 // corruption depend on the seed and the corruption's name, not on the severity, so the five
 // severities of one image differ only in strength (same noise pattern, same direction, same
 // erased spot), which keeps "stronger" meaning "more changed".
+import { CORRUPTIONS } from "../../compiler/ir.js";
 import { Rng } from "../rng.js";
 import { adjustContrast, affineAboutCentre, clamp01, gaussianBlur, warpAffine } from "../image.js";
 
-export const CORRUPTIONS = [
-  "gaussian_noise",
-  "shot_noise",
-  "impulse_noise",
-  "blur",
-  "contrast",
-  "brightness",
-  "rotate",
-  "shear",
-  "translate",
-  "pixelate",
-  "erase",
-] as const;
+export { CORRUPTIONS };
 
 export type Corruption = (typeof CORRUPTIONS)[number];
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { CORRUPTIONS as CHECKED } from "../../../compiler/check.js";
 import type { IRProtocol } from "../../../compiler/ir.js";
 import { experimentMetrics } from "../../../compiler/shapes.js";
-import { CORRUPTIONS } from "../../../runtime/evaluate/corruptions.js";
+import { corrupt, CORRUPTIONS, SEVERITY } from "../../../runtime/evaluate/corruptions.js";
 import { metricNames, metricPrefixes } from "../../../runtime/evaluate/index.js";
 import { protocols } from "./fixture.js";
 
@@ -46,7 +46,13 @@ describe("metric names", () => {
     expect(ps.flatMap((p, i) => metricNames(p, prefixes[i]))).toEqual(experimentMetrics(ps));
   });
 
-  it("accept exactly the corruptions the runtime implements", () => {
-    expect([...CHECKED]).toEqual([...CORRUPTIONS]);
+  it("give every corruption the checker accepts a severity table and an implementation", () => {
+    const img = new Float32Array(8 * 8).map((_, i) => (i % 8) / 8);
+    for (const c of CHECKED) {
+      expect(SEVERITY[c as keyof typeof SEVERITY], c).toBeDefined();
+      const out = corrupt(img, 1, 8, 8, c as (typeof CORRUPTIONS)[number], 5, 1);
+      expect(out.length, c).toBe(img.length);
+      expect(Array.from(out), c).not.toEqual(Array.from(img));
+    }
   });
 });
