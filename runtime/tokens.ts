@@ -27,20 +27,10 @@ export function tokenize(tok: IRTokenizer, images: Float32Array, n: number, h: n
     for (let i = 0; i < out.length; i++) out[i] = quantizeValue(src[i], levels);
     return out;
   }
-  const p = tok.patch;
-  const cols = tw / p;
-  const ppt = p * p;
+  const order = patchOrder(th, tw, tok.patch);
   for (let k = 0; k < n; k++) {
     const base = k * per;
-    for (let y = 0; y < th; y++) {
-      const pr = (y / p) | 0;
-      const dy = y - pr * p;
-      for (let x = 0; x < tw; x++) {
-        const pc = (x / p) | 0;
-        const dx = x - pc * p;
-        out[base + (pr * cols + pc) * ppt + dy * p + dx] = quantizeValue(src[base + y * tw + x], levels);
-      }
-    }
+    for (let i = 0; i < per; i++) out[base + order[i]!] = quantizeValue(src[base + i]!, levels);
   }
   return out;
 }
@@ -60,20 +50,10 @@ export function detokenize(tok: IRTokenizer, tokens: Int32Array, n: number): Flo
     for (let i = 0; i < out.length; i++) out[i] = (tokens[i] + 0.5) / levels;
     return out;
   }
-  const p = tok.patch;
-  const cols = tw / p;
-  const ppt = p * p;
+  const order = patchOrder(th, tw, tok.patch);
   for (let k = 0; k < n; k++) {
     const base = k * per;
-    for (let y = 0; y < th; y++) {
-      const pr = (y / p) | 0;
-      const dy = y - pr * p;
-      for (let x = 0; x < tw; x++) {
-        const pc = (x / p) | 0;
-        const dx = x - pc * p;
-        out[base + y * tw + x] = (tokens[base + (pr * cols + pc) * ppt + dy * p + dx] + 0.5) / levels;
-      }
-    }
+    for (let i = 0; i < per; i++) out[base + i] = (tokens[base + order[i]!]! + 0.5) / levels;
   }
   return out;
 }
@@ -102,4 +82,19 @@ function checkTokenizer(tok: IRTokenizer): void {
   if (tok.length !== length || tok.pixelsPerToken !== p * p) {
     throw new RangeError(`tokenizer ${tok.name}: length ${tok.length} / pixelsPerToken ${tok.pixelsPerToken} do not match ${th}x${tw} with patch ${p}`);
   }
+}
+
+/** For each pixel in raster order, its index in the patches layout [patch (raster), dy, dx]. */
+function patchOrder(th: number, tw: number, p: number): Int32Array {
+  const order = new Int32Array(th * tw);
+  const cols = tw / p;
+  for (let y = 0; y < th; y++) {
+    const pr = (y / p) | 0;
+    const dy = y - pr * p;
+    for (let x = 0; x < tw; x++) {
+      const pc = (x / p) | 0;
+      order[y * tw + x] = (pr * cols + pc) * p * p + dy * p + (x - pc * p);
+    }
+  }
+  return order;
 }
