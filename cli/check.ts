@@ -2,7 +2,7 @@
 // they import. Exit 0 when clean (warnings allowed unless --strict), 1 on errors, 2 on usage or I/O.
 import { checkFile, type CheckResult } from "../compiler/index.js";
 import { diagnosticToJSON, renderDiagnostic, summarize, type Diagnostic } from "../compiler/diagnostics.js";
-import { isUserError, UserError } from "../compiler/errors.js";
+import { isUserError, UserError } from "../common/errors.js";
 import { useColor } from "./color.js";
 import { exitQuietlyOnClosedPipe } from "./pipe.js";
 

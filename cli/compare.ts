@@ -2,7 +2,7 @@
 // difference B − A, and how their experiments differ, as the list of changed JSON paths of the IR.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { UserError } from "../compiler/errors.js";
+import { UserError } from "../common/errors.js";
 import { parseArgs } from "../runtime/sweep/args.js";
 import { fmt } from "../runtime/sweep/report.js";
 import type { RunRecord } from "../runtime/store.js";

@@ -2,7 +2,7 @@
 // sweep's trials) as JSON IR, validated against compiler/ir.schema.json. Diagnostics go to stderr.
 import { compileFile, renderDiagnostic } from "../compiler/index.js";
 import { hasErrors } from "../compiler/diagnostics.js";
-import { UserError } from "../compiler/errors.js";
+import { UserError } from "../common/errors.js";
 import { exitQuietlyOnClosedPipe } from "./pipe.js";
 import { useColor } from "./color.js";
 

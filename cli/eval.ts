@@ -1,5 +1,5 @@
 // `hgc eval RUN [--checkpoint N]`: run the experiment's evaluate { } protocols on a saved checkpoint.
-import { UserError } from "../compiler/errors.js";
+import { UserError } from "../common/errors.js";
 import { BACKEND_PREFERENCES, type BackendPreference } from "../runtime/backend.js";
 import { evaluateCheckpoint } from "../runtime/evaluate-run.js";
 import { intOption, parseArgs } from "../runtime/sweep/args.js";

@@ -1,7 +1,7 @@
 // `hgc report RUN`: print a run's summary table (final metrics, last losses, what was skipped).
 // `--write` also (re)writes report.md and report.html in the run folder; `--json` prints the
 // summary as JSON instead of the table.
-import { UserError } from "../compiler/errors.js";
+import { UserError } from "../common/errors.js";
 import { readRun, summaryTable, writeReports } from "../runtime/report.js";
 import { exitQuietlyOnClosedPipe } from "./pipe.js";
 

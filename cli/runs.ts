@@ -3,7 +3,7 @@
 // first, so the list is always complete. `hgc runs show ID` shows one run.
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { UserError } from "../compiler/errors.js";
+import { UserError } from "../common/errors.js";
 import type { RunRecord, Store, SweepRecord, TrialRecord } from "../runtime/store.js";
 import { Store as StoreClass, defaultDbPath } from "../runtime/store.js";
 import { parseArgs } from "../runtime/sweep/args.js";

@@ -6,7 +6,7 @@ import { relative, resolve } from "node:path";
 import type { GridStmt, Program, SweepItem } from "../compiler/ast.js";
 import { compileFile, renderDiagnostics } from "../compiler/index.js";
 import { parse } from "../compiler/parse.js";
-import { UserError } from "../compiler/errors.js";
+import { UserError } from "../common/errors.js";
 import type { IRSweep } from "../compiler/ir.js";
 import { defaultDbPath, Store } from "../runtime/store.js";
 import type { SweepAggregate, TrialOutcome } from "../runtime/sweep/aggregate.js";

@@ -10,7 +10,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { UserError } from "../compiler/errors.js";
+import { UserError } from "../common/errors.js";
 import { encodeSafetensors, readSafetensorsFile, type NamedTensor } from "./export.js";
 
 /** How many checkpoints a run folder keeps. */

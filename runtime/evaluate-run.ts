@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { IRExperiment } from "../compiler/ir.js";
-import { UserError } from "../compiler/errors.js";
+import { UserError } from "../common/errors.js";
 import { selectBackend, type BackendChoice, type BackendPreference } from "./backend.js";
 import { findCheckpoint, loadCheckpoint } from "./checkpoint.js";
 import type { EventBus, Metrics } from "./events.js";

@@ -8,7 +8,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { UserError } from "../compiler/errors.js";
+import { UserError } from "../common/errors.js";
 import { writeFileAtomic } from "./atomic.js";
 
 export interface NamedTensor {

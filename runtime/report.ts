@@ -4,7 +4,7 @@
 // the end of a run; `hgc report RUN` prints `summaryTable`. Nothing here needs tfjs.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { UserError } from "../compiler/errors.js";
+import { UserError } from "../common/errors.js";
 import type { Metrics } from "./events.js";
 import { writeFileAtomic } from "./atomic.js";
 

@@ -17,7 +17,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { IRExperiment } from "../compiler/ir.js";
-import { isUserError, UserError } from "../compiler/errors.js";
+import { isUserError, UserError } from "../common/errors.js";
 import { selectBackend, type BackendChoice, type BackendPreference } from "./backend.js";
 import { loadCheckpoint, latestCheckpoint, saveCheckpoint, checkpointsDir, type CheckpointState } from "./checkpoint.js";
 import { loadDataset } from "./data/index.js";

@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { UserError } from "../compiler/errors.js";
+import { UserError } from "../common/errors.js";
 import type { Metrics } from "./events.js";
 
 export const DEFAULT_RUNS_ROOT = "runs";

@@ -1,6 +1,6 @@
 // A small argument parser for the sweep, runs and compare commands: `--flag`, `--opt value`,
 // `--opt=value`, and positionals. Unknown options are usage errors (exit 2) with a hint.
-import { UserError } from "../../compiler/errors.js";
+import { UserError } from "../../common/errors.js";
 
 export interface ArgSpec {
   /** Options that take a value. */

@@ -3,7 +3,7 @@
 // (sweep.json, sweep.csv, sweep.md, plots) up to date as trials finish.
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { UserError } from "../../compiler/errors.js";
+import { UserError } from "../../common/errors.js";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { IRSweep, IRTrial } from "../../compiler/ir.js";

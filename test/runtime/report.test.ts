@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main as reportMain } from "../../cli/report.js";
-import { UserError } from "../../compiler/errors.js";
+import { UserError } from "../../common/errors.js";
 import type { RunEvent } from "../../runtime/events.js";
 import { encodePng } from "../../runtime/image.js";
 import { formatValue, linePlot, niceTicks, readRun, summaryTable, writeReports } from "../../runtime/report.js";
