@@ -13,14 +13,17 @@ import { writeJsonAtomic } from "../atomic.js";
 import { writeSweepOutputs } from "./output.js";
 import { runTrials, type ChildCommand, type SchedulerEvent, type TrialJob } from "./scheduler.js";
 
+/** What names a sweep's folder: its name and the set of its trial ids. */
+export type SweepIdentity = { readonly name: string; readonly trials: readonly Pick<IRTrial, "id">[] };
+
 /** The sweep's identity: its name and the sorted ids of its trials. The same sweep, compiled again, lands in the same folder. */
-export function sweepHash(sweep: Pick<IRSweep, "name" | "trials">): string {
+export function sweepHash(sweep: SweepIdentity): string {
   const h = createHash("sha256").update(sweep.name + "\n");
   for (const id of sweep.trials.map((t) => t.id).sort()) h.update(id + "\n");
   return h.digest("hex");
 }
 
-export function defaultSweepDir(sweep: Pick<IRSweep, "name" | "trials">, runsRoot = "runs"): string {
+export function defaultSweepDir(sweep: SweepIdentity, runsRoot = "runs"): string {
   return resolve(runsRoot, "sweeps", `${sweep.name}-${sweepHash(sweep).slice(0, 8)}`);
 }
 
