@@ -1,7 +1,7 @@
 // `hgc export RUN --format safetensors [--out FILE] [--checkpoint N]`: a run's weights in a file
 // PyTorch reads with `safetensors.torch.load_file`.
 import { UserError } from "../common/errors.js";
-import { exportRun } from "../runtime/export.js";
+import { exportRun } from "../runtime/export-run.js";
 import { intOption, parseArgs } from "../runtime/sweep/args.js";
 
 const USAGE = `usage: hgc export RUN [options]

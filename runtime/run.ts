@@ -22,7 +22,7 @@ import { selectBackend, type BackendChoice, type BackendPreference } from "./bac
 import { loadCheckpoint, latestCheckpoint, saveCheckpoint, checkpointsDir, type CheckpointState } from "./checkpoint.js";
 import { loadDataset } from "./data/index.js";
 import { EventBus, type EvalEvent, type Metrics, type RunEvent } from "./events.js";
-import { writeFileAtomic } from "./export.js";
+import { writeFileAtomic } from "./atomic.js";
 import { datasetLoader, evalContext } from "./inference.js";
 import { isOutOfMemory, OUT_OF_MEMORY_HINT, OutOfMemoryError } from "./memory.js";
 import { Model } from "./model.js";
