@@ -2,7 +2,7 @@
 // PyTorch reads with `safetensors.torch.load_file`.
 import { UserError } from "../common/errors.js";
 import { exportRun } from "../runtime/export-run.js";
-import { intOption, parseArgs } from "../runtime/sweep/args.js";
+import { intOption, parseArgs } from "./args.js";
 
 const USAGE = `usage: hgc export RUN [options]
 

@@ -8,7 +8,7 @@ import type { IRExperiment } from "../compiler/ir.js";
 import { BACKEND_PREFERENCES, type BackendPreference } from "../runtime/backend.js";
 import { EventBus } from "../runtime/events.js";
 import { runExperiment } from "../runtime/run.js";
-import { intOption, parseArgs } from "../runtime/sweep/args.js";
+import { intOption, parseArgs } from "./args.js";
 import { useColor } from "./color.js";
 import { attachLogger, chooseMode } from "./loggers.js";
 

@@ -10,7 +10,7 @@ import { UserError } from "../common/errors.js";
 import type { IRSweep } from "../compiler/ir.js";
 import { defaultDbPath, Store } from "../runtime/store.js";
 import type { SweepAggregate, TrialOutcome } from "../runtime/sweep/aggregate.js";
-import { intOption, parseArgs } from "../runtime/sweep/args.js";
+import { intOption, parseArgs } from "./args.js";
 import { defaultSweepDir, runSweep, trialIdLength, trialPaths } from "../runtime/sweep/run.js";
 import { planTrial } from "../runtime/sweep/scheduler.js";
 import { useColor } from "./color.js";

@@ -7,6 +7,7 @@ import { UserError } from "../common/errors.js";
 import { writeFileAtomic } from "./atomic.js";
 import { findCheckpoint, loadCheckpoint } from "./checkpoint.js";
 import { encodeSafetensors, readSafetensorsFile } from "./export.js";
+import { readRunIr } from "./run-folder.js";
 
 /**
  * `hgc export`: a run's weights (from its latest checkpoint, or the one at `step`) as one
@@ -16,12 +17,7 @@ export async function exportRun(runDir: string, opts: { step?: number; out?: str
   if (!fs.existsSync(runDir)) throw new UserError(`no run folder at ${runDir}`, "give the folder `hgc run` printed (runs/<experiment>-<hash>)", 2);
   const ref = findCheckpoint(runDir, opts.step);
   const ckpt = loadCheckpoint(ref.path);
-  let experiment = "";
-  try {
-    experiment = (JSON.parse(fs.readFileSync(path.join(runDir, "ir.json"), "utf8")) as { name: string }).name;
-  } catch {
-    /* metadata only */
-  }
+  const experiment = readRunIr(runDir).name;
   const out = path.resolve(opts.out ?? path.join(runDir, `weights-step${ref.step}.safetensors`));
   const { tensors } = readSafetensorsFile(path.join(ref.path, "weights.safetensors"));
   const buf = encodeSafetensors(tensors, { format: "pt", experiment, step: String(ckpt.state.step), irHash: ckpt.state.irHash, producer: "hgc" });

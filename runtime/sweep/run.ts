@@ -2,11 +2,12 @@
 // the scheduler, index every trial run in the results database, and keep the aggregate files
 // (sweep.json, sweep.csv, sweep.md, plots) up to date as trials finish.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { UserError } from "../../common/errors.js";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { IRSweep, IRTrial } from "../../compiler/ir.js";
+import { isRunDir } from "../run-folder.js";
 import type { Store } from "../store.js";
 import type { SweepAggregate, TrialOutcome } from "./aggregate.js";
 import { writeJsonAtomic } from "../atomic.js";
@@ -220,7 +221,7 @@ async function runLocked(opts: SweepRunOptions, id: string, dir: string): Promis
   };
   const record = (t: TrialOutcome) => {
     if (!store) return;
-    const run = existsSync(join(t.runDir, "ir.json")) ? store.indexRun(t.runDir) : null;
+    const run = isRunDir(t.runDir) ? store.indexRun(t.runDir) : null;
     store.upsertTrial({
       sweep: id,
       trial: t.id,
