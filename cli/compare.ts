@@ -4,7 +4,7 @@ import type { IRExperiment } from "../compiler/ir.js";
 import { UserError } from "../common/errors.js";
 import { readRunIr } from "../runtime/run-folder.js";
 import { parseArgs } from "./args.js";
-import { fmt } from "../runtime/sweep/report.js";
+import { formatValue } from "../common/format.js";
 import type { RunRecord } from "../runtime/store.js";
 import { openStore, resolveRun } from "./runs.js";
 import { layoutTable } from "./ui/format.js";
@@ -93,7 +93,7 @@ export function compareRuns(a: RunRecord, b: RunRecord): Comparison {
 
 function signed(v: number | null): string {
   if (v === null) return "—";
-  return v > 0 ? `+${fmt(v)}` : fmt(v);
+  return v > 0 ? `+${formatValue(v)}` : formatValue(v);
 }
 
 export function formatComparison(c: Comparison): string[] {
@@ -111,7 +111,7 @@ export function formatComparison(c: Comparison): string[] {
   if (!c.metrics.length) out.push("  (neither run has metrics)");
   else {
     out.push(
-      ...layoutTable([["", "A", "B", "B − A"], ...c.metrics.map((m) => [m.name, fmt(m.a), fmt(m.b), signed(m.diff)])]).map((l) => "  " + l),
+      ...layoutTable([["", "A", "B", "B − A"], ...c.metrics.map((m) => [m.name, formatValue(m.a), formatValue(m.b), signed(m.diff)])]).map((l) => "  " + l),
     );
   }
   out.push("", c.ir.length ? `IR differences (${c.ir.length})` : "IR differences: none (same experiment)");

@@ -1,5 +1,6 @@
 // `hgc eval RUN [--checkpoint N]`: run the experiment's evaluate { } protocols on a saved checkpoint.
 import { UserError } from "../common/errors.js";
+import { formatDuration } from "../common/format.js";
 import { BACKEND_PREFERENCES, type BackendPreference } from "../runtime/backend.js";
 import { evaluateCheckpoint } from "../runtime/evaluate-run.js";
 import { intOption, parseArgs } from "./args.js";
@@ -31,7 +32,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify({ step: r.step, metrics: r.metrics, skipped: r.skipped }, null, 2)}\n`);
     return 0;
   }
-  process.stdout.write(`checkpoint at step ${r.step} (${r.backend.name}, ${(r.elapsedMs / 1000).toFixed(1)}s)\n`);
+  process.stdout.write(`checkpoint at step ${r.step} (${r.backend.name}, ${formatDuration(r.elapsedMs)})\n`);
   for (const line of formatMetrics(r.metrics)) process.stdout.write(`${line}\n`);
   for (const s of r.skipped) process.stdout.write(`  ${s.protocol}: not applicable (${s.reason})\n`);
   process.stdout.write(`wrote ${r.path}\n`);
