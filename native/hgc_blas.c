@@ -160,12 +160,14 @@ static int get_typed(napi_env env, napi_value v, napi_typedarray_type want, void
 // docs/performance.md).
 static double par_min_work = 1 << 20;
 
-// Which engine runs a product: OpenBLAS where it is open and faster for that shape, else the
-// built-in GEMM. HGC_BLAS=builtin never opens a library; `blas_min_work` is the smallest product
-// given to the library (set by setGemmPolicy; docs/performance.md has the measurements).
-static double blas_min_work = 0;
+// Which engine runs a product: the open BLAS library for products with an inner dimension of at
+// least blas_min_k, the built-in GEMM for the rest (and for all where no library is open, or
+// blas_min_k is infinite). Set by setGemmPolicy; docs/performance.md has the measurements.
+static double blas_min_k = 0;
 static int use_blas_for(int m, int n, int k) {
-  return blas_sgemm != NULL && (double)m * (double)n * (double)k >= blas_min_work;
+  (void)m;
+  (void)n;
+  return blas_sgemm != NULL && (double)k >= blas_min_k;
 }
 
 typedef struct {
@@ -688,9 +690,9 @@ static napi_value SetThreads(napi_env env, napi_callback_info info) {
   return v;
 }
 
-// setGemmPolicy(isa, blasMinWork) -> true when the built-in GEMM's micro-kernels are now `isa`
-// ("AVX-512", "AVX2", "portable" or "best"); products of at least blasMinWork multiply-adds go to
-// the open BLAS library, if any (Infinity: none).
+// setGemmPolicy(isa, blasMinK) -> true when the built-in GEMM's micro-kernels are now `isa`
+// ("AVX-512", "AVX2", "portable" or "best"); products with an inner dimension of at least blasMinK
+// go to the open BLAS library, if any (Infinity: none).
 static napi_value SetGemmPolicy(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -699,8 +701,8 @@ static napi_value SetGemmPolicy(napi_env env, napi_callback_info info) {
   size_t len = 0;
   double min_work = 0;
   if (argc < 2 || napi_get_value_string_utf8(env, argv[0], isa, sizeof isa, &len) != napi_ok || napi_get_value_double(env, argv[1], &min_work) != napi_ok)
-    return throw_type(env, "setGemmPolicy(isa, blasMinWork)");
-  blas_min_work = min_work;
+    return throw_type(env, "setGemmPolicy(isa, blasMinK)");
+  blas_min_k = min_work;
   napi_value v;
   CHECK(env, napi_get_boolean(env, hgc_gemm_set_isa(isa), &v));
   return v;

@@ -24,7 +24,7 @@
 
 enum { MAX_THREADS = 8 };
 // How long a worker (and the caller waiting for the workers) spins before sleeping, in ns.
-static const int64_t SPIN_NS = 200000;
+static const int64_t SPIN_NS = 50000;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;

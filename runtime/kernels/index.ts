@@ -29,12 +29,13 @@
 //   HGC_BLAS=builtin    open none: every product on the built-in GEMM
 //   HGC_GEMM_ISA=AVX2   the built-in GEMM's micro-kernels (AVX-512, AVX2, portable; default the
 //                       best this CPU has), for tests and measurements
-//   HGC_THREADS=n       threads for large products and the attention (default: 2, or 1 on one core)
+//   HGC_THREADS=n       threads for large products and the attention (default: 2, or 1 on one core
+//                       or a machine already busy; see defaultThreads)
 //   HGC_NATIVE_KERNELS=BatchMatMul,Tanh,…   replace only these kernels (for measurements)
 
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { tf } from "../backend.js";
@@ -154,11 +155,36 @@ const originals = new Map<string, tf.KernelConfig>();
 const custom = new Set<string>();
 
 /**
- * Products of at least this many multiply-adds (m·n·k) go to OpenBLAS where it is open, smaller
- * ones to the built-in GEMM, which packs less and wins on the small and batched products of
- * attention (docs/performance.md, "Which GEMM").
+ * The inner dimension from which a product goes to the BLAS library rather than the built-in GEMM,
+ * measured per shape (docs/performance.md, "Which GEMM"): against OpenBLAS on its AVX-512 kernels,
+ * or with the built-in GEMM on AVX2, OpenBLAS wins the products with a long inner dimension (the
+ * weight gradients xᵀ·dy, the MLP's output layer of a wide model) and the built-in GEMM the rest;
+ * the built-in AVX-512 GEMM wins every product against OpenBLAS on AVX2 kernels (the Haswell family
+ * OPENBLAS_CORETYPE may force) or older. The choice depends on the machine only, never on timings,
+ * so a run's numbers do not either.
  */
-export const BLAS_MIN_WORK = 1 << 22;
+export function blasMinK(isa: string, core: string | null): number {
+  // A library we know nothing of may be the reference BLAS, far slower than any packed GEMM.
+  if (core === null) return Number.POSITIVE_INFINITY;
+  if (isa === "portable") return 0;
+  const blas512 = /SkylakeX|Cooperlake|SapphireRapids|Accelerate/i.test(core);
+  if (isa === "AVX-512" && !blas512) return Number.POSITIVE_INFINITY;
+  return 512;
+}
+
+/**
+ * Threads for large products and the attention: HGC_THREADS, else 2 where the machine has two
+ * cores or more and they are not already busy (a 1-minute load average below the core count). On
+ * an oversubscribed machine a split product waits for its slower half, and one thread is faster
+ * (docs/performance.md). The numbers do not depend on it: each part computes its rows or matrices
+ * in the same order either way.
+ */
+export function defaultThreads(): number {
+  const env = Number.parseInt(process.env.HGC_THREADS ?? "", 10);
+  if (Number.isInteger(env) && env > 0) return env;
+  const cores = availableParallelism();
+  return cores >= 2 && loadavg()[0]! < cores ? 2 : 1;
+}
 /** Products of at least this many multiply-adds (all matrices of a batch) are split over the threads. */
 export const PAR_MIN_WORK = 1 << 19;
 
@@ -187,21 +213,38 @@ function loadAddon(): string | null {
     }
   }
   const isa = process.env.HGC_GEMM_ISA ?? "best";
-  if (!a.setGemmPolicy(isa, BLAS_MIN_WORK)) return `HGC_GEMM_ISA=${isa}: this CPU or build has no such GEMM micro-kernels (AVX-512, AVX2, portable)`;
-  const threads = Number.parseInt(process.env.HGC_THREADS ?? String(Math.min(2, availableParallelism())), 10);
-  a.setThreads(Number.isInteger(threads) && threads > 0 ? threads : 1, PAR_MIN_WORK);
+  if (!a.setGemmPolicy(isa, Number.POSITIVE_INFINITY)) return `HGC_GEMM_ISA=${isa}: this CPU or build has no such GEMM micro-kernels (AVX-512, AVX2, portable)`;
+  a.setThreads(defaultThreads(), PAR_MIN_WORK);
   addon = a;
+  applyPolicy(isa);
   return null;
 }
 
-/** What multiplies: the BLAS library for large products where one is open, the built-in GEMM for the rest. */
+/** The built-in GEMM's micro-kernels `isa`, and which products the BLAS library (if open and enabled) takes. */
+function applyPolicy(isa: string): boolean {
+  const ok = addon!.setGemmPolicy(isa, Number.POSITIVE_INFINITY);
+  const core = blasCore ?? (/openblas/i.test(library ?? "") ? "" : /Accelerate/.test(library ?? "") ? "Accelerate" : null);
+  minK = library && blasEnabled ? blasMinK(addon!.gemmInfo().isa, core) : Number.POSITIVE_INFINITY;
+  addon!.setGemmPolicy(isa, minK);
+  return ok;
+}
+
+/** The inner dimension from which the BLAS library multiplies (Infinity: the built-in GEMM does all). */
+let minK = Number.POSITIVE_INFINITY;
+
+/** What multiplies: the built-in GEMM, and the BLAS library for the products it wins where one is open. */
 function describeGemm(): string {
   const info = addon!.gemmInfo();
   const builtin = `built-in GEMM (${info.isa})`;
-  const threads = info.threads > 1 ? `, ${info.threads} threads` : "";
-  if (!library || !blasEnabled) return `${builtin}${threads}`;
-  const lib = /openblas/i.test(library) || blasCore ? `OpenBLAS sgemm${blasCore ? ` ${blasCore}` : ""}` : /Accelerate/.test(library) ? "Accelerate sgemm" : `${path.basename(library)} sgemm`;
-  return `${lib} for large products, ${builtin} below${threads}`;
+  const threads = `, ${info.threads} thread${info.threads === 1 ? "" : "s"}`;
+  if (!library || minK === Number.POSITIVE_INFINITY) return `${builtin}${threads}${library && blasEnabled ? `; faster here than ${describeLibrary()}` : ""}`;
+  return `${builtin}, ${describeLibrary()} for inner dimensions from ${minK}${threads}`;
+}
+
+function describeLibrary(): string {
+  const lib = library!;
+  if (/openblas/i.test(lib) || blasCore) return `OpenBLAS sgemm${blasCore ? ` ${blasCore}` : ""}`;
+  return /Accelerate/.test(lib) ? "Accelerate sgemm" : `${path.basename(lib)} sgemm`;
 }
 
 let status: NativeKernels | null = null;
@@ -672,7 +715,7 @@ export function configureGemm(opts: { isa?: string; blas?: boolean; threads?: nu
   if (loadAddon()) return false;
   if (opts.blas !== undefined) blasEnabled = opts.blas;
   if (opts.threads !== undefined) addon!.setThreads(opts.threads, PAR_MIN_WORK);
-  const ok = addon!.setGemmPolicy(opts.isa ?? process.env.HGC_GEMM_ISA ?? "best", blasEnabled ? BLAS_MIN_WORK : Number.POSITIVE_INFINITY);
+  const ok = applyPolicy(opts.isa ?? process.env.HGC_GEMM_ISA ?? "best");
   if (status) status = { ...status, gemm: describeGemm() };
   return ok;
 }
