@@ -49,8 +49,11 @@ export async function benchLadder(): Promise<string[]> {
       lines.push(`  hgc native kernels skipped: ${native.reason}`);
       continue;
     }
+    // Progress on stderr: a rung takes minutes on a busy machine, and the section prints at its end.
+    process.stderr.write(`ladder ${rung}: timing hgc and PyTorch (1 and 2 threads)\n`);
     const [hgc, torch1, torch2] = await interleaved<StepTiming | TorchTiming>(rounds(), [() => timeReferenceSteps(ir, data, warmup, steps), () => timeTorch(file, 1), () => timeTorch(file, 2)]);
     const h = hgc as StepTiming;
+    process.stderr.write(`ladder ${rung}: timed; first step on the plain kernels next\n`);
     lines.push(`  hgc native + fused    ${ms(h)}  ${nativeKernels()?.gemm}`);
     // The same first step on the plain wasm kernels: equal to float32 rounding.
     const fast = await firstObjective(ir, data);
