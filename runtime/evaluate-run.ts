@@ -4,7 +4,9 @@ import path from "node:path";
 import type { IRExperiment } from "../compiler/ir.js";
 import { UserError } from "../compiler/errors.js";
 import { selectBackend, type BackendChoice, type BackendPreference } from "./backend.js";
-import { findCheckpoint, loadCheckpoint } from "./checkpoint.js";
+import { checkWeightsFit, findCheckpoint, loadCheckpoint } from "./checkpoint.js";
+import { jsonDiff } from "../compiler/diff.js";
+import { duringIo } from "./faults.js";
 import type { EventBus, Metrics } from "./events.js";
 import { writeFileAtomic } from "./atomic.js";
 import { datasetLoader, evalContext } from "./inference.js";
@@ -19,27 +21,37 @@ export interface CheckpointEvaluation {
   elapsedMs: number;
   /** Where the figures were written: RUN/eval-step<N>.json. */
   path: string;
+  /** What the user should know about the inputs (an ir.json that differs from the checkpoint's own). */
+  warnings: string[];
 }
 
 /** Evaluate the checkpoint at `step` (default the latest) with the run's own evaluate { } block. */
 export async function evaluateCheckpoint(runDir: string, opts: { step?: number; backend?: BackendPreference; bus?: EventBus; cacheDir?: string } = {}): Promise<CheckpointEvaluation> {
   const irFile = path.join(runDir, "ir.json");
   if (!fs.existsSync(irFile)) throw new UserError(`${runDir} is not a run folder (it has no ir.json)`, "give the folder `hgc run` printed", 2);
-  const ir = JSON.parse(fs.readFileSync(irFile, "utf8")) as IRExperiment;
+  const runIr = JSON.parse(fs.readFileSync(irFile, "utf8")) as IRExperiment;
   const ref = findCheckpoint(runDir, opts.step);
+  // Verified before anything else: a damaged checkpoint is refused, never evaluated.
+  const ckpt = loadCheckpoint(ref.path);
+  const warnings: string[] = [];
+  if (!ckpt.verified) warnings.push(`the checkpoint ${ckpt.path} has no checksums (written by an older hgc): it is used unverified`);
+  // The weights belong to the experiment that wrote them: the checkpoint's own copy of it wins.
+  const ir = ckpt.ir ?? runIr;
+  const edited = ckpt.ir ? jsonDiff(ckpt.ir, runIr).map((c) => c.path) : [];
+  if (edited.length) warnings.push(`${irFile} differs from the checkpoint's own experiment (${edited.slice(0, 5).join(", ")}${edited.length > 5 ? ", …" : ""}): evaluating with the checkpoint's`);
   const backend = await selectBackend(opts.backend ?? "auto");
   const t0 = Date.now();
-  const ckpt = loadCheckpoint(ref.path);
   const model = new Model(ir, ir.seed);
   try {
+    checkWeightsFit(ckpt, model.params);
     model.writeWeights(ckpt.weights);
     const ctx = evalContext(model, runDir, ref.step, ir.seed, datasetLoader(ir, [], opts.cacheDir));
     const r = await evaluate(ir.evaluate, ctx);
     const elapsedMs = Date.now() - t0;
     opts.bus?.emit({ type: "eval", step: ref.step, metrics: r.metrics, skipped: r.skipped, elapsedMs });
     const out = path.join(runDir, `eval-step${ref.step}.json`);
-    writeFileAtomic(out, `${JSON.stringify({ step: ref.step, backend: backend.name, metrics: r.metrics, skipped: r.skipped, elapsedMs }, null, 2)}\n`);
-    return { step: ref.step, metrics: r.metrics, skipped: r.skipped, backend, elapsedMs, path: out };
+    duringIo(`writing ${out}`, () => writeFileAtomic(out, `${JSON.stringify({ step: ref.step, backend: backend.name, metrics: r.metrics, skipped: r.skipped, elapsedMs }, null, 2)}\n`));
+    return { step: ref.step, metrics: r.metrics, skipped: r.skipped, backend, elapsedMs, path: out, warnings };
   } finally {
     model.dispose();
   }
