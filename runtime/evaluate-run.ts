@@ -21,24 +21,22 @@ export interface CheckpointEvaluation {
   elapsedMs: number;
   /** Where the figures were written: RUN/eval-step<N>.json. */
   path: string;
-  /** What the user should know about the inputs (an ir.json that differs from the checkpoint's own). */
-  warnings: string[];
 }
 
 /** Evaluate the checkpoint at `step` (default the latest) with the run's own evaluate { } block. */
-export async function evaluateCheckpoint(runDir: string, opts: { step?: number; backend?: BackendPreference; bus?: EventBus; cacheDir?: string } = {}): Promise<CheckpointEvaluation> {
+export async function evaluateCheckpoint(runDir: string, opts: { step?: number; backend?: BackendPreference; bus?: EventBus; cacheDir?: string; warn?: (message: string) => void } = {}): Promise<CheckpointEvaluation> {
   const irFile = path.join(runDir, "ir.json");
   if (!fs.existsSync(irFile)) throw new UserError(`${runDir} is not a run folder (it has no ir.json)`, "give the folder `hgc run` printed", 2);
   const runIr = JSON.parse(fs.readFileSync(irFile, "utf8")) as IRExperiment;
   const ref = findCheckpoint(runDir, opts.step);
   // Verified before anything else: a damaged checkpoint is refused, never evaluated.
   const ckpt = loadCheckpoint(ref.path);
-  const warnings: string[] = [];
-  if (!ckpt.verified) warnings.push(`the checkpoint ${ckpt.path} has no checksums (written by an older hgc): it is used unverified`);
+  const warn = opts.warn ?? (() => {});
+  if (!ckpt.verified) warn(`the checkpoint ${ckpt.path} has no checksums (written by an older hgc): it is used unverified`);
   // The weights belong to the experiment that wrote them: the checkpoint's own copy of it wins.
   const ir = ckpt.ir ?? runIr;
   const edited = ckpt.ir ? jsonDiff(ckpt.ir, runIr).map((c) => c.path) : [];
-  if (edited.length) warnings.push(`${irFile} differs from the checkpoint's own experiment (${edited.slice(0, 5).join(", ")}${edited.length > 5 ? ", …" : ""}): evaluating with the checkpoint's`);
+  if (edited.length) warn(`${irFile} differs from the checkpoint's own experiment (${edited.slice(0, 5).join(", ")}${edited.length > 5 ? ", …" : ""}): evaluating with the checkpoint's`);
   const backend = await selectBackend(opts.backend ?? "auto");
   const t0 = Date.now();
   const model = new Model(ir, ir.seed);
@@ -51,7 +49,7 @@ export async function evaluateCheckpoint(runDir: string, opts: { step?: number; 
     opts.bus?.emit({ type: "eval", step: ref.step, metrics: r.metrics, skipped: r.skipped, elapsedMs });
     const out = path.join(runDir, `eval-step${ref.step}.json`);
     duringIo(`writing ${out}`, () => writeFileAtomic(out, `${JSON.stringify({ step: ref.step, backend: backend.name, metrics: r.metrics, skipped: r.skipped, elapsedMs }, null, 2)}\n`));
-    return { step: ref.step, metrics: r.metrics, skipped: r.skipped, backend, elapsedMs, path: out, warnings };
+    return { step: ref.step, metrics: r.metrics, skipped: r.skipped, backend, elapsedMs, path: out };
   } finally {
     model.dispose();
   }

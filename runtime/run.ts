@@ -124,14 +124,17 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   duringIo(`creating the run folder ${runDir}`, () => makeDirs(runDir));
 
   // Resume (from the newest intact checkpoint, of this very experiment) or start afresh. Every
-  // refusal comes before the folder is touched.
+  // refusal comes before the folder is touched, but for the leftovers of dead processes: a
+  // checkpoint a crash left half-replaced is restored first, so resume can use it.
+  duringIo(`cleaning ${runDir}`, () => {
+    removeStaleFiles(runDir);
+    removeStaleTemps(checkpointsDir(runDir));
+  });
   const resumed = opts.resume ? resumePoint(runDir, ir, log) : null;
   // The last state a failure leaves intact, for its message.
   const goodCheckpoint = (step: number, where: string) => `the last good checkpoint is step ${step} (${where}); \`hgc run … --resume\` continues from it`;
   let lastGood = resumed ? goodCheckpoint(resumed.state.step, resumed.path) : undefined;
   const metricsOut = duringIo(`preparing the run folder ${runDir}`, () => {
-    removeStaleFiles(runDir);
-    removeStaleTemps(checkpointsDir(runDir));
     if (resumed) {
       truncateMetrics(metricsFile, resumed.state.step);
     } else {
