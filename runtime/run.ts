@@ -147,13 +147,13 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   });
   // A failed write of metrics.jsonl (a full disk) is remembered and ends the run after the step,
   // instead of escaping from whichever emit() met it.
-  let writeFault: Error | null = null;
+  let writeFault: unknown = null;
   const record = (e: RunEvent) => {
     if (e.type === "log" || writeFault) return;
     try {
       fs.writeSync(metricsOut, `${JSON.stringify(e)}\n`);
     } catch (err) {
-      writeFault = isWorldFault(err) ? worldFault(err, `writing ${metricsFile}`) : (err as Error);
+      writeFault = err;
     }
   };
   const unsubscribe = bus.on(record);
@@ -272,7 +272,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
         throw err;
       }
       step = last.step;
-      if (writeFault) throw writeFault;
+      if (writeFault) throw isWorldFault(writeFault) ? worldFault(writeFault, `writing ${metricsFile}`, lastGood, 1) : writeFault;
       const ms = Date.now() - s0;
       trainMs += ms;
       stepsTimed++;

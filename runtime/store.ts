@@ -229,6 +229,9 @@ function whileLocked<T>(path: string, fn: () => T): T {
     try {
       return fn();
     } catch (err) {
+      if (/^SQLITE_(FULL|READONLY|IOERR)/.test((err as { code?: string })?.code ?? "")) {
+        throw new UserError(`cannot write the results database ${path}: ${(err as Error).message}`, "free disk space or make its folder writable (or set HGC_DB to another file); the run folders are intact and it is rebuilt from them", 1);
+      }
       if (!isBusy(err)) throw err;
       const waited = Date.now() - t0;
       if (waited >= budget) {
