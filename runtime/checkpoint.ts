@@ -17,12 +17,13 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { UserError } from "../compiler/errors.js";
-import { canonicalJSON } from "../compiler/lower.js";
+import { UserError } from "../common/errors.js";
+import { canonicalJSON } from "../compiler/hash.js";
 import type { IRExperiment } from "../compiler/ir.js";
 import { makeDirs, processAlive } from "./atomic.js";
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from "./export.js";
 import { NotReadableError, readRegularFile } from "./faults.js";
+import { runFile } from "./run-folder.js";
 
 /** How many checkpoints a run folder keeps. */
 export const KEEP = 2;
@@ -77,7 +78,7 @@ export class CheckpointDamaged extends UserError {
 }
 
 export function checkpointsDir(runDir: string): string {
-  return path.join(runDir, "checkpoints");
+  return runFile(runDir, "checkpoints");
 }
 
 function dirName(step: number): string {

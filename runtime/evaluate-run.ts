@@ -1,8 +1,5 @@
 // `hgc eval`: the evaluation protocols over a saved checkpoint of a run folder.
-import fs from "node:fs";
 import path from "node:path";
-import type { IRExperiment } from "../compiler/ir.js";
-import { UserError } from "../compiler/errors.js";
 import { selectBackend, type BackendChoice, type BackendPreference } from "./backend.js";
 import { checkWeightsFit, findCheckpoint, loadCheckpoint } from "./checkpoint.js";
 import { jsonDiff } from "../compiler/diff.js";
@@ -11,6 +8,7 @@ import type { EventBus, Metrics } from "./events.js";
 import { writeFileAtomic } from "./atomic.js";
 import { datasetLoader, evalContext } from "./inference.js";
 import { Model } from "./model.js";
+import { readRunIr, runFile } from "./run-folder.js";
 import { evaluate } from "./evaluate/index.js";
 
 export interface CheckpointEvaluation {
@@ -25,9 +23,7 @@ export interface CheckpointEvaluation {
 
 /** Evaluate the checkpoint at `step` (default the latest) with the run's own evaluate { } block. */
 export async function evaluateCheckpoint(runDir: string, opts: { step?: number; backend?: BackendPreference; bus?: EventBus; cacheDir?: string; warn?: (message: string) => void } = {}): Promise<CheckpointEvaluation> {
-  const irFile = path.join(runDir, "ir.json");
-  if (!fs.existsSync(irFile)) throw new UserError(`${runDir} is not a run folder (it has no ir.json)`, "give the folder `hgc run` printed", 2);
-  const runIr = JSON.parse(fs.readFileSync(irFile, "utf8")) as IRExperiment;
+  const runIr = readRunIr(runDir);
   const ref = findCheckpoint(runDir, opts.step);
   // Verified before anything else: a damaged checkpoint is refused, never evaluated.
   const ckpt = loadCheckpoint(ref.path);
@@ -36,7 +32,7 @@ export async function evaluateCheckpoint(runDir: string, opts: { step?: number; 
   // The weights belong to the experiment that wrote them: the checkpoint's own copy of it wins.
   const ir = ckpt.ir ?? runIr;
   const edited = ckpt.ir ? jsonDiff(ckpt.ir, runIr).map((c) => c.path) : [];
-  if (edited.length) warn(`${irFile} differs from the checkpoint's own experiment (${edited.slice(0, 5).join(", ")}${edited.length > 5 ? ", …" : ""}): evaluating with the checkpoint's`);
+  if (edited.length) warn(`${runFile(runDir, "ir")} differs from the checkpoint's own experiment (${edited.slice(0, 5).join(", ")}${edited.length > 5 ? ", …" : ""}): evaluating with the checkpoint's`);
   const backend = await selectBackend(opts.backend ?? "auto");
   const t0 = Date.now();
   const model = new Model(ir, ir.seed);

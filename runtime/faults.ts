@@ -2,7 +2,7 @@
 // They are not bugs in hgc, so they reach the user as a UserError — what failed, where, why, and
 // a hint — never as an internal error with a stack (exit 70).
 import { closeSync, fstatSync, openSync, readSync, constants } from "node:fs";
-import { UserError } from "../compiler/errors.js";
+import { UserError } from "../common/errors.js";
 
 /** errno codes that are the machine's doing, with what they mean and what to do about them. */
 const WORLD: Record<string, { what: string; hint: string }> = {

@@ -17,22 +17,21 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { IRExperiment } from "../compiler/ir.js";
-import { isUserError, UserError } from "../compiler/errors.js";
+import { isUserError, UserError } from "../common/errors.js";
 import { selectBackend, type BackendChoice, type BackendPreference } from "./backend.js";
 import { checkWeightsFit, checkpointsDir, loadIntactCheckpoint, removeStaleTemps, saveCheckpoint, type Checkpoint, type CheckpointState } from "./checkpoint.js";
 import { formatChange, jsonDiff } from "../compiler/diff.js";
-import { hashIR } from "../compiler/lower.js";
+import { hashIR } from "../compiler/hash.js";
 import { makeDirs, removeStaleFiles } from "./atomic.js";
 import { duringIo, isWorldFault, worldFault } from "./faults.js";
 import { loadDataset } from "./data/index.js";
 import { EventBus, type EvalEvent, type Metrics, type RunEvent } from "./events.js";
-import { writeFileAtomic } from "./export.js";
+import { writeFileAtomic } from "./atomic.js";
+import { readRunIr, runFile, type RunResultFile, type RunStatus } from "./run-folder.js";
 import { datasetLoader, evalContext } from "./inference.js";
 import { isOutOfMemory, OUT_OF_MEMORY_HINT, OutOfMemoryError } from "./memory.js";
 import { Model } from "./model.js";
 import { NonFiniteError, Trainer, type StepResult } from "./train.js";
-
-export type RunStatus = "completed" | "interrupted" | "failed";
 
 export interface RunOptions {
   ir: IRExperiment;
@@ -55,30 +54,6 @@ export interface RunOptions {
   cacheDir?: string;
   /** Run the evaluate { } protocols (default true). */
   evaluate?: boolean;
-}
-
-export interface RunResultFile {
-  experiment: string;
-  hash: string;
-  runDir: string;
-  seed: number;
-  backend: string;
-  backendDetail: string;
-  kernels: string[];
-  status: RunStatus;
-  steps: number;
-  totalSteps: number;
-  parameters: number;
-  /** Loss terms and objective of the last step. */
-  losses: Record<string, number>;
-  objective: number | null;
-  metrics: Metrics;
-  skipped: { protocol: string; reason: string }[];
-  timings: { totalMs: number; trainMs: number; evalMs: number; msPerStep: number | null; imagesPerSec: number | null };
-  overrides: { steps?: number; seed?: number };
-  startedAt: string;
-  finishedAt: string;
-  error?: { message: string; hint?: string; step?: number };
 }
 
 export interface RunOutcome {
@@ -117,7 +92,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const bus = opts.bus ?? new EventBus();
   const seed = ir.seed;
   const total = ir.train.steps;
-  const metricsFile = path.join(runDir, "metrics.jsonl");
+  const metricsFile = runFile(runDir, "metrics");
 
   const backend: BackendChoice = await selectBackend(opts.backend ?? "auto");
   const log = (level: "info" | "warn", message: string) => bus.emit({ type: "log", level, message });
@@ -140,9 +115,9 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     } else {
       fs.rmSync(metricsFile, { force: true });
       fs.rmSync(checkpointsDir(runDir), { recursive: true, force: true });
-      fs.rmSync(path.join(runDir, "result.json"), { force: true });
+      fs.rmSync(runFile(runDir, "result"), { force: true });
     }
-    writeFileAtomic(path.join(runDir, "ir.json"), `${JSON.stringify(ir, null, 2)}\n`);
+    writeFileAtomic(runFile(runDir, "ir"), `${JSON.stringify(ir, null, 2)}\n`);
     return fs.openSync(metricsFile, "a");
   });
   // A failed write of metrics.jsonl (a full disk) is remembered and ends the run after the step,
@@ -379,7 +354,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     };
     let resultFault: unknown = null;
     try {
-      writeFileAtomic(path.join(runDir, "result.json"), `${JSON.stringify(result, null, 2)}\n`);
+      writeFileAtomic(runFile(runDir, "result"), `${JSON.stringify(result, null, 2)}\n`);
     } catch (err) {
       resultFault = err;
     }
@@ -389,7 +364,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     if (resultFault) {
       if (!isWorldFault(resultFault)) throw resultFault;
       const what = error ? ` after: ${error.message}` : ` (the run ended ${status})`;
-      throw worldFault(resultFault, `writing ${path.join(runDir, "result.json")}${what}`, lastGood, 1);
+      throw worldFault(resultFault, `writing ${runFile(runDir, "result")}${what}`, lastGood, 1);
     }
     // The reports are a view of the files above; failing to draw them must not fail the run.
     try {
@@ -417,7 +392,7 @@ function resumePoint(runDir: string, ir: IRExperiment, log: (level: "info" | "wa
   let own: unknown = ckpt.ir;
   if (!own) {
     try {
-      own = JSON.parse(fs.readFileSync(path.join(runDir, "ir.json"), "utf8"));
+      own = readRunIr(runDir);
     } catch {
       own = null;
     }

@@ -2,7 +2,7 @@
 // width-16 causal Transformer over 64 quantized pixels, a contrastive projection and a next-token
 // head, `gen + 0.5·con`. A step takes milliseconds.
 import type { IRExperiment } from "../../compiler/ir.js";
-import { hashIR } from "../../compiler/lower.js";
+import { hashIR } from "../../compiler/hash.js";
 
 export interface TinyOptions {
   steps?: number;
