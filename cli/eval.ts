@@ -27,7 +27,8 @@ export async function main(argv: string[]): Promise<number> {
   const backend = (args.values.backend?.[0] ?? "auto") as BackendPreference;
   if (!BACKEND_PREFERENCES.includes(backend)) throw new UserError(`unknown backend \`${backend}\``, `use one of ${BACKEND_PREFERENCES.join(", ")}`, 2);
   const step = intOption(args.values.checkpoint?.[0], "checkpoint", 0);
-  const r = await evaluateCheckpoint(args.positionals[0]!, { backend, ...(step !== undefined ? { step } : {}) });
+  const warn = (message: string) => process.stderr.write(`hgc: warning: ${message}\n`);
+  const r = await evaluateCheckpoint(args.positionals[0]!, { backend, warn, ...(step !== undefined ? { step } : {}) });
   if (args.flags.has("json")) {
     process.stdout.write(`${JSON.stringify({ step: r.step, metrics: r.metrics, skipped: r.skipped }, null, 2)}\n`);
     return 0;
