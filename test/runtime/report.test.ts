@@ -6,7 +6,8 @@ import { main as reportMain } from "../../cli/report.js";
 import { UserError } from "../../compiler/errors.js";
 import type { RunEvent } from "../../runtime/events.js";
 import { encodePng } from "../../runtime/image.js";
-import { formatValue, linePlot, niceTicks, readRun, summaryTable, writeReports } from "../../runtime/report.js";
+import { formatValue, linePlot, niceTicks, readRun, runPlots, summaryTable, writeReports } from "../../runtime/report.js";
+import { ema, honestRange, metricUnit, seriesStyle } from "../../runtime/charts.js";
 
 const FINAL = {
   "linear_probe.accuracy": 0.8125,
@@ -92,7 +93,8 @@ describe("reports", () => {
   it("makes the HTML self-contained, with an inline SVG plot per loss term, the lr and each protocol", () => {
     const dir = folder({ samples: true });
     const page = readFileSync(writeReports(dir).html, "utf8");
-    for (const title of ["loss: gen", "loss: con", "objective", "learning rate", "linear_probe at each evaluation", "ood at each evaluation", "robustness at each evaluation"]) {
+    const titles = ["loss: gen", "loss: con", "objective", "learning rate", "gradient norm", "linear probe: accuracy", "linear probe: ECE", "OOD: AUROC", "OOD: FPR at 95% TPR", "robustness: accuracy", "robustness: accuracy drop", "bits/dim"];
+    for (const title of titles) {
       expect(page, title).toContain(`aria-label="${title}"`);
     }
     expect(page).toContain('aria-label="robustness: accuracy by severity (final)"');
@@ -211,5 +213,47 @@ describe("hgc report", () => {
     await expect(reportMain(["/nonexistent/run"])).rejects.toMatchObject({ name: "UserError", exitCode: 2 });
     await expect(reportMain([])).rejects.toThrow(/takes one run folder/);
     await expect(reportMain(["--bogus", "x"])).rejects.toThrow(/unknown option `--bogus`/);
+  });
+});
+
+describe("charts", () => {
+  it("never puts two units on one axis: accuracy, ECE, AUROC and FPR each get their own panel", () => {
+    const s = readRun(folder());
+    const plots = runPlots(s).filter((p) => p.section === "evaluation");
+    const units = (svg: string) => [...svg.matchAll(/rotate\(-90\)" text-anchor="middle" font-size="10" fill="#555">([^<]*)</g)].map((m) => m[1]);
+    for (const p of plots) expect(units(p.svg), p.title).toHaveLength(1);
+    const byUnit = new Map(plots.map((p) => [units(p.svg)[0], p.title]));
+    for (const u of ["accuracy", "ECE", "AUROC", "FPR at 95% TPR", "bits/dim"]) expect(byUnit.has(u), u).toBe(true);
+  });
+
+  it("reads baseline metrics into the same panel as the learned figure", () => {
+    expect(metricUnit("linear_probe.init_accuracy")).toEqual({ label: "accuracy", bounded: true, rest: "linear_probe.init" });
+    expect(metricUnit("knn.pixels_accuracy")).toMatchObject({ label: "accuracy", rest: "knn.pixels" });
+    expect(metricUnit("ood.likelihood.aupr_in")).toMatchObject({ label: "AUPR", rest: "ood.likelihood.aupr_in" });
+    expect(metricUnit("robustness.clean_accuracy")).toMatchObject({ label: "accuracy", rest: "robustness.clean" });
+  });
+
+  it("keeps a change in the third decimal small on the axis (bounded metrics span at least 0.1)", () => {
+    const [lo, hi] = honestRange([0.3905, 0.393], true);
+    expect(hi - lo).toBeCloseTo(0.1, 9);
+    expect(lo).toBeLessThan(0.3905);
+    expect(honestRange([0.99, 0.995], true)).toEqual([0.9, 1]);
+    expect(honestRange([2, 5], false)).toEqual([2, 5]);
+  });
+
+  it("gives 32 series 32 different colour-and-dash styles from a colour-blind-safe palette", () => {
+    const styles = Array.from({ length: 32 }, (_, i) => JSON.stringify(seriesStyle(i)));
+    expect(new Set(styles).size).toBe(32);
+    expect(seriesStyle(0).color).toBe("#0072B2");
+  });
+
+  it("smooths long training curves with the raw line faint behind", () => {
+    const pts = Array.from({ length: 60 }, (_, i) => [i + 1, 3 + Math.sin(i)] as [number, number]);
+    const svg = linePlot("loss", [{ name: "gen", points: pts }], { smooth: 0.6 });
+    expect(svg.match(/class="raw"/g)).toHaveLength(1);
+    expect(svg.match(/class="smoothed"/g)).toHaveLength(1);
+    const smoothed = ema(pts, 0.6);
+    expect(smoothed[0]![1]).toBeCloseTo(pts[0]![1], 9);
+    expect(Math.max(...smoothed.map((p) => p[1])) - Math.min(...smoothed.map((p) => p[1]))).toBeLessThan(2);
   });
 });
