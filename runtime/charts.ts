@@ -132,7 +132,8 @@ const WORDS: Record<string, string> = {
 
 /** One name component for people: `linear_probe` → `linear probe`, `auroc` → `AUROC`. */
 export function displayWord(w: string): string {
-  return WORDS[w] ?? w.replace(/_accuracy$/, "").replace(/_/g, " ");
+  const bare = w.replace(/_accuracy$/, "");
+  return WORDS[w] ?? WORDS[bare] ?? bare.replace(/_/g, " ");
 }
 
 /** A metric path for people: `ood.likelihood.auroc` → `OOD likelihood AUROC`. */

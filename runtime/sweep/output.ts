@@ -1,4 +1,4 @@
-// Writes a sweep's results into its folder: sweep.csv, sweep.md, pareto.svg and one
+// Writes a sweep's results into its folder: sweep.csv, sweep.md, sweep.html, pareto.svg and one
 // `<metric>-vs-<param>.svg` per metric and swept param. Every file is written atomically.
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -7,6 +7,7 @@ import { writeFileAtomic } from "../atomic.js";
 import type { Objective } from "./pareto.js";
 import { metricPlots, paretoPlot } from "./plots.js";
 import { toCsv, toMarkdown } from "./report.js";
+import { renderSweepHtml } from "./html.js";
 
 export interface SweepOutputs {
   agg: SweepAggregate;
@@ -33,6 +34,7 @@ export function writeSweepOutputs(
   }
   writeFileAtomic(join(dir, "sweep.csv"), toCsv(agg));
   writeFileAtomic(join(dir, "sweep.md"), toMarkdown({ agg, trials, plots: plots.map((p) => ({ file: p.file, title: p.title })) }));
-  files.push("sweep.csv", "sweep.md");
+  writeFileAtomic(join(dir, "sweep.html"), renderSweepHtml({ agg, trials, plots, dir }));
+  files.push("sweep.csv", "sweep.md", "sweep.html");
   return { agg, files };
 }
