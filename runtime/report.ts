@@ -193,7 +193,7 @@ export function finalLosses(s: RunSummary): [string, number | null][] {
   ];
 }
 
-function header(s: RunSummary): [string, string][] {
+export function header(s: RunSummary): [string, string][] {
   const rows: [string, string][] = [
     ["experiment", s.experiment],
     ["status", s.status],
@@ -347,7 +347,7 @@ export function runPlots(s: RunSummary, opts: ReportOptions = {}): Plot[] {
     if (series.every((x) => x.points.length === 0)) continue;
     const title = protocol === names[0] && names.length === 1 ? displayName(protocol) : `${displayWord(protocol)}: ${unit.label}`;
     plots.push({
-      id: slug(`${protocol}-${unit.label}`),
+      id: slug(names.length === 1 && names[0] === protocol ? protocol : `${protocol}-${unit.label.toLowerCase()}`),
       title,
       section: "evaluation",
       svg: linePlot(title, series, { yLabel: unit.label, bounded: unit.bounded }),

@@ -1,4 +1,6 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { PNG } from "pngjs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -211,8 +213,42 @@ describe("hgc report", () => {
 
   it("fails with a usage error for a missing folder or no argument", async () => {
     await expect(reportMain(["/nonexistent/run"])).rejects.toMatchObject({ name: "UserError", exitCode: 2 });
-    await expect(reportMain([])).rejects.toThrow(/takes one run folder/);
+    await expect(reportMain([])).rejects.toThrow(/takes one run or sweep folder/);
+    await expect(reportMain([folder(), "--format", "svg"])).rejects.toThrow(/unknown report format `svg`/);
+    await expect(reportMain([folder(), "--smooth", "1.5"])).rejects.toThrow(/--smooth` must be a number in \[0, 1\)/);
     await expect(reportMain(["--bogus", "x"])).rejects.toThrow(/unknown option `--bogus`/);
+  });
+});
+
+describe("hgc report --format", () => {
+  it("writes report.pdf that pdftoppm renders, and every plot as a one-page PDF", async () => {
+    const dir = folder({ samples: true });
+    vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    expect(await reportMain([dir, "--format", "pdf"])).toBe(0);
+    const pdf = join(dir, "report.pdf");
+    expect(readFileSync(pdf).subarray(0, 5).toString()).toBe("%PDF-");
+    const out = join(dir, "page");
+    const r = spawnSync("pdftoppm", ["-r", "30", "-png", pdf, out], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const pages = readdirSync(dir).filter((f) => /^page-\d+\.png$/.test(f));
+    expect(pages.length).toBeGreaterThanOrEqual(2);
+    // a rendered page is not blank: the plots and tables put dark pixels on it
+    const page = PNG.sync.read(readFileSync(join(dir, pages[0]!)));
+    let dark = 0;
+    for (let i = 0; i < page.data.length; i += 4) if (page.data[i]! < 128) dark++;
+    expect(dark).toBeGreaterThan(200);
+    const figures = readdirSync(join(dir, "figures"));
+    expect(figures).toEqual(expect.arrayContaining(["loss-gen.pdf", "objective.pdf", "linear_probe-accuracy.pdf", "linear_probe-ece.pdf", "bits_per_dim.pdf"]));
+  });
+
+  it("writes every plot as a PNG at three times its size", async () => {
+    const dir = folder();
+    vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    expect(await reportMain([dir, "--format", "png"])).toBe(0);
+    const png = PNG.sync.read(readFileSync(join(dir, "figures", "loss-gen.png")));
+    expect(png.width).toBe(520 * 3);
+    expect(existsSync(join(dir, "report.pdf"))).toBe(false);
   });
 });
 
