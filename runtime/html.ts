@@ -8,7 +8,7 @@ export const PAGE_CSS =
   "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:3px 8px;vertical-align:top}th{background:#f5f5f5;text-align:left}" +
   "td.v{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}tr.front td{background:#f3f8fc}code{font-size:12px}" +
   ".plots{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:14px}.plots svg{border:1px solid #eee;background:#fff;max-width:100%;height:auto}" +
-  "img.samples{image-rendering:pixelated;image-rendering:crisp-edges;border:1px solid #eee}.note{color:#666;font-size:.92em}a{color:#0072B2}";
+  "img.samples{image-rendering:pixelated;image-rendering:crisp-edges;border:1px solid #eee}.note{color:#666;font-size:.92em}.wide{overflow-x:auto;max-width:100%}.wide table{font-size:13px}a{color:#0072B2}";
 
 /** Width and height of a PNG, from its IHDR chunk (null for anything else). */
 export function pngSize(png: Uint8Array): { width: number; height: number } | null {

@@ -11,7 +11,7 @@ import { finalLosses, formatValue, header, readRun, runPlots, type ReportOptions
 import { aggregate } from "./sweep/aggregate.js";
 import { headlineMetrics } from "./sweep/html.js";
 import { readSweepFolder } from "./sweep/output.js";
-import { dependentParams, metricPlots, paretoPlot, shortLabel, type SweepPlot } from "./sweep/plots.js";
+import { dependentParams, metricPlots, paretoPlot, plotFileName, shortLabel, type SweepPlot } from "./sweep/plots.js";
 import { fmtStat } from "./sweep/report.js";
 
 export type ExportFormat = "png" | "pdf";
@@ -92,7 +92,8 @@ export async function exportSweep(dir: string, format: ExportFormat): Promise<st
   ];
   const pareto = plots.find((p) => p.file === "pareto.svg");
   if (pareto) blocks.push({ kind: "heading", text: "Pareto front" }, { kind: "figures", svgs: [pareto.svg] });
-  const curves = plots.filter((p) => p !== pareto);
+  const headline = new Set(shown.flatMap((m) => agg.params.map((p) => plotFileName(m, p))));
+  const curves = plots.filter((p) => p !== pareto && headline.has(p.file));
   if (curves.length) blocks.push({ kind: "heading", text: "Metrics against the swept params" }, { kind: "figures", svgs: curves.map((p) => p.svg) });
   const pdf = join(dir, "sweep.pdf");
   writeFileAtomic(pdf, await renderPdf(`Sweep report: ${agg.sweep}`, blocks));

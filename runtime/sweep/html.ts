@@ -6,7 +6,7 @@ import { displayName } from "../charts.js";
 import { esc, PAGE_CSS } from "../html.js";
 import type { GroupRow, SweepAggregate, TrialOutcome } from "./aggregate.js";
 import { formatValue } from "./aggregate.js";
-import { dependentParams, shortLabel, type SweepPlot } from "./plots.js";
+import { dependentParams, plotFileName, shortLabel, type SweepPlot } from "./plots.js";
 import { fmtStat } from "./report.js";
 
 export interface SweepHtmlInput {
@@ -81,7 +81,7 @@ export function renderSweepHtml({ agg, trials, plots, dir }: SweepHtmlInput): st
   };
   const multi = new Set(agg.groups.map((g) => g.experiment)).size > 1;
   h.push("<h2>Results</h2>", '<p class="note">Mean ± sample std over the seeds that completed (n=1: a single seed). Objectives are marked ↑/↓, their best value in bold; ★ marks the Pareto front.</p>');
-  h.push("<table><tr>" + [...(multi ? ["experiment"] : []), ...params, "seeds"].map((c) => `<th>${esc(c)}</th>`).join("") +
+  h.push('<div class="wide"><table><tr>' + [...(multi ? ["experiment"] : []), ...params, "seeds"].map((c) => `<th>${esc(c)}</th>`).join("") +
     shown.map((m) => `<th title="${esc(m)}">${esc(displayName(m))}${arrow(m)}</th>`).join("") + (agg.objectives.length ? "<th>Pareto</th>" : "") + "</tr>");
   agg.groups.forEach((g, i) => {
     const cells = [
@@ -93,22 +93,26 @@ export function renderSweepHtml({ agg, trials, plots, dir }: SweepHtmlInput): st
     ];
     h.push(`<tr${g.pareto === "front" ? ' class="front"' : ""}>${cells.join("")}</tr>`);
   });
-  h.push("</table>");
+  h.push("</table></div>");
 
   const pareto = plots.find((p) => p.file === "pareto.svg");
-  const curves = plots.filter((p) => p !== pareto);
+  // The page plots the headline metrics; the per-score and per-corruption plots are files beside it.
+  const headline = new Set(shown.flatMap((m) => agg.params.map((p) => plotFileName(m, p))));
+  const curves = plots.filter((p) => p !== pareto && headline.has(p.file));
+  const more = plots.length - (pareto ? 1 : 0) - curves.length;
   if (pareto) h.push("<h2>Pareto front</h2>", '<p class="note">Each grid point at its mean over seeds; bars are ± one std on both objectives.</p>', pareto.svg);
   if (curves.length) {
     h.push("<h2>Metrics against the swept params</h2>", '<div class="plots">');
     for (const p of curves) h.push(p.svg);
     h.push("</div>");
   }
+  if (more > 0) h.push(`<p class="note">${more} more plots (per score and per corruption) are the <code>*-vs-*.svg</code> files in this folder.</p>`);
 
   if (agg.metrics.length > shown.length) {
     h.push(`<h2>All metrics</h2>`, "<details><summary>every metric at every grid point</summary>");
-    h.push("<table><tr><th>metric</th>" + agg.groups.map((g) => `<th>${esc(shortLabel(agg, g, dependent))}</th>`).join("") + "</tr>");
+    h.push('<div class="wide"><table><tr><th>metric</th>' + agg.groups.map((g) => `<th>${esc(shortLabel(agg, g, dependent))}</th>`).join("") + "</tr>");
     for (const m of agg.metrics) h.push(`<tr><td><code>${esc(m)}</code></td>${agg.groups.map((g) => statCell(g, m, false)).join("")}</tr>`);
-    h.push("</table></details>");
+    h.push("</table></div></details>");
   }
 
   h.push("<h2>Trials</h2>", "<table><tr><th>trial</th><th>point</th><th>seed</th><th>status</th><th>report</th></tr>");

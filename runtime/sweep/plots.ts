@@ -147,7 +147,7 @@ export function renderPlot(spec: PlotSpec): string {
   const W = spec.width ?? 640;
   const H = spec.height ?? 420;
   const m = { left: 72, right: 24, top: 40, bottom: 56 };
-  const legendW = spec.series.length > 1 ? 180 : 0;
+  const legendW = spec.series.length > 1 ? Math.min(200, 40 + 7 * Math.max(...spec.series.map((s) => s.name.length))) : 0;
   const pw = W - m.left - m.right - legendW;
   const ph = H - m.top - m.bottom;
   const pts = spec.series.flatMap((s) => s.points);
@@ -345,11 +345,8 @@ export function shortLabel(agg: SweepAggregate, g: GroupRow, dependent = depende
   return [...(experiments.size > 1 || !parts.length ? [g.experiment] : []), ...parts].join(" ");
 }
 
-/** An axis title: the metric's display name and its path, e.g. `linear probe accuracy (linear_probe.accuracy)`. */
-function axisTitle(metric: string): string {
-  const shown = displayName(metric);
-  return shown === metric ? metric : `${shown}  [${metric}]`;
-}
+/** An axis title: the metric's display name (`linear probe accuracy`); the path is in the tables. */
+const axisTitle = (metric: string) => displayName(metric);
 
 /** The Pareto plot over the first two objectives (mean ± std over seeds), or null with fewer than two or no point having both. */
 export function paretoPlot(agg: SweepAggregate): SweepPlot | null {
@@ -409,7 +406,7 @@ export function metricPlots(agg: SweepAggregate): SweepPlot[] {
     const seriesKey = others.length && lonely(byOthers) ? (g: GroupRow) => g.experiment : byOthers;
     const keys = [...new Set(withParam.map(seriesKey))];
     const xLog = wantsLog(withParam.map((g) => g.point[param]!));
-    for (const metric of agg.metrics) {
+    for (const metric of agg.metrics.filter((m) => !/\.count$/.test(m))) {
       const series: PlotSeries[] = keys.map((k, i) => ({
         name: k,
         ...seriesStyle(i),
@@ -431,7 +428,7 @@ export function metricPlots(agg: SweepAggregate): SweepPlot[] {
         svg: renderPlot({
           title,
           xLabel: param,
-          yLabel: `${axisTitle(metric)}, mean ± std over seeds`,
+          yLabel: `${axisTitle(metric)} (mean ± std)`,
           yBounded: metricUnit(metric).bounded,
           series: series.filter((s) => s.points.length),
           xLog,
