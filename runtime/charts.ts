@@ -45,10 +45,10 @@ export function tickLabel(v: number): string {
  * the third decimal does not fill the panel and look like a collapse. Bounded metrics (a rate or
  * a probability) stay inside [0, 1] and get a span of at least 0.1; others at least 2% of their size.
  */
-export function honestRange(values: number[], bounded: boolean): [number, number] {
+export function honestRange(values: number[], bounded: boolean, span?: number): [number, number] {
   const lo = Math.min(...values);
   const hi = Math.max(...values);
-  const minSpan = bounded ? 0.1 : Math.max(1e-9, 0.02 * Math.max(Math.abs(lo), Math.abs(hi)));
+  const minSpan = span ?? (bounded ? 0.1 : Math.max(1e-9, 0.02 * Math.max(Math.abs(lo), Math.abs(hi))));
   if (hi - lo >= minSpan) return [lo, hi];
   let a = (lo + hi) / 2 - minSpan / 2;
   let b = a + minSpan;
@@ -87,28 +87,30 @@ export interface MetricUnit {
   label: string;
   /** The figure is a rate or probability in [0, 1]. */
   bounded: boolean;
+  /** The least span of an axis of it, when not the default (a difference of rates: 0.1). */
+  minSpan?: number;
   /** The name with its unit removed (`ood.likelihood`, `linear_probe.init`), for series names. */
   rest: string;
 }
 
-const UNITS: [RegExp, string, boolean][] = [
+const UNITS: [RegExp, string, boolean, number?][] = [
   [/^(.*?)[._]?(?:clean_|mean_)?accuracy$/, "accuracy", true],
   [/^(.*?)[._]?auroc$/, "AUROC", true],
   [/^(.*?)[._]?aupr(?:_in|_out)?$/, "AUPR", true],
   [/^(.*?)[._]?fpr(?:95|_at_95_tpr)?$/, "FPR at 95% TPR", true],
   [/^(.*?)[._]?ece$/, "ECE", true],
   [/^(.*?)[._]?bits_per_dim$/, "bits/dim", false],
-  [/^(.*?)[._]?drop$/, "accuracy drop", false],
+  [/^(.*?)[._]?drop$/, "accuracy drop", false, 0.1],
 ];
 
 /** The unit of a metric, read off its last name component. */
 export function metricUnit(name: string): MetricUnit {
-  for (const [re, label, bounded] of UNITS) {
+  for (const [re, label, bounded, minSpan] of UNITS) {
     const m = re.exec(name);
     if (m) {
       // aupr_in / aupr_out and clean_ / mean_ accuracies keep what sets them apart.
       const tail = /(aupr_(?:in|out)|clean|mean)_?(?:accuracy)?$/.exec(name)?.[1];
-      return { label, bounded, rest: [m[1]!, tail ?? ""].filter(Boolean).join(".") };
+      return { label, bounded, ...(minSpan ? { minSpan } : {}), rest: [m[1]!, tail ?? ""].filter(Boolean).join(".") };
     }
   }
   const dot = name.lastIndexOf(".");
@@ -155,6 +157,8 @@ export interface LinePlotOptions {
   yLabel?: string;
   /** The values are rates in [0, 1] (see `honestRange`). */
   bounded?: boolean;
+  /** The least span of the y axis (see `honestRange`). */
+  minSpan?: number;
   /** EMA weight in [0, 1): the smoothed line drawn over the faint raw one; 0 or absent for none. */
   smooth?: number;
 }
@@ -186,7 +190,7 @@ export function linePlot(title: string, series: Series[], opts: LinePlotOptions 
   const data = series.map((s) => ({ ...s, points: thin(s.points.filter(([x, y]) => isNum(x) && isNum(y))) }));
   const legend = legendLayout(data.length > 1 ? data.map((s) => s.name) : [], W - 70);
   const m = { l: 62, r: 14, t: 28, b: 40 };
-  const H = H0 + legend.rows * 16;
+  const H = H0 + (legend.rows ? legend.rows * 16 + 8 : 0);
   const pw = W - m.l - m.r;
   const ph = H0 - m.t - m.b;
   const all = data.flatMap((s) => s.points);
@@ -202,7 +206,7 @@ export function linePlot(title: string, series: Series[], opts: LinePlotOptions 
   const xs = all.map((p) => p[0]);
   // The x axis counts steps or severities: whole numbers only.
   const xt = niceTicks(Math.min(...xs), Math.max(...xs), 5, true);
-  const [ylo, yhi] = honestRange(all.map((p) => p[1]), !!opts.bounded);
+  const [ylo, yhi] = honestRange(all.map((p) => p[1]), !!opts.bounded, opts.minSpan);
   let yt = niceTicks(ylo, yhi);
   if (opts.bounded) yt = yt.filter((t) => t >= -1e-12 && t <= 1 + 1e-12);
   const [x0, x1] = [xt[0]!, xt[xt.length - 1]!];
@@ -240,7 +244,7 @@ export function linePlot(title: string, series: Series[], opts: LinePlotOptions 
     if (legend.rows) {
       const [lx0, row] = legend.at[i]!;
       const lx = m.l + lx0;
-      const ly = H0 + 4 + 16 * row;
+      const ly = H0 + 12 + 16 * row;
       parts.push(`<line x1="${f(lx)}" x2="${f(lx + 20)}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"${dashAttr}/>`);
       parts.push(`<text x="${f(lx + 25)}" y="${ly}" font-size="10" fill="#222">${esc(s.name)}</text>`);
     }

@@ -340,17 +340,25 @@ export function runPlots(s: RunSummary, opts: ReportOptions = {}): Plot[] {
     // The protocol's own figure (`ood.auroc`, `linear_probe.accuracy`) is the headline beside
     // other scores, and the learned features beside baselines (`init`, `pixels`).
     const others = own.filter((o) => o && !BASELINES.has(o));
-    const series = names.map((n, i) => ({
+    let series = names.map((n, i) => ({
       name: own[i] ? own[i]!.split(".").map(displayWord).join(" ") : others.length ? "headline" : "learned",
       points: s.evals.filter((e) => isNum(e.metrics[n])).map((e) => [e.step, e.metrics[n] as number] as [number, number]),
     }));
+    // A headline that repeats one score (`ood.auroc` is the first score's) would hide under it:
+    // that score's line is marked as the headline instead.
+    const headline = series.find((x) => x.name === "headline");
+    const same = headline && series.find((x) => x !== headline && JSON.stringify(x.points) === JSON.stringify(headline.points));
+    if (headline && same) {
+      same.name += " (headline)";
+      series = series.filter((x) => x !== headline);
+    }
     if (series.every((x) => x.points.length === 0)) continue;
     const title = protocol === names[0] && names.length === 1 ? displayName(protocol) : `${displayWord(protocol)}: ${unit.label}`;
     plots.push({
       id: slug(names.length === 1 && names[0] === protocol ? protocol : `${protocol}-${unit.label.toLowerCase()}`),
       title,
       section: "evaluation",
-      svg: linePlot(title, series, { yLabel: unit.label, bounded: unit.bounded }),
+      svg: linePlot(title, series, { yLabel: unit.label, bounded: unit.bounded, ...(unit.minSpan ? { minSpan: unit.minSpan } : {}) }),
     });
   }
 

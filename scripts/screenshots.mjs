@@ -70,6 +70,6 @@ function screenshot(html, png, width, height) {
 
 mkdirSync(outDir, { recursive: true });
 screenshot(join(runDir, "report.html"), join(outDir, "report.png"), 1200, 7000);
-screenshot(join(sweepDir, "sweep.html"), join(outDir, "sweep.png"), 1200, 5000);
+screenshot(join(sweepDir, "sweep.html"), join(outDir, "sweep.png"), 1400, 5000);
 run("pdftoppm", ["-r", "80", "-png", "-f", "1", "-l", "2", join(runDir, "report.pdf"), join(outDir, "report-pdf")]);
 process.stderr.write(`screenshots in ${outDir} (run and sweep in ${work})\n`);

@@ -60,7 +60,8 @@ export function renderSweepHtml({ agg, trials, plots, dir }: SweepHtmlInput): st
     "<!doctype html>",
     '<html lang="en"><head><meta charset="utf-8">',
     `<title>${esc(`Sweep report: ${agg.sweep}`)}</title>`,
-    `<style>${PAGE_CSS}</style>`,
+    // A sweep's table is wide: the page may be too.
+    `<style>${PAGE_CSS}body{max-width:1360px}</style>`,
     "</head><body>",
     `<h1>Sweep report: ${esc(agg.sweep)}</h1>`,
     `<p>${trials.length} trials over ${agg.groups.length} grid points: ${completed} completed, ${failed.length} failed` +

@@ -37,6 +37,8 @@ export interface PlotSpec {
   labels?: boolean;
   /** The y values are rates in [0, 1]: an honest range (see charts.ts `honestRange`). */
   yBounded?: boolean;
+  /** The least span of the y axis (see charts.ts `honestRange`). */
+  yMinSpan?: number;
   width?: number;
   height?: number;
 }
@@ -157,7 +159,7 @@ export function renderPlot(spec: PlotSpec): string {
   const xLog = !!spec.xLog && xs.length > 0 && xs.every((x) => x > 0);
 
   let [x0, x1] = xs.length ? [Math.min(...xsErr), Math.max(...xsErr)] : [0, 1];
-  let [y0, y1] = ys.length ? honestRange(ys, !!spec.yBounded) : [0, 1];
+  let [y0, y1] = ys.length ? honestRange(ys, !!spec.yBounded, spec.yMinSpan) : [0, 1];
   if (y1 === y0) {
     const d = y0 === 0 ? 1 : Math.abs(y0) * 0.05;
     y0 -= d;
@@ -430,6 +432,7 @@ export function metricPlots(agg: SweepAggregate): SweepPlot[] {
           xLabel: param,
           yLabel: `${axisTitle(metric)} (mean ± std)`,
           yBounded: metricUnit(metric).bounded,
+          ...(metricUnit(metric).minSpan ? { yMinSpan: metricUnit(metric).minSpan } : {}),
           series: series.filter((s) => s.points.length),
           xLog,
         }),

@@ -260,6 +260,10 @@ describe("charts", () => {
     for (const p of plots) expect(units(p.svg), p.title).toHaveLength(1);
     const byUnit = new Map(plots.map((p) => [units(p.svg)[0], p.title]));
     for (const u of ["accuracy", "ECE", "AUROC", "FPR at 95% TPR", "bits/dim"]) expect(byUnit.has(u), u).toBe(true);
+    // ood.auroc repeats the likelihood score's: one line, marked, not one hidden under the other
+    const auroc = plots.find((p) => p.title === "OOD: AUROC")!.svg;
+    expect(auroc).toContain(">likelihood (headline)</text>");
+    expect(auroc).not.toContain(">headline</text>");
   });
 
   it("reads baseline metrics into the same panel as the learned figure", () => {

@@ -203,7 +203,9 @@ describe("sweep.html", () => {
     expect(page).toContain("<code>ood.knn.auroc</code>");
     expect(page).toContain(`<a href="trials/${trials[0]!.id.slice(0, 8)}/report.html">report.html</a>`);
     expect(page).toContain("failed: cannot read /data/x.idx");
-    expect(page.match(/<svg /g)!.length).toBe(1 + metricPlots(agg).length);
+    // the Pareto plot and the four headline metrics against lambda; the per-score plot is a file
+    expect(page.match(/<svg /g)!.length).toBe(5);
+    expect(page).toContain("1 more plots (per score and per corruption)");
     expect(page).toContain("<b>0.9 ± 0</b>"); // best acc in bold
     expect(page).not.toMatch(/<script|<link|src="http/);
   });
