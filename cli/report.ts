@@ -4,11 +4,11 @@
 // exports the figures (and with pdf the whole report); `--json` prints the summary as JSON.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { UserError } from "../compiler/errors.js";
+import { UserError } from "../common/errors.js";
 import { exportRun, exportSweep, type ExportFormat } from "../runtime/report-export.js";
 import { readRun, summaryTable, writeReports, type ReportOptions } from "../runtime/report.js";
 import { aggregate } from "../runtime/sweep/aggregate.js";
-import { parseArgs } from "../runtime/sweep/args.js";
+import { parseArgs } from "./args.js";
 import { readSweepFolder, writeSweepOutputs } from "../runtime/sweep/output.js";
 import { exitQuietlyOnClosedPipe } from "./pipe.js";
 import { aggregateRows } from "./sweep.js";

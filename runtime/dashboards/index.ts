@@ -1,22 +1,16 @@
 // Dashboards a run can log to besides its own folder (`hgc run --log tensorboard,mlflow`). Each is
 // one more subscriber on the run's events, next to the terminal logger, the metrics file and
 // the results store: the runtime never knows who listens.
-import { UserError } from "../../compiler/errors.js";
+import { UserError } from "../../common/errors.js";
 import type { RunEvent } from "../events.js";
 import { attachMlflow, type MlflowOptions } from "./mlflow.js";
 import { attachTensorBoard } from "./tensorboard.js";
+import type { Dashboard, Subscribable } from "./types.js";
 
 export const DASHBOARDS = ["tensorboard", "mlflow"] as const;
 export type DashboardKind = (typeof DASHBOARDS)[number];
 
-export interface Subscribable<E> {
-  on(listener: (event: E) => void): () => void;
-}
-
-export interface Dashboard {
-  /** Stops listening and writes what is left (MLflow copies the run's artifacts). */
-  close(): Promise<void>;
-}
+export type { Dashboard, Subscribable } from "./types.js";
 
 /** `--log` values (repeated or comma-separated) as dashboard kinds; an unknown one is a usage error. */
 export function parseDashboards(values: string[]): DashboardKind[] {

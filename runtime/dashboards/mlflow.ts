@@ -17,7 +17,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { writeFileAtomic } from "../atomic.js";
 import type { RunEvent } from "../events.js";
-import type { Dashboard, Subscribable } from "./index.js";
+import type { Dashboard, Subscribable } from "./types.js";
 
 /** RunStatus in MLflow's protos. */
 const STATUS = { running: 1, completed: 3, failed: 4, interrupted: 5 } as const;

@@ -9,7 +9,7 @@ import path from "node:path";
 import type { Metrics, RunEvent } from "../events.js";
 import { ProtoWriter } from "./protobuf.js";
 import { tfRecord } from "./tfrecord.js";
-import type { Dashboard, Subscribable } from "./index.js";
+import type { Dashboard, Subscribable } from "./types.js";
 
 /** The scalar tag of an evaluation metric: its protocol, a slash, the rest (`linear_probe/accuracy`). */
 export function metricTag(metric: string): string {

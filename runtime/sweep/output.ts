@@ -1,7 +1,7 @@
 // Writes a sweep's results into its folder: sweep.csv, sweep.md, sweep.html, pareto.svg and one
 // `<metric>-vs-<param>.svg` per metric and swept param. Every file is written atomically.
 import { readdirSync, readFileSync, rmSync } from "node:fs";
-import { UserError } from "../../compiler/errors.js";
+import { UserError } from "../../common/errors.js";
 import { join } from "node:path";
 import { aggregate, type SweepAggregate, type TrialOutcome } from "./aggregate.js";
 import { writeFileAtomic } from "../atomic.js";
