@@ -91,7 +91,8 @@ export function formatStepLine(e: StepEvent, startStep = 0): string {
   const losses = Object.entries(e.losses)
     .map(([name, v]) => `${name}=${formatValue(v, LIVE_DIGITS)}`)
     .join(" ");
-  const eta = etaMs(e.step, e.totalSteps, e.elapsedMs, startStep);
+  // A first step too quick for the clock still has a time of its own to go by.
+  const eta = etaMs(e.step, e.totalSteps, e.elapsedMs, startStep) ?? (e.msPerStep > 0 ? (e.totalSteps - e.step) * e.msPerStep : undefined);
   const parts = [
     `step ${String(e.step).padStart(width)}/${e.totalSteps}`,
     ...(losses ? [`loss ${losses}`] : []),

@@ -6,6 +6,7 @@ import { compileFile, hashIR, loadIR, renderDiagnostics } from "../compiler/inde
 import { UserError } from "../common/errors.js";
 import type { IRExperiment } from "../compiler/ir.js";
 import { BACKEND_PREFERENCES, type BackendPreference } from "../runtime/backend.js";
+import { attachDashboards, parseDashboards } from "../runtime/dashboards/index.js";
 import { EventBus } from "../runtime/events.js";
 import { runExperiment } from "../runtime/run.js";
 import { intOption, parseArgs } from "./args.js";
@@ -28,6 +29,8 @@ options:
   --no-tui             plain progress lines even on a terminal
   --no-eval            skip the evaluate { } protocols (smoke tests)
   --quiet              plain mode: only warnings, errors and the summary
+  --log TARGET         also log to tensorboard (event files in the run folder) or mlflow
+                       (./mlruns, or MLFLOW_TRACKING_URI); repeat or comma-separate for both
 `;
 
 function isExperiment(v: unknown): v is IRExperiment {
@@ -59,7 +62,7 @@ export async function loadExperiment(file: string, experiment?: string, stderr: 
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ["experiment", "backend", "out", "steps", "seed"], flags: ["resume", "json", "no-tui", "quiet", "no-eval"] }, "run");
+  const args = parseArgs(argv, { values: ["experiment", "backend", "out", "steps", "seed", "log"], repeat: ["log"], flags: ["resume", "json", "no-tui", "quiet", "no-eval"] }, "run");
   if (args.flags.has("help")) {
     process.stdout.write(USAGE);
     return 0;
@@ -69,11 +72,13 @@ export async function main(argv: string[]): Promise<number> {
   if (!BACKEND_PREFERENCES.includes(backend)) throw new UserError(`unknown backend \`${backend}\``, `use one of ${BACKEND_PREFERENCES.join(", ")}`, 2);
   const steps = intOption(args.values.steps?.[0], "steps");
   const seed = intOption(args.values.seed?.[0], "seed", 0, Number.MAX_SAFE_INTEGER);
+  const dashboards = parseDashboards(args.values.log ?? []);
   const ir = await loadExperiment(args.positionals[0]!, args.values.experiment?.[0]);
 
   const bus = new EventBus();
   const mode = chooseMode({ json: args.flags.has("json"), noTui: args.flags.has("no-tui") }, process.stdout);
   const logger = attachLogger(bus, mode, { quiet: args.flags.has("quiet") });
+  const dashboard = attachDashboards(bus, dashboards);
 
   // The first signal's exit code; a second signal of either kind exits at once.
   let stop: number | null = null;
@@ -97,10 +102,12 @@ export async function main(argv: string[]): Promise<number> {
       bus,
       shouldStop: () => stop !== null,
     });
+    await dashboard.close();
     await logger.close();
     if (outcome.status === "interrupted") return stop ?? 130;
     return outcome.status === "completed" ? 0 : 1;
   } catch (err) {
+    await dashboard.close();
     await logger.close();
     throw err;
   } finally {

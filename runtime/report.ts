@@ -9,12 +9,15 @@ import { formatDuration, formatValue } from "../common/format.js";
 import type { EndEvent, Metrics, StartEvent } from "./events.js";
 import { readRunEvents, readRunIr, readRunResult, runFile } from "./run-folder.js";
 import { writeFileAtomic } from "./atomic.js";
+import { esc, PAGE_CSS, pngSize, upscaleFactor } from "./html.js";
+import { displayName, displayWord, linePlot, metricUnit, type MetricUnit, type Series } from "./charts.js";
 
 export interface StepPoint {
   step: number;
   losses: Record<string, number>;
   objective: number | null;
   lr: number | null;
+  gradNorm: number | null;
 }
 
 export interface EvalPoint {
@@ -68,13 +71,13 @@ export function readRun(runDir: string): RunSummary {
     else if (ev.type === "end") end = ev;
     else if (ev.type === "error") lastError = ev.message;
     else if (ev.type === "step") {
-      steps.push({ step: ev.step, losses: finiteOnly(ev.losses), objective: num(ev.objective), lr: num(ev.lr) });
+      steps.push({ step: ev.step, losses: finiteOnly(ev.losses), objective: num(ev.objective), lr: num(ev.lr), gradNorm: num(ev.gradNorm) });
     } else if (ev.type === "eval") {
       evals.push({ step: ev.step, metrics: cleanMetrics(ev.metrics), skipped: ev.skipped ?? [] });
     }
   }
   if (steps.length === 0 && result?.losses && isNum(result.steps)) {
-    steps.push({ step: result.steps, losses: finiteOnly(result.losses), objective: num(result.objective), lr: null });
+    steps.push({ step: result.steps, losses: finiteOnly(result.losses), objective: num(result.objective), lr: null, gradNorm: null });
   }
   const lastEval = evals.at(-1);
   // A run that failed after an evaluation still shows that evaluation's figures.
@@ -134,7 +137,7 @@ export function finalLosses(s: RunSummary): [string, number | null][] {
   ];
 }
 
-function header(s: RunSummary): [string, string][] {
+export function header(s: RunSummary): [string, string][] {
   const rows: [string, string][] = [
     ["experiment", s.experiment],
     ["status", s.status],
@@ -217,124 +220,92 @@ function metricColumns(evals: EvalPoint[]): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// SVG plots
+// Plots
 
-export interface Series {
-  name: string;
-  points: [number, number][];
+export { linePlot, niceTicks } from "./charts.js";
+export type { Series } from "./charts.js";
+
+export interface ReportOptions {
+  /** EMA weight for the training curves (0 = raw only); default 0.6 once a curve has 30 points. */
+  smooth?: number;
 }
 
-const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"];
-
-const esc = (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-
-/** Round-number ticks covering [lo, hi]. */
-export function niceTicks(lo: number, hi: number, count = 5, integer = false): number[] {
-  if (!(hi > lo)) {
-    const pad = integer ? 1 : lo === 0 ? 1 : Math.abs(lo) * 0.1;
-    return niceTicks(lo - pad, hi + pad, count, integer);
-  }
-  const raw = (hi - lo) / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  let step = ([1, 2, 2.5, 5, 10].find((m) => m * mag >= raw) ?? 10) * mag;
-  if (integer) step = Math.max(1, Math.round(step));
-  const ticks: number[] = [];
-  for (let t = Math.floor(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
-  if (ticks[ticks.length - 1]! < hi) ticks.push(Number((ticks[ticks.length - 1]! + step).toPrecision(12)));
-  return ticks;
+export interface Plot {
+  /** A short file-name-safe id, e.g. `loss-gen`, `linear_probe-accuracy`. */
+  id: string;
+  title: string;
+  section: "training" | "evaluation" | "robustness";
+  svg: string;
 }
 
-/** An axis label: like formatValue, but `1.4e-4` rather than `1.400e-4`. */
-function tickLabel(v: number): string {
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? Number(v.toPrecision(3)).toExponential() : formatValue(v);
-}
+/** Name parts of baseline figures (random-init and raw-pixel features), drawn beside the learned ones. */
+const BASELINES = new Set(["init", "pixels"]);
 
-/** At most `max` points per series, by averaging consecutive buckets (keeps the HTML small for long runs). */
-function thin(points: [number, number][], max = 600): [number, number][] {
-  if (points.length <= max) return points;
-  const size = Math.ceil(points.length / max);
-  const out: [number, number][] = [];
-  for (let i = 0; i < points.length; i += size) {
-    const chunk = points.slice(i, i + size);
-    out.push([chunk[chunk.length - 1]![0], chunk.reduce((a, p) => a + p[1], 0) / chunk.length]);
-  }
-  return out;
-}
+const slug = (t: string) => t.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-|-$/g, "");
 
-/** A line plot of one or more series against the step, as a standalone <svg> element. */
-export function linePlot(title: string, series: Series[], opts: { width?: number; height?: number; xLabel?: string } = {}): string {
-  const W = opts.width ?? 520;
-  const H = opts.height ?? 260;
-  const m = { l: 58, r: 12, t: 26, b: 38 + 16 * Math.ceil(series.length / 3) };
-  const pw = W - m.l - m.r;
-  const ph = H - m.t - m.b;
-  const data = series.map((s) => ({ ...s, points: thin(s.points.filter(([x, y]) => isNum(x) && isNum(y))) }));
-  const all = data.flatMap((s) => s.points);
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}">`,
-    `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="600">${esc(title)}</text>`,
-  ];
-  if (all.length === 0) {
-    parts.push(`<text x="${W / 2}" y="${H / 2}" text-anchor="middle" font-size="12" fill="#777">no data</text></svg>`);
-    return parts.join("");
-  }
-  const xs = all.map((p) => p[0]);
-  const ys = all.map((p) => p[1]);
-  // The x axis counts steps or severities: whole numbers only.
-  const xt = niceTicks(Math.min(...xs), Math.max(...xs), 5, true);
-  const yt = niceTicks(Math.min(...ys), Math.max(...ys));
-  const [x0, x1] = [xt[0]!, xt[xt.length - 1]!];
-  const [y0, y1] = [yt[0]!, yt[yt.length - 1]!];
-  const X = (x: number) => m.l + ((x - x0) / (x1 - x0)) * pw;
-  const Y = (y: number) => m.t + ph - ((y - y0) / (y1 - y0)) * ph;
-  const f = (v: number) => v.toFixed(1);
-  parts.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#bbb"/>`);
-  for (const t of yt) {
-    parts.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${f(Y(t))}" y2="${f(Y(t))}" stroke="#eee"/>`);
-    parts.push(`<text x="${m.l - 4}" y="${f(Y(t) + 4)}" text-anchor="end" font-size="10">${esc(tickLabel(t))}</text>`);
-  }
-  for (const t of xt) {
-    parts.push(`<line x1="${f(X(t))}" x2="${f(X(t))}" y1="${m.t + ph}" y2="${m.t + ph + 4}" stroke="#888"/>`);
-    parts.push(`<text x="${f(X(t))}" y="${m.t + ph + 15}" text-anchor="middle" font-size="10">${esc(tickLabel(t))}</text>`);
-  }
-  parts.push(`<text x="${m.l + pw / 2}" y="${m.t + ph + 29}" text-anchor="middle" font-size="10" fill="#555">${esc(opts.xLabel ?? "step")}</text>`);
-  data.forEach((s, i) => {
-    const color = PALETTE[i % PALETTE.length]!;
-    if (s.points.length > 1) {
-      const d = s.points.map(([x, y], j) => `${j ? "L" : "M"}${f(X(x))},${f(Y(y))}`).join("");
-      parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.5"/>`);
-    }
-    if (s.points.length <= 40) for (const [x, y] of s.points) parts.push(`<circle cx="${f(X(x))}" cy="${f(Y(y))}" r="2.5" fill="${color}"/>`);
-    const lx = m.l + (i % 3) * (pw / 3);
-    const ly = m.t + ph + 44 + 16 * Math.floor(i / 3);
-    parts.push(`<rect x="${f(lx)}" y="${ly - 8}" width="10" height="3" fill="${color}"/>`);
-    parts.push(`<text x="${f(lx + 14)}" y="${ly - 3}" font-size="10">${esc(s.name)}</text>`);
-  });
-  parts.push("</svg>");
-  return parts.join("");
-}
-
-/** The plots of a run: each loss term, the objective and the lr over steps; each metric group over evaluations. */
-export function runPlots(s: RunSummary): { title: string; svg: string }[] {
-  const plots: { title: string; svg: string }[] = [];
+/**
+ * The plots of a run. Training: each loss term, the objective, the lr and the grad norm over
+ * steps (smoothed, raw faint behind). Evaluation: one panel per protocol and unit (accuracy,
+ * AUROC, AUPR, FPR, ECE, bits/dim… never two units on one axis), a line per metric, baselines
+ * included. Robustness: accuracy against severity at the end.
+ */
+export function runPlots(s: RunSummary, opts: ReportOptions = {}): Plot[] {
+  const plots: Plot[] = [];
+  const smoothFor = (n: number) => opts.smooth ?? (n >= 30 ? 0.6 : 0);
+  const curve = (id: string, title: string, yLabel: string, pts: [number, number][]) => {
+    if (pts.length) plots.push({ id, title, section: "training", svg: linePlot(title, [{ name: id, points: pts }], { yLabel, smooth: smoothFor(pts.length) }) });
+  };
   const lossNames = [...new Set(s.steps.flatMap((p) => Object.keys(p.losses)))];
   for (const name of lossNames) {
-    const pts = s.steps.filter((p) => name in p.losses).map((p) => [p.step, p.losses[name]!] as [number, number]);
-    plots.push({ title: `loss ${name}`, svg: linePlot(`loss: ${name}`, [{ name, points: pts }]) });
+    curve(`loss-${slug(name)}`, `loss: ${name}`, name, s.steps.filter((p) => name in p.losses).map((p) => [p.step, p.losses[name]!]));
   }
-  const obj = s.steps.filter((p) => p.objective !== null).map((p) => [p.step, p.objective!] as [number, number]);
-  if (obj.length) plots.push({ title: "objective", svg: linePlot("objective", [{ name: "objective", points: obj }]) });
+  curve("objective", "objective", "objective", s.steps.filter((p) => p.objective !== null).map((p) => [p.step, p.objective!]));
   const lr = s.steps.filter((p) => p.lr !== null).map((p) => [p.step, p.lr!] as [number, number]);
-  if (lr.length) plots.push({ title: "lr", svg: linePlot("learning rate", [{ name: "lr", points: lr }]) });
-  // Metrics: one plot per protocol (the name's first component); per-severity robustness
-  // figures stay in the tables (their per-corruption means are plotted).
-  const groups = new Map<string, string[]>();
+  if (lr.length) plots.push({ id: "lr", title: "learning rate", section: "training", svg: linePlot("learning rate", [{ name: "lr", points: lr }], { yLabel: "lr" }) });
+  curve("grad-norm", "gradient norm", "‖g‖", s.steps.filter((p) => p.gradNorm !== null).map((p) => [p.step, p.gradNorm!]));
+
+  // Metrics over evaluations: a panel per (protocol, unit). Per-severity robustness figures
+  // stay in the tables (their per-corruption means are plotted); counts are not figures.
+  const panels = new Map<string, { protocol: string; unit: MetricUnit; names: string[] }>();
   for (const name of metricColumns(s.evals)) {
     if (/^robustness(_\d+)?\.[^.]+\.\d+\.accuracy$/.test(name) || /\.count$/.test(name)) continue;
-    const g = name.split(".")[0]!;
-    groups.set(g, [...(groups.get(g) ?? []), name]);
+    const protocol = name.split(".")[0]!;
+    const unit = metricUnit(name);
+    const key = `${protocol}\u0000${unit.label}`;
+    const panel = panels.get(key) ?? { protocol, unit, names: [] };
+    panel.names.push(name);
+    panels.set(key, panel);
   }
+  for (const { protocol, unit, names } of panels.values()) {
+    const own = names.map((n) => {
+      const rest = metricUnit(n).rest;
+      return rest === protocol ? "" : rest.startsWith(`${protocol}.`) ? rest.slice(protocol.length + 1) : rest;
+    });
+    // The protocol's own figure (`ood.auroc`, `linear_probe.accuracy`) is the headline beside
+    // other scores, and the learned features beside baselines (`init`, `pixels`).
+    const others = own.filter((o) => o && !BASELINES.has(o));
+    let series = names.map((n, i) => ({
+      name: own[i] ? own[i]!.split(".").map(displayWord).join(" ") : others.length ? "headline" : "learned",
+      points: s.evals.filter((e) => isNum(e.metrics[n])).map((e) => [e.step, e.metrics[n] as number] as [number, number]),
+    }));
+    // A headline that repeats one score (`ood.auroc` is the first score's) would hide under it:
+    // that score's line is marked as the headline instead.
+    const headline = series.find((x) => x.name === "headline");
+    const same = headline && series.find((x) => x !== headline && JSON.stringify(x.points) === JSON.stringify(headline.points));
+    if (headline && same) {
+      same.name += " (headline)";
+      series = series.filter((x) => x !== headline);
+    }
+    if (series.every((x) => x.points.length === 0)) continue;
+    const title = protocol === names[0] && names.length === 1 ? displayName(protocol) : `${displayWord(protocol)}: ${unit.label}`;
+    plots.push({
+      id: slug(names.length === 1 && names[0] === protocol ? protocol : `${protocol}-${unit.label.toLowerCase()}`),
+      title,
+      section: "evaluation",
+      svg: linePlot(title, series, { yLabel: unit.label, bounded: unit.bounded, ...(unit.minSpan ? { minSpan: unit.minSpan } : {}) }),
+    });
+  }
+
   // Robustness at the end: accuracy against severity, one line per corruption.
   const bySeverity = new Map<string, Map<string, [number, number][]>>();
   for (const [name, v] of Object.entries(s.metrics)) {
@@ -351,29 +322,19 @@ export function runPlots(s: RunSummary): { title: string; svg: string }[] {
       const sev = series.flatMap((x) => x.points.map((p) => p[0]));
       series.push({ name: "clean", points: [[Math.min(...sev), clean], [Math.max(...sev), clean]] });
     }
-    plots.push({ title: `${g} by severity`, svg: linePlot(`${g}: accuracy by severity (final)`, series, { xLabel: "severity" }) });
-  }
-  for (const [g, names] of groups) {
-    const series = names.map((n) => ({
-      name: n.startsWith(`${g}.`) ? n.slice(g.length + 1) : n,
-      points: s.evals.filter((e) => isNum(e.metrics[n])).map((e) => [e.step, e.metrics[n] as number] as [number, number]),
-    }));
-    if (series.every((x) => x.points.length === 0)) continue;
-    plots.push({ title: g, svg: linePlot(`${g} at each evaluation`, series) });
+    const title = `${g}: accuracy by severity (final)`;
+    plots.push({ id: slug(`${g}-by-severity`), title, section: "robustness", svg: linePlot(title, series, { xLabel: "severity", yLabel: "accuracy", bounded: true }) });
   }
   return plots;
 }
 
-export function renderHtml(s: RunSummary): string {
+export function renderHtml(s: RunSummary, opts: ReportOptions = {}): string {
   const h: string[] = [];
   h.push(
     "<!doctype html>",
     '<html lang="en"><head><meta charset="utf-8">',
     `<title>${esc(`Run report: ${s.experiment}`)}</title>`,
-    "<style>body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222}" +
-      "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:3px 8px}th{background:#f5f5f5;text-align:left}" +
-      "td.v{text-align:right;font-variant-numeric:tabular-nums}code{font-size:12px}.plots{display:flex;flex-wrap:wrap;gap:12px}" +
-      ".plots svg{border:1px solid #eee;background:#fff}img.samples{image-rendering:pixelated;max-width:100%}</style>",
+    `<style>${PAGE_CSS}</style>`,
     "</head><body>",
     `<h1>Run report: ${esc(s.experiment)}</h1>`,
     "<table>",
@@ -392,11 +353,29 @@ export function renderHtml(s: RunSummary): string {
     for (const sk of s.skipped) h.push(`<li><code>${esc(sk.protocol)}</code>: ${esc(sk.reason)}</li>`);
     h.push("</ul>");
   }
-  const plots = runPlots(s);
-  if (plots.length) {
-    h.push("<h2>Plots</h2>", '<div class="plots">');
-    for (const p of plots) h.push(p.svg);
+  const plots = runPlots(s, opts);
+  const sections: [Plot["section"], string, string][] = [
+    ["training", "Training", "Each loss term, the objective, the learning rate and the gradient norm at every logged step."],
+    ["evaluation", "Evaluation", "One panel per protocol and unit; baselines, where the run has them, are lines in the same panel."],
+    ["robustness", "Robustness", "Accuracy under each corruption against its severity, at the end of the run."],
+  ];
+  for (const [section, title, note] of sections) {
+    const these = plots.filter((p) => p.section === section);
+    if (!these.length) continue;
+    h.push(`<h2>${title}</h2>`, `<p class="note">${note}</p>`, '<div class="plots">');
+    for (const p of these) h.push(p.svg);
     h.push("</div>");
+  }
+  if (s.samples) {
+    const png = readFileSync(s.samples);
+    const size = pngSize(png);
+    const k = size ? upscaleFactor(size.width) : 1;
+    const dims = size ? ` width="${size.width * k}" height="${size.height * k}"` : "";
+    h.push(
+      "<h2>Samples</h2>",
+      `<p class="note">The final model's samples${k > 1 ? `, shown ${k}× (nearest neighbour)` : ""}.</p>`,
+      `<img class="samples" alt="samples"${dims} src="data:image/png;base64,${png.toString("base64")}">`,
+    );
   }
   const losses = finalLosses(s);
   if (losses.length) {
@@ -411,20 +390,16 @@ export function renderHtml(s: RunSummary): string {
     }
     h.push("</table>");
   }
-  if (s.samples) {
-    const b64 = readFileSync(s.samples).toString("base64");
-    h.push("<h2>Samples</h2>", `<img class="samples" alt="samples" src="data:image/png;base64,${b64}">`);
-  }
   h.push("</body></html>", "");
   return h.join("\n");
 }
 
 /** Write `report.md` and `report.html` into the run folder (atomically); returns their paths. */
-export function writeReports(runDir: string): { markdown: string; html: string } {
+export function writeReports(runDir: string, opts: ReportOptions = {}): { markdown: string; html: string } {
   const s = readRun(runDir);
   const markdown = runFile(s.runDir, "reportMd");
   const html = runFile(s.runDir, "reportHtml");
   writeFileAtomic(markdown, renderMarkdown(s));
-  writeFileAtomic(html, renderHtml(s));
+  writeFileAtomic(html, renderHtml(s, opts));
   return { markdown, html };
 }

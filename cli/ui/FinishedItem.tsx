@@ -1,5 +1,4 @@
 import type { Finished } from "./run-state.js";
-import { EvalResult } from "./EvalResult.js";
 import { Header } from "./Header.js";
 import { Notice } from "./Notice.js";
 
@@ -12,8 +11,6 @@ export function FinishedItem({ item }: FinishedItemProps) {
   switch (item.kind) {
     case "header":
       return <Header start={item.start} />;
-    case "eval":
-      return <EvalResult event={item.event} />;
     case "checkpoint":
       return <Notice level="checkpoint" message={`at step ${item.event.step} → ${item.event.path}`} />;
     case "log":

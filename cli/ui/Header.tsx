@@ -1,4 +1,4 @@
-import { Box, Text } from "ink";
+import { Text } from "ink";
 import type { StartEvent } from "../../runtime/events.js";
 import { formatCount } from "../../common/format.js";
 
@@ -6,34 +6,33 @@ export interface HeaderProps {
   readonly start: StartEvent;
 }
 
-/** The run's identity: experiment, backend, size, data and where it is written. */
+/**
+ * The run's identity on one line: experiment, backend (and how many native kernels it uses —
+ * their names are in `hgc doctor` and the run folder's result.json), size, data, length, seed
+ * and where it is written.
+ */
 export function Header({ start }: HeaderProps) {
-  const backend = start.kernels.length > 0 ? `${start.backend} (${start.kernels.join(", ")})` : start.backend;
+  const kernels = start.kernels.length > 0 ? `, native kernels: ${start.kernels.length}` : "";
   const data = start.datasets.map((d) => `${d.name} ${formatCount(d.images)}`).join(" · ");
   return (
-    <Box flexDirection="column" marginBottom={1}>
-      <Text>
-        <Text bold color="cyan">
-          hgc run
-        </Text>{" "}
-        <Text bold>{start.experiment}</Text>
-        <Text dimColor>  backend </Text>
-        {backend}
-        <Text dimColor>  params </Text>
-        {formatCount(start.parameters)}
-      </Text>
-      <Text>
-        <Text dimColor>data </Text>
-        {data || "—"}
-      </Text>
-      <Text>
-        <Text dimColor>steps </Text>
-        {start.totalSteps} × batch {start.batch}
-        <Text dimColor>  seed </Text>
-        {start.seed}
-        {start.startStep > 0 ? <Text color="yellow"> resumed at step {start.startStep}</Text> : null}
-      </Text>
-      <Text dimColor>→ {start.runDir}</Text>
-    </Box>
+    <Text wrap="truncate-end">
+      <Text bold color="cyan">
+        hgc run
+      </Text>{" "}
+      <Text bold>{start.experiment}</Text>
+      {start.startStep > 0 ? <Text color="yellow">  resumed at step {start.startStep}</Text> : null}
+      <Text dimColor>  backend </Text>
+      {start.backend}
+      {kernels}
+      <Text dimColor>  params </Text>
+      {formatCount(start.parameters)}
+      <Text dimColor>  data </Text>
+      {data || "—"}
+      <Text dimColor>  steps </Text>
+      {start.totalSteps} × batch {start.batch}
+      <Text dimColor>  seed </Text>
+      {start.seed}
+      <Text dimColor>  → {start.runDir}</Text>
+    </Text>
   );
 }

@@ -10,7 +10,9 @@ export interface LossPanelProps {
   readonly weights: Readonly<Record<string, number>>;
   readonly objective: number;
   readonly lr: number;
-  /** Recent values by loss name, plus `objective` and `lr`, oldest first. */
+  /** The gradient's global norm at this step (absent: no row). */
+  readonly gradNorm?: number;
+  /** Recent values by loss name, plus `objective`, `lr` and `gradNorm`, oldest first. */
   readonly history: Readonly<Record<string, readonly number[]>>;
   readonly sparkWidth?: number;
 }
@@ -24,8 +26,8 @@ interface Row {
   readonly bad?: boolean;
 }
 
-/** One row per loss term, then the objective and the lr: weight, current value, sparkline. */
-export function LossPanel({ losses, weights, objective, lr, history, sparkWidth = 24 }: LossPanelProps) {
+/** One row per loss term, then the objective, the grad norm and the lr: weight, current value, sparkline. */
+export function LossPanel({ losses, weights, objective, lr, gradNorm, history, sparkWidth = 24 }: LossPanelProps) {
   const rows: Row[] = [
     ...Object.entries(losses).map(([name, v]) => ({
       name,
@@ -35,6 +37,7 @@ export function LossPanel({ losses, weights, objective, lr, history, sparkWidth 
       bad: !Number.isFinite(v),
     })),
     { name: "objective", weight: "", value: formatValue(objective, LIVE_DIGITS), values: history.objective ?? [], bold: true, bad: !Number.isFinite(objective) },
+    ...(gradNorm === undefined ? [] : [{ name: "grad norm", weight: "", value: formatValue(gradNorm, LIVE_DIGITS), values: history.gradNorm ?? [], bad: !Number.isFinite(gradNorm) }]),
     { name: "lr", weight: "", value: formatLr(lr), values: history.lr ?? [] },
   ];
   const nameWidth = Math.max(...rows.map((r) => r.name.length)) + 2;

@@ -1,9 +1,9 @@
 import { Box, Static, Text } from "ink";
 import { formatDuration } from "../../common/format.js";
-import { etaMs } from "./format.js";
+import { EvalTable } from "./EvalTable.js";
 import { FinishedItem } from "./FinishedItem.js";
 import { LossPanel } from "./LossPanel.js";
-import type { RunState } from "./run-state.js";
+import { runEtaMs, type RunState } from "./run-state.js";
 import { RunProgress } from "./RunProgress.js";
 import { RunSummary } from "./RunSummary.js";
 
@@ -18,7 +18,7 @@ export interface RunDashboardProps {
 /** Silence after which the dashboard says how long it has waited. */
 const IDLE_NOTE_MS = 5000;
 
-/** Finished work (header, evaluations, checkpoints, warnings) above, live training below, summary last. */
+/** Finished work (header, checkpoints, warnings) above; the latest evaluation and live training below; summary last. */
 export function RunDashboard({ state, idleMs = 0, columns = 100 }: RunDashboardProps) {
   const { last, start, end } = state;
   return (
@@ -32,14 +32,19 @@ export function RunDashboard({ state, idleMs = 0, columns = 100 }: RunDashboardP
             step={last.step}
             totalSteps={last.totalSteps}
             elapsedMs={end?.elapsedMs ?? last.elapsedMs}
-            etaMs={end ? undefined : etaMs(last.step, last.totalSteps, last.elapsedMs, start?.startStep ?? 0)}
+            etaMs={end ? undefined : runEtaMs(state)}
             imagesPerSec={last.imagesPerSec}
             barWidth={Math.max(10, Math.min(30, columns - 60))}
           />
           {!end && idleMs >= IDLE_NOTE_MS ? <Text dimColor>last step {formatDuration(idleMs)} ago</Text> : null}
           <Box marginTop={1}>
-            <LossPanel losses={last.losses} weights={last.weights} objective={last.objective} lr={last.lr} history={state.history} />
+            <LossPanel losses={last.losses} weights={last.weights} objective={last.objective} lr={last.lr} gradNorm={last.gradNorm} history={state.history} />
           </Box>
+          {state.lastEval && !end ? (
+            <Box marginTop={1}>
+              <EvalTable event={state.lastEval} previous={state.prevEval} />
+            </Box>
+          ) : null}
         </Box>
       ) : end ? null : (
         <Text dimColor>{start ? "waiting for the first step…" : "starting…"}</Text>

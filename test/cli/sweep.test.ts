@@ -239,7 +239,7 @@ describe("hgc sweep end to end", () => {
     expect(r.events.filter((e) => e.type === "trial-end").map((e) => e.status)).toEqual(["done", "done", "done", "done"]);
 
     const dir = sweepFolder(cwd);
-    for (const f of ["sweep.csv", "sweep.md", "sweep.json", "pareto.svg", "linear_probe.accuracy-vs-lambda.svg", "bits_per_dim-vs-lambda.svg"]) {
+    for (const f of ["sweep.csv", "sweep.md", "sweep.html", "sweep.json", "pareto.svg", "linear_probe.accuracy-vs-lambda.svg", "bits_per_dim-vs-lambda.svg"]) {
       expect(existsSync(join(dir, f)), f).toBe(true);
     }
     // the csv's means are the means of the trials' own result.json metrics
@@ -262,7 +262,16 @@ describe("hgc sweep end to end", () => {
     const md = readFileSync(join(dir, "sweep.md"), "utf8");
     expect(md).toContain("4 trials over 2 grid points: 4 completed, 0 failed.");
     expect(md).toContain("## Pareto front");
-    expect(readFileSync(join(dir, "pareto.svg"), "utf8")).toContain(">tiny lambda=0.1</text>");
+    expect(readFileSync(join(dir, "pareto.svg"), "utf8")).toMatch(/>lambda=(0\.1|1)<\/text>/);
+    // sweep.html links every trial's own report, and `hgc report` reads the sweep folder
+    const page = readFileSync(join(dir, "sweep.html"), "utf8");
+    for (const t of state.trials) {
+      expect(existsSync(join(t.runDir, "report.html"))).toBe(true);
+      expect(page).toContain(`href="trials/${t.runDir.split("/").at(-1)}/report.html"`);
+    }
+    const report = hgc(["report", dir], cwd);
+    expect(report.stderr).toBe("");
+    expect(report.stdout).toMatch(/^lambda=0\.1 +2 +0\.\d+ ± /m);
     const end = r.events.at(-1);
     expect(end.type).toBe("sweep-end");
     expect(end.table).toHaveLength(2);

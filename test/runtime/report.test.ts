@@ -1,4 +1,6 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { PNG } from "pngjs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -7,7 +9,8 @@ import { UserError } from "../../common/errors.js";
 import type { RunEvent } from "../../runtime/events.js";
 import { encodePng } from "../../runtime/image.js";
 import { formatValue } from "../../common/format.js";
-import { linePlot, niceTicks, readRun, summaryTable, writeReports } from "../../runtime/report.js";
+import { linePlot, niceTicks, readRun, runPlots, summaryTable, writeReports } from "../../runtime/report.js";
+import { ema, honestRange, metricUnit, seriesStyle } from "../../runtime/charts.js";
 
 const FINAL = {
   "linear_probe.accuracy": 0.8125,
@@ -93,7 +96,8 @@ describe("reports", () => {
   it("makes the HTML self-contained, with an inline SVG plot per loss term, the lr and each protocol", () => {
     const dir = folder({ samples: true });
     const page = readFileSync(writeReports(dir).html, "utf8");
-    for (const title of ["loss: gen", "loss: con", "objective", "learning rate", "linear_probe at each evaluation", "ood at each evaluation", "robustness at each evaluation"]) {
+    const titles = ["loss: gen", "loss: con", "objective", "learning rate", "gradient norm", "linear probe: accuracy", "linear probe: ECE", "OOD: AUROC", "OOD: FPR at 95% TPR", "robustness: accuracy", "robustness: accuracy drop", "bits/dim"];
+    for (const title of titles) {
       expect(page, title).toContain(`aria-label="${title}"`);
     }
     expect(page).toContain('aria-label="robustness: accuracy by severity (final)"');
@@ -222,7 +226,87 @@ describe("hgc report", () => {
 
   it("fails with a usage error for a missing folder or no argument", async () => {
     await expect(reportMain(["/nonexistent/run"])).rejects.toMatchObject({ name: "UserError", exitCode: 2 });
-    await expect(reportMain([])).rejects.toThrow(/takes one run folder/);
+    await expect(reportMain([])).rejects.toThrow(/takes one run or sweep folder/);
+    await expect(reportMain([folder(), "--format", "svg"])).rejects.toThrow(/unknown report format `svg`/);
+    await expect(reportMain([folder(), "--smooth", "1.5"])).rejects.toThrow(/--smooth` must be a number in \[0, 1\)/);
     await expect(reportMain(["--bogus", "x"])).rejects.toThrow(/unknown option `--bogus`/);
+  });
+});
+
+describe("hgc report --format", () => {
+  it("writes report.pdf that pdftoppm renders, and every plot as a one-page PDF", async () => {
+    const dir = folder({ samples: true });
+    vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    expect(await reportMain([dir, "--format", "pdf"])).toBe(0);
+    const pdf = join(dir, "report.pdf");
+    expect(readFileSync(pdf).subarray(0, 5).toString()).toBe("%PDF-");
+    const out = join(dir, "page");
+    const r = spawnSync("pdftoppm", ["-r", "30", "-png", pdf, out], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const pages = readdirSync(dir).filter((f) => /^page-\d+\.png$/.test(f));
+    expect(pages.length).toBeGreaterThanOrEqual(2);
+    // a rendered page is not blank: the plots and tables put dark pixels on it
+    const page = PNG.sync.read(readFileSync(join(dir, pages[0]!)));
+    let dark = 0;
+    for (let i = 0; i < page.data.length; i += 4) if (page.data[i]! < 128) dark++;
+    expect(dark).toBeGreaterThan(200);
+    const figures = readdirSync(join(dir, "figures"));
+    expect(figures).toEqual(expect.arrayContaining(["loss-gen.pdf", "objective.pdf", "linear_probe-accuracy.pdf", "linear_probe-ece.pdf", "bits_per_dim.pdf"]));
+  });
+
+  it("writes every plot as a PNG at twice its size", async () => {
+    const dir = folder();
+    vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    expect(await reportMain([dir, "--format", "png"])).toBe(0);
+    const png = PNG.sync.read(readFileSync(join(dir, "figures", "loss-gen.png")));
+    expect(png.width).toBe(520 * 2);
+    expect(existsSync(join(dir, "report.pdf"))).toBe(false);
+  });
+});
+
+describe("charts", () => {
+  it("never puts two units on one axis: accuracy, ECE, AUROC and FPR each get their own panel", () => {
+    const s = readRun(folder());
+    const plots = runPlots(s).filter((p) => p.section === "evaluation");
+    const units = (svg: string) => [...svg.matchAll(/rotate\(-90\)" text-anchor="middle" font-size="10" fill="#555">([^<]*)</g)].map((m) => m[1]);
+    for (const p of plots) expect(units(p.svg), p.title).toHaveLength(1);
+    const byUnit = new Map(plots.map((p) => [units(p.svg)[0], p.title]));
+    for (const u of ["accuracy", "ECE", "AUROC", "FPR at 95% TPR", "bits/dim"]) expect(byUnit.has(u), u).toBe(true);
+    // ood.auroc repeats the likelihood score's: one line, marked, not one hidden under the other
+    const auroc = plots.find((p) => p.title === "OOD: AUROC")!.svg;
+    expect(auroc.match(/<path /g)).toHaveLength(1);
+    expect(auroc).not.toContain(">headline</text>");
+  });
+
+  it("reads baseline metrics into the same panel as the learned figure", () => {
+    expect(metricUnit("linear_probe.init_accuracy")).toEqual({ label: "accuracy", bounded: true, rest: "linear_probe.init" });
+    expect(metricUnit("knn.pixels_accuracy")).toMatchObject({ label: "accuracy", rest: "knn.pixels" });
+    expect(metricUnit("ood.likelihood.aupr_in")).toMatchObject({ label: "AUPR", rest: "ood.likelihood.aupr_in" });
+    expect(metricUnit("robustness.clean_accuracy")).toMatchObject({ label: "accuracy", rest: "robustness.clean" });
+  });
+
+  it("keeps a change in the third decimal small on the axis (bounded metrics span at least 0.1)", () => {
+    const [lo, hi] = honestRange([0.3905, 0.393], true);
+    expect(hi - lo).toBeCloseTo(0.1, 9);
+    expect(lo).toBeLessThan(0.3905);
+    expect(honestRange([0.99, 0.995], true)).toEqual([0.9, 1]);
+    expect(honestRange([2, 5], false)).toEqual([2, 5]);
+  });
+
+  it("gives 32 series 32 different colour-and-dash styles from a colour-blind-safe palette", () => {
+    const styles = Array.from({ length: 32 }, (_, i) => JSON.stringify(seriesStyle(i)));
+    expect(new Set(styles).size).toBe(32);
+    expect(seriesStyle(0).color).toBe("#0072B2");
+  });
+
+  it("smooths long training curves with the raw line faint behind", () => {
+    const pts = Array.from({ length: 60 }, (_, i) => [i + 1, 3 + Math.sin(i)] as [number, number]);
+    const svg = linePlot("loss", [{ name: "gen", points: pts }], { smooth: 0.6 });
+    expect(svg.match(/class="raw"/g)).toHaveLength(1);
+    expect(svg.match(/class="smoothed"/g)).toHaveLength(1);
+    const smoothed = ema(pts, 0.6);
+    expect(smoothed[0]![1]).toBeCloseTo(pts[0]![1], 9);
+    expect(Math.max(...smoothed.map((p) => p[1])) - Math.min(...smoothed.map((p) => p[1]))).toBeLessThan(2);
   });
 });

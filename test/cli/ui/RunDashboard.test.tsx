@@ -16,14 +16,21 @@ function frameAfter(events: RunEvent[], props: { idleMs?: number; columns?: numb
 const steps = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => step(from + i));
 
 describe("run dashboard", () => {
-  it("shows the experiment, backend, parameter count and dataset sizes in its header", () => {
+  it("shows the experiment, backend, parameter count and dataset sizes in a one-line header", () => {
     const frame = frameAfter([start]);
-    expect(frame).toContain("hgc run quickstart");
-    expect(frame).toContain("backend tensorflow");
-    expect(frame).toContain("params 1.23M");
-    expect(frame).toContain("fashion_mnist/train 60k · fashion_mnist/test 10k");
-    expect(frame).toContain("1500 × batch 256");
+    const [header, second] = frame.split("\n");
+    // One line, cut at the terminal's width (100 here) rather than wrapped.
+    expect(header).toMatch(/^hgc run quickstart  backend tensorflow  params 1\.23M  data fashion_mnist\/train 60(\.0)?k · /);
+    expect(second).toBe("waiting for the first step…");
     expect(frame).toContain("waiting for the first step");
+  });
+
+  it("counts the native kernels in the header instead of listing them", () => {
+    const kernels = Array.from({ length: 17 }, (_, i) => `kernel${i} (native)`);
+    const frame = frameAfter([{ ...start, backend: "wasm", kernels }]);
+    expect(frame).toContain("backend wasm, native kernels: 17");
+    expect(frame).not.toContain("kernel3");
+    expect(frame.split("\n").filter((l) => l.trim()).length).toBe(2); // the header and "waiting…"
   });
 
   it("shows mid-run progress with step, elapsed, ETA, throughput, every loss term with a sparkline, and the lr", () => {
@@ -44,16 +51,43 @@ describe("run dashboard", () => {
     expect(row("gen")).toContain("█");
   });
 
-  it("prints an evaluation as a table above the live view, with the protocols it skipped", () => {
+  it("shows the latest evaluation as a compact table, a row per protocol, that the next one replaces", () => {
     const frame = frameAfter([start, ...steps(1, 500), evalAt500, checkpointAt500, step(501)]);
     expect(frame).toMatch(/eval at step 500/);
-    expect(frame).toMatch(/linear_probe\.accuracy +0\.812/);
-    expect(frame).toMatch(/knn\.accuracy +0\.795/);
-    expect(frame).toMatch(/ood\.likelihood\.auroc +—/);
+    expect(frame).toMatch(/^linear_probe +accuracy 0\.812  ece 0\.0312$/m);
+    expect(frame).toMatch(/^knn +accuracy 0\.795$/m);
+    expect(frame).toMatch(/^ood +likelihood\.auroc —$/m);
     expect(frame).toContain("skipped ood: no out-of-distribution set given");
     expect(frame).toContain("checkpoint at step 500 → runs/quickstart-1a2b3c/checkpoints/500");
-    // Finished work sits above the live progress.
-    expect(frame.indexOf("eval at step 500")).toBeLessThan(frame.indexOf("501/1500"));
+    // The live view: progress, then the losses, then the table.
+    expect(frame.indexOf("501/1500")).toBeLessThan(frame.indexOf("eval at step 500"));
+    const later = { ...evalAt500, step: 1000, metrics: { ...evalAt500.metrics, "linear_probe.accuracy": 0.8311 } };
+    const next = frameAfter([start, ...steps(1, 500), evalAt500, ...steps(501, 1000), later, step(1001)]);
+    expect(next).not.toContain("eval at step 500");
+    expect(next).toContain("eval at step 1000");
+    expect(next).toContain("change since step 500");
+    expect(next).toMatch(/^linear_probe +accuracy 0\.831 \+0\.0188  ece 0\.0312$/m);
+  });
+
+  it("leaves per-severity figures and counts to the report", () => {
+    const big = { ...evalAt500, metrics: { "robustness.blur.1.accuracy": 0.8, "robustness.blur.accuracy": 0.7, "robustness.mean_accuracy": 0.7, "samples.count": 16 } };
+    const frame = frameAfter([start, step(500), big, step(501)]);
+    expect(frame).toMatch(/^robustness +blur\.accuracy 0\.700  mean_accuracy 0\.700$/m);
+    expect(frame).not.toContain("blur.1");
+    expect(frame).not.toContain("samples");
+  });
+
+  it("shows the grad norm beside the loss terms", () => {
+    const frame = frameAfter([start, ...steps(1, 30)]);
+    expect(frame).toMatch(/^grad norm +1\.50 +[▁▂▃▄▅▆▇█]+$/m);
+  });
+
+  it("estimates the ETA from the first steps, leaving out the warm-up step once others come", () => {
+    const first = { ...step(1), msPerStep: 3000, elapsedMs: 3000 };
+    expect(frameAfter([start, first])).toContain("eta 1h14m"); // 1499 × 3 s
+    const frame = frameAfter([start, first, { ...step(2), msPerStep: 150, elapsedMs: 3150 }]);
+    expect(frame).toContain("eta 3m45s"); // 1498 × 150 ms
+    expect(frame).not.toContain("eta ?");
   });
 
   it("keeps the final results and the run folder on screen when the run has completed", () => {

@@ -76,7 +76,10 @@ describe("plots", () => {
     const dominated = plot.svg.split('data-name="dominated"')[1]!.split("</g>")[0]!;
     expect(front.match(/<circle class="point"/g)).toHaveLength(2);
     expect(dominated.match(/<circle class="point muted"[^>]*fill="#b0b0b0"/g)).toHaveLength(1);
-    expect(plot.svg).toContain(">hybrid lambda=10</text>");
+    expect(plot.svg).toContain(">lambda=10</text>");
+    // mean ± std on both objectives: acc's std is 0 at λ=1, bpd's never is
+    expect(plot.svg.match(/class="errorbar x"/g)).toHaveLength(2);
+    expect(plot.svg.match(/class="errorbar"/g)).toHaveLength(3);
     expect(plot.svg).toContain("acc (higher is better)");
     expect(plot.svg).toContain("bpd (lower is better)");
     // self-contained: no external references or scripts
@@ -106,7 +109,7 @@ describe("writeSweepOutputs", () => {
   it("writes the csv, the markdown and every plot into the sweep folder", () => {
     const dir = mkdtempSync(join(tmpdir(), "hgc-sweep-out-"));
     const { files } = writeSweepOutputs(dir, sweep, trials);
-    expect(files.sort()).toEqual(["acc-vs-lambda.svg", "bpd-vs-lambda.svg", "pareto.svg", "sweep.csv", "sweep.md"]);
+    expect(files.sort()).toEqual(["acc-vs-lambda.svg", "bpd-vs-lambda.svg", "pareto.svg", "sweep.csv", "sweep.html", "sweep.md"]);
     expect(readdirSync(dir).sort()).toEqual(files.sort());
     expect(readFileSync(join(dir, "sweep.md"), "utf8")).toContain("![acc vs lambda](acc-vs-lambda.svg)");
   });
@@ -115,12 +118,12 @@ describe("writeSweepOutputs", () => {
     const dir = mkdtempSync(join(tmpdir(), "hgc-sweep-out-"));
     writeSweepOutputs(dir, sweep, trials);
     writeSweepOutputs(dir, sweep, trials.map((x) => ({ ...x, metrics: { acc: x.metrics.acc! } })));
-    expect(readdirSync(dir).sort()).toEqual(["acc-vs-lambda.svg", "sweep.csv", "sweep.md"]);
+    expect(readdirSync(dir).sort()).toEqual(["acc-vs-lambda.svg", "sweep.csv", "sweep.html", "sweep.md"]);
   });
 });
 
 describe("plots of a simplex grid", () => {
-  it("draws one line per experiment when the other weights follow from the plotted one", () => {
+  it("draws no mirror-image plot for the weight that follows from the other", () => {
     const simplex = { name: "tradeoff", params: ["wg", "wc"], objectives: [] };
     const trials: TrialOutcome[] = [
       [1, 0],
@@ -128,7 +131,7 @@ describe("plots of a simplex grid", () => {
       [0, 1],
     ].map(([wg, wc], i) => ({ id: String(i).repeat(16), experiment: "hybrid", point: { wg: wg!, wc: wc! }, seed: 1, status: "completed", runDir: "/r", metrics: { acc: 0.5 + i / 10 } }));
     const plots = metricPlots(aggregate(simplex, trials));
-    expect(plots.map((p) => p.file)).toEqual(["acc-vs-wg.svg", "acc-vs-wc.svg"]);
+    expect(plots.map((p) => p.file)).toEqual(["acc-vs-wg.svg"]);
     for (const p of plots) {
       expect(p.svg.match(/<g class="series"/g)).toHaveLength(1);
       expect(p.svg.match(/<polyline/g)).toHaveLength(1);
@@ -147,5 +150,53 @@ describe("plots of a simplex grid", () => {
     const [vsA] = metricPlots(aggregate(grid, trials));
     expect(vsA!.svg).toContain('data-name="e b=1"');
     expect(vsA!.svg).toContain('data-name="e b=2"');
+  });
+});
+
+describe("Pareto labels", () => {
+  it("never lets a label cross the front's line", () => {
+    // eight points on a convex front, close together: the worst case for labels
+    const dense = Array.from({ length: 8 }, (_, i) => {
+      const a = (i / 7) * (Math.PI / 2);
+      return t(i + 1, 1, 0.5 + 0.4 * Math.sin(a), 4 - Math.cos(a));
+    });
+    const svg = paretoPlot(aggregate(sweep, dense))!.svg;
+    const front = svg.split('data-name="Pareto front"')[1]!.split("</g>")[0]!;
+    const pts = /points="([^"]+)"/.exec(front)![1]!.split(" ").map((p) => p.split(",").map(Number) as [number, number]);
+    const labels = [...svg.matchAll(/<text x="([\d.]+)" y="([\d.]+)"( text-anchor="end")? font-size="10"[^>]*>([^<]+)<\/text>/g)];
+    expect(labels).toHaveLength(8);
+    for (const [, x, y, end, text] of labels) {
+      const w = text!.length * 5.6;
+      const box = { x0: end ? Number(x) - w : Number(x), x1: end ? Number(x) : Number(x) + w, y0: Number(y) - 9, y1: Number(y) + 2 };
+      for (let i = 1; i < pts.length; i++) {
+        const [[ax, ay], [bx, by]] = [pts[i - 1]!, pts[i]!];
+        for (let k = 0; k <= 50; k++) {
+          const px = ax + ((bx - ax) * k) / 50;
+          const py = ay + ((by - ay) * k) / 50;
+          const inside = px > box.x0 && px < box.x1 && py > box.y0 && py < box.y1;
+          expect(inside, `label ${text} crosses the front`).toBe(false);
+        }
+      }
+    }
+  });
+});
+
+describe("sweep.html", () => {
+  it("shows the aggregate table with baselines, the plots inline and a link to each trial's report", async () => {
+    const { renderSweepHtml } = await import("../../../runtime/sweep/html.js");
+    const withBaselines = trials.map((x) => ({ ...x, runDir: `/s/trials/${x.id.slice(0, 8)}`, metrics: { ...x.metrics, "linear_probe.init_accuracy": 0.3, "knn.pixels_accuracy": 0.4, "ood.knn.auroc": 0.6 } }));
+    const agg = aggregate(sweep, withBaselines);
+    const page = renderSweepHtml({ agg, trials: [...withBaselines, failed], plots: [paretoPlot(agg)!, ...metricPlots(agg)], dir: "/s" });
+    expect(page).toContain('<th title="linear_probe.init_accuracy">linear probe random init</th>');
+    expect(page).toContain('<th title="knn.pixels_accuracy">k-NN raw pixels</th>');
+    expect(page).not.toContain('<th title="ood.knn.auroc">'); // per-score figures: in "all metrics"
+    expect(page).toContain("<code>ood.knn.auroc</code>");
+    expect(page).toContain(`<a href="trials/${trials[0]!.id.slice(0, 8)}/report.html">report.html</a>`);
+    expect(page).toContain("failed: cannot read /data/x.idx");
+    // the Pareto plot and the four headline metrics against lambda; the per-score plot is a file
+    expect(page.match(/<svg /g)!.length).toBe(5);
+    expect(page).toContain("1 more plots (per score and per corruption)");
+    expect(page).toContain("<b>0.9 ± 0</b>"); // best acc in bold
+    expect(page).not.toMatch(/<script|<link|src="http/);
   });
 });

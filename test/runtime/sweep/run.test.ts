@@ -63,7 +63,7 @@ describe("runSweep", () => {
     expect(a!.metrics.acc!.std).toBeCloseTo(Math.SQRT1_2 / 100, 12);
     expect(b!.metrics.acc!.mean).toBeCloseTo(0.615, 12);
     expect(res.agg.front).toEqual(["tiny lambda=0.1", "tiny lambda=1"]);
-    expect(res.files.sort()).toEqual(["acc-vs-lambda.svg", "bpd-vs-lambda.svg", "pareto.svg", "sweep.csv", "sweep.md"]);
+    expect(res.files.sort()).toEqual(["acc-vs-lambda.svg", "bpd-vs-lambda.svg", "pareto.svg", "sweep.csv", "sweep.html", "sweep.md"]);
     const state = JSON.parse(readFileSync(join(dir, "sweep.json"), "utf8"));
     expect(state.status).toBe("completed");
     expect(state.trials.map((t: any) => t.status)).toEqual(["completed", "completed", "completed", "completed"]);
