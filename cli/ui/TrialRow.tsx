@@ -1,7 +1,7 @@
 import { Box, Text } from "ink";
 import { formatDuration, formatValue } from "./format.js";
 import { ProgressBar } from "./ProgressBar.js";
-import { formatPoint, type TrialState } from "./sweep-state.js";
+import { formatPoint, pendingReason, type TrialState } from "./sweep-state.js";
 
 export interface TrialRowProps {
   readonly trial: TrialState;
@@ -11,8 +11,8 @@ export interface TrialRowProps {
   readonly pointWidth: number;
 }
 
-const MARK = { queued: "·", running: "▸", done: "✓", failed: "✗", skipped: "↷" } as const;
-const COLOR = { queued: "gray", running: "cyan", done: "green", failed: "red", skipped: "gray" } as const;
+const MARK = { queued: "·", pending: "◷", running: "▸", done: "✓", failed: "✗", skipped: "↷" } as const;
+const COLOR = { queued: "gray", pending: "yellow", running: "cyan", done: "green", failed: "red", skipped: "gray" } as const;
 
 /** One trial: its id, grid point and seed, then its progress, key metric or error. */
 export function TrialRow({ trial, keyMetric, pointWidth }: TrialRowProps) {
@@ -43,6 +43,8 @@ function TrialDetail({ trial, keyMetric }: Pick<TrialRowProps, "trial" | "keyMet
   switch (trial.status) {
     case "queued":
       return null;
+    case "pending":
+      return trial.reason ? <Text dimColor>{pendingReason(trial.reason)}</Text> : null;
     case "running":
       return trial.totalSteps ? (
         <Text>
