@@ -163,10 +163,10 @@ describe.skipIf(!slurm.ok)(`hgc sweep --on slurm${slurm.ok ? "" : ` (skipped: ${
 
   it("resumes a task cancelled with scancel from its checkpoint on --resume, resubmitting only that trial", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "hgc-slurm-cancel-"));
-    writeFileSync(join(cwd, "tiny.hgc"), TINY(60, 10, "sweep two {\n  experiments = [tiny]\n  seeds = [1, 2]\n}\n"));
+    writeFileSync(join(cwd, "tiny.hgc"), TINY(80, 10, "sweep two {\n  experiments = [tiny]\n  seeds = [1, 2]\n}\n"));
     let cancelled: string | undefined;
     const first = await hgc(["sweep", "tiny.hgc", "--on", "slurm", "--json"], cwd, (e) => {
-      if (!cancelled && e.type === "trial-progress" && e.step >= 15 && e.step < 45) {
+      if (!cancelled && e.type === "trial-progress" && e.step >= 15 && e.step < 60) {
         const state = readJson(join(sweepFolder(cwd), "sweep.json"));
         const t = state.trials.find((x: any) => x.id === e.id);
         cancelled = e.id;
@@ -196,7 +196,7 @@ describe.skipIf(!slurm.ok)(`hgc sweep --on slurm${slurm.ok ? "" : ` (skipped: ${
 
   it("requeues a task killed by a node failure, which resumes from its checkpoint; --detach and --status around it", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "hgc-slurm-node-"));
-    writeFileSync(join(cwd, "tiny.hgc"), TINY(60, 10, "sweep one {\n  experiments = [tiny]\n  seeds = [3]\n}\n"));
+    writeFileSync(join(cwd, "tiny.hgc"), TINY(80, 10, "sweep one {\n  experiments = [tiny]\n  seeds = [3]\n}\n"));
     const submitted = await hgc(["sweep", "tiny.hgc", "--on", "slurm", "--detach", "--json"], cwd);
     expect(submitted.code, submitted.stderr).toBe(0);
     expect(submitted.stderr).toMatch(/1 trial queued or running on Slurm \(job \d+\); `hgc sweep tiny\.hgc --status` follows them/);
@@ -204,7 +204,7 @@ describe.skipIf(!slurm.ok)(`hgc sweep --on slurm${slurm.ok ? "" : ` (skipped: ${
     const node = spawnSync("sinfo", ["-h", "-N", "-o", "%N"], { encoding: "utf8" }).stdout.trim().split("\n")[0]!;
     let failed = false;
     const followed = await hgc(["sweep", "tiny.hgc", "--status", "--json"], cwd, (e) => {
-      if (!failed && e.type === "trial-progress" && e.step >= 15 && e.step < 45) {
+      if (!failed && e.type === "trial-progress" && e.step >= 15 && e.step < 60) {
         failed = true;
         spawnSync("scontrol", ["update", `nodename=${node}`, "state=down", "reason=hgc-test"]);
         // ReturnToService=2 may have brought it back already; then this is refused, harmlessly
