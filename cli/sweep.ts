@@ -3,11 +3,12 @@
 // results database, and write the aggregate table, the Pareto front and the plots.
 import { existsSync, readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
-import type { GridStmt, Program, SweepItem } from "../compiler/ast.js";
+import type { AssignStmt, GridStmt, Program, SweepItem } from "../compiler/ast.js";
 import { compileFile, renderDiagnostics } from "../compiler/index.js";
 import { parse } from "../compiler/parse.js";
 import { UserError } from "../compiler/errors.js";
-import type { IRSweep } from "../compiler/ir.js";
+import type { IRSlurm, IRSweep } from "../compiler/ir.js";
+import { SLURM_MEM, SLURM_TIME } from "../compiler/slurm.js";
 import { defaultDbPath, Store } from "../runtime/store.js";
 import type { SweepAggregate, TrialOutcome } from "../runtime/sweep/aggregate.js";
 import { intOption, parseArgs } from "../runtime/sweep/args.js";
@@ -118,7 +119,7 @@ export function applyOverridesToSource(program: Program, text: string, sweepName
     else added.push(`grid ${param} = ${list(values)}`);
   }
   if (ov.seeds) {
-    const seeds = sweep.body.find((s) => s.kind === "Assign" && s.name.name === "seeds");
+    const seeds = sweep.body.find((s): s is AssignStmt => s.kind === "Assign" && s.name.name === "seeds");
     if (seeds) replace(seeds.value.span, list(ov.seeds));
     else added.push(`seeds = ${list(ov.seeds)}`);
   }
@@ -278,24 +279,29 @@ export function aggregateRows(agg: SweepAggregate, multi: boolean): { table: Agg
 
 const SLURM_VALUES = ["partition", "time", "cpus", "gpus", "mem", "sbatch-arg"] as const;
 
-/** The Slurm options of the command line, checked enough that a typo is reported here rather than by sbatch. */
-export function slurmOptions(values: Record<string, string[] | undefined>, jobs: number | undefined): SlurmOptions {
+/**
+ * The Slurm options: the sweep's `slurm(…)` statement, overridden field by field by the command
+ * line (whose values are checked enough that a typo is reported here rather than by sbatch).
+ */
+export function slurmOptions(values: Record<string, string[] | undefined>, jobs: number | undefined, block: IRSlurm = {}): SlurmOptions {
   const one = (k: string) => values[k]?.[0];
   const time = one("time");
-  if (time !== undefined && !/^(\d+-)?\d+(:\d+){0,2}$/.test(time)) {
+  if (time !== undefined && !SLURM_TIME.test(time)) {
     throw new UserError(`\`--time ${time}\` is not a Slurm time limit`, "e.g. `--time 30` (minutes), `--time 2:00:00` or `--time 1-00:00:00`", 2);
   }
   const mem = one("mem");
-  if (mem !== undefined && !/^\d+[KMGT]?$/i.test(mem)) throw new UserError(`\`--mem ${mem}\` is not a Slurm memory size`, "e.g. `--mem 8G` or `--mem 16000M`", 2);
+  if (mem !== undefined && !SLURM_MEM.test(mem)) throw new UserError(`\`--mem ${mem}\` is not a Slurm memory size`, "e.g. `--mem 8G` or `--mem 16000M`", 2);
   const gpus = intOption(one("gpus"), "gpus", 0);
+  const cpus = intOption(one("cpus"), "cpus");
   return {
+    ...block,
     ...(one("partition") !== undefined ? { partition: one("partition") } : {}),
     ...(time !== undefined ? { time } : {}),
     ...(mem !== undefined ? { mem } : {}),
-    cpus: intOption(one("cpus"), "cpus") ?? 1,
-    ...(gpus ? { gpus } : {}),
+    ...(cpus !== undefined ? { cpus } : {}),
+    ...(gpus !== undefined ? { gpus } : {}),
     ...(jobs !== undefined ? { throttle: jobs } : {}),
-    sbatchArgs: values["sbatch-arg"] ?? [],
+    ...(values["sbatch-arg"] ? { sbatchArgs: values["sbatch-arg"] } : {}),
   };
 }
 
@@ -374,7 +380,7 @@ export async function main(argv: string[]): Promise<number> {
   const jobs = jobsOpt ?? Math.max(1, sweep.jobs || 1);
   const dir = resolve(args.values.out?.[0] ?? defaultSweepDir(sweep, root));
   // on Slurm, the cluster sets the pace; only an explicit --jobs caps the tasks running at once
-  const slurm = on === "slurm" ? slurmOptions(args.values, jobsOpt) : undefined;
+  const slurm = on === "slurm" ? slurmOptions(args.values, jobsOpt, sweep.slurm) : undefined;
 
   if (args.flags.has("dry-run")) {
     process.stdout.write(dryRunLines(sweep, dir, jobs).join("\n") + "\n");
