@@ -480,7 +480,11 @@ export async function main(argv: string[]): Promise<number> {
     files: result.files.map((f) => shortPath(resolve(dir, f))),
   });
   if (!loggerClosed) await logger.close();
-  const again = `hgc sweep ${file}${args.values.sweep ? ` --sweep ${args.values.sweep[0]}` : ""}`;
+  // the command that names this same sweep folder again
+  const again = [
+    `hgc sweep ${file}`,
+    ...(["sweep", "grid", "seeds", "out", "root"] as const).flatMap((k) => (args.values[k] ?? []).map((v) => `--${k} ${v}`)),
+  ].join(" ");
   if (result.status === "running") {
     const left = result.slurmLeft ?? [];
     const arrays = [...new Set(left.map((t) => t.split("_")[0]))];
