@@ -27,7 +27,7 @@ export interface ChildCommand {
 /** What to do with a trial given its folder: keep it, resume it from a checkpoint, or start it afresh. */
 export type TrialPlan = "done" | "resume" | "fresh";
 
-function readResult(runDir: string): any {
+export function readResult(runDir: string): any {
   try {
     return JSON.parse(readFileSync(join(runDir, "result.json"), "utf8"));
   } catch {

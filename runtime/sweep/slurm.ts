@@ -21,7 +21,7 @@ import { UserError } from "../../compiler/errors.js";
 import { writeFileAtomic, writeJsonAtomic } from "../atomic.js";
 import type { RunEvent } from "../events.js";
 import type { TrialOutcome } from "./aggregate.js";
-import { completedOutcome, planTrial, stderrGist, type SchedulerEvent, type TrialJob, type TrialPlan } from "./scheduler.js";
+import { completedOutcome, planTrial, readResult, stderrGist, type SchedulerEvent, type TrialJob, type TrialPlan } from "./scheduler.js";
 
 /** What each task asks Slurm for; every field maps to one sbatch option. */
 export interface SlurmOptions {
@@ -201,7 +201,12 @@ export function latestTasks(subs: SlurmSubmission[]): Map<number, string> {
 export async function liveTasks(sweepDir: string): Promise<string[]> {
   const subs = readSubmissions(sweepDir);
   if (!subs.length) return [];
-  const states = await queryTasks(subs.map((s) => s.job));
+  let states: Map<string, TaskState>;
+  try {
+    states = await queryTasks(subs.map((s) => s.job));
+  } catch {
+    return []; // no Slurm client here (the sweep was submitted from elsewhere): nothing to tell
+  }
   return [...latestTasks(subs).values()].filter((k) => isLive(states.get(k)?.state ?? ""));
 }
 
@@ -290,14 +295,6 @@ function lastStep(runDir: string): RunEvent | undefined {
     } catch {}
   }
   return undefined;
-}
-
-function readResult(runDir: string): any {
-  try {
-    return JSON.parse(readFileSync(join(runDir, "result.json"), "utf8"));
-  } catch {
-    return undefined;
-  }
 }
 
 /** How a task that Slurm no longer runs ended, from its run folder first and Slurm's state second. */
