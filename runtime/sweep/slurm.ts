@@ -380,6 +380,7 @@ export async function runSlurmTrials(jobs: TrialJob[], opts: SlurmRunOptions): P
   /** Trials followed in Slurm: id → task. */
   const attached = new Map<string, string>();
   const toSubmit: TrialJob[] = [];
+  const seen = new Map<string, string>(); // id → last shown state (`PENDING:reason` or `RUNNING`)
   for (const job of jobs) {
     const task = previous.get(index(job));
     if (task) tasks.set(job.id, task);
@@ -415,11 +416,13 @@ export async function runSlurmTrials(jobs: TrialJob[], opts: SlurmRunOptions): P
       const task = `${jobId}_${index(j)}`;
       tasks.set(j.id, task);
       attached.set(j.id, task);
+      // queued from now on, whether or not squeue is asked before Slurm starts it
+      seen.set(j.id, "PENDING:None");
+      emit({ type: "trial-pending", job: j, task, reason: "None" });
     }
   }
 
   const byId = new Map(jobs.map((j) => [j.id, j]));
-  const seen = new Map<string, string>(); // id → last shown state (`PENDING:reason` or `RUNNING`)
   const steps = new Map<string, number>();
   const finish = (id: string, state: string | undefined) => {
     const job = byId.get(id)!;

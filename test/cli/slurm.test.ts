@@ -66,6 +66,8 @@ interface Run {
 
 // The driver polls squeue every second here (5 s by default), so the tests do not wait on it.
 const ENV = { HGC_DB: "", HGC_SLURM_POLL_MS: "1000" };
+/** Real trials through a real scheduler: generous on a loaded machine (about a minute each on a quiet one). */
+const TIMEOUT = 600_000;
 
 /** Runs `hgc ARGS` with `--json`, its events parsed as they come; `onEvent` may act on the sweep. */
 function hgc(args: string[], cwd: string, onEvent?: (e: any) => void): Promise<Run> {
@@ -159,7 +161,7 @@ describe.skipIf(!slurm.ok)(`hgc sweep --on slurm${slurm.ok ? "" : ` (skipped: ${
     expect(again.events.filter((e) => e.type === "slurm-submit")).toEqual([]);
     expect(Object.values(trialEnds(again))).toEqual(["skipped", "skipped", "skipped", "skipped"]);
     expect(readJson(join(dir, "slurm", "jobs.json")).jobs).toHaveLength(1);
-  });
+  }, TIMEOUT);
 
   it("resumes a task cancelled with scancel from its checkpoint on --resume, resubmitting only that trial", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "hgc-slurm-cancel-"));
@@ -192,7 +194,7 @@ describe.skipIf(!slurm.ok)(`hgc sweep --on slurm${slurm.ok ? "" : ` (skipped: ${
     expect(s[1]).toBeGreaterThanOrEqual(10);
     expect(slurmLog(runDir)).toContain("resumes from its last checkpoint");
     expect(readJson(join(dir, "sweep.json")).trials.map((t: any) => t.status)).toEqual(["completed", "completed"]);
-  });
+  }, TIMEOUT);
 
   it("requeues a task killed by a node failure, which resumes from its checkpoint; --detach and --status around it", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "hgc-slurm-node-"));
@@ -229,5 +231,5 @@ describe.skipIf(!slurm.ok)(`hgc sweep --on slurm${slurm.ok ? "" : ` (skipped: ${
     expect(log).toContain("DUE TO NODE FAILURE");
     expect(log).toContain("resumes from its last checkpoint");
     expect(readJson(join(runDir, "result.json")).status).toBe("completed");
-  });
+  }, TIMEOUT);
 });
