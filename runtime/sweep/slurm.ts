@@ -17,7 +17,7 @@
 import { execFile } from "node:child_process";
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, symlinkSync, unlinkSync } from "node:fs";
 import { join, relative } from "node:path";
-import { UserError } from "../../compiler/errors.js";
+import { UserError } from "../../common/errors.js";
 import { writeFileAtomic, writeJsonAtomic } from "../atomic.js";
 import type { RunEvent } from "../events.js";
 import type { TrialOutcome } from "./aggregate.js";
