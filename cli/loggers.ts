@@ -17,6 +17,7 @@ import {
   initialSweepState,
   keyMetricOf,
   paretoLines,
+  pendingReason,
   reduceSweep,
   sweepEtaMs,
   type SweepState,
@@ -217,10 +218,11 @@ export function attachSweepLogger(bus: Subscribable<SweepEvent>, mode: LogMode, 
 
 /** `✓ 3f9a02c1  wg=0.25 wc=0.75  seed 1  done  linear_probe.accuracy 0.812  1m02s` */
 export function formatTrialLine(state: SweepState, t: TrialState): string {
-  const mark = { queued: "·", running: "▸", done: "✓", failed: "✗", skipped: "↷" }[t.status];
+  const mark = { queued: "·", pending: "◷", running: "▸", done: "✓", failed: "✗", skipped: "↷" }[t.status];
   const head = `${mark} ${t.trial.id.slice(0, 8)}  ${formatPoint(t.trial.point)}  seed ${t.trial.seed}  ${t.status}`;
   if (t.status === "failed") return `${head}: ${(t.error ?? "failed").split("\n")[0]}`;
   if (t.status === "running") return t.totalSteps ? `${head}  step ${t.step}/${t.totalSteps}` : head;
+  if (t.status === "pending") return t.reason ? `${head}: ${pendingReason(t.reason)}` : head;
   const key = keyMetricOf(state, t.metrics);
   const metric = key ? `  ${key[0]} ${formatValue(key[1], LIVE_DIGITS)}` : "";
   const time = t.elapsedMs !== undefined ? `  ${formatDuration(t.elapsedMs)}` : "";
@@ -257,8 +259,9 @@ export function attachSweepPlain(bus: Subscribable<SweepEvent>, opts: LoggerOpti
       case "sweep-start":
         startedAt = now();
         lastProgress = startedAt;
-        if (!quiet) print(`sweep ${event.sweep}  ${event.trials.length} trials  jobs ${event.jobs}${event.dir ? `  → ${event.dir}` : ""}`);
+        if (!quiet) print(`sweep ${event.sweep}  ${event.trials.length} trials  ${event.on ? `on ${event.on}` : `jobs ${event.jobs}`}${event.dir ? `  → ${event.dir}` : ""}`);
         break;
+      case "trial-pending":
       case "trial-start": {
         const t = trial(event.id);
         if (t && !quiet) print(formatTrialLine(state, t));

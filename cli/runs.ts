@@ -9,6 +9,7 @@ import type { RunRecord, Store, SweepRecord, TrialRecord } from "../runtime/stor
 import { Store as StoreClass, defaultDbPath } from "../runtime/store.js";
 import { parseArgs } from "./args.js";
 import { formatValue } from "../common/format.js";
+import { slurmLogs } from "../runtime/sweep/slurm.js";
 import { layoutTable } from "./ui/format.js";
 
 const USAGE = `usage: hgc runs [--root DIR] [--experiment NAME] [--status STATUS] [--sweep NAME] [--json]
@@ -153,6 +154,9 @@ export function formatRunShow(store: Store, r: RunRecord): string[] {
   if (trial) {
     rows.push(["sweep", `${trial.sweepName}  ${Object.entries(trial.point).map(([k, v]) => `${k}=${v}`).join(" ") || "(no grid params)"}`]);
   }
+  // a trial run on Slurm: its task's output (the newest attempt's; earlier ones lie beside it)
+  const logs = slurmLogs(r.runDir);
+  if (logs.length) rows.push(["slurm log", shortDir(logs.at(-1)!) + (logs.length > 1 ? `  (${logs.length - 1} earlier)` : "")]);
   out.push(...layoutTable(rows).map((l) => "  " + l));
   out.push("", "experiment");
   out.push(...irSummary(readIr(r.runDir)).map((l) => "  " + l));
@@ -199,7 +203,7 @@ export async function main(argv: string[]): Promise<number> {
       if (rest.length !== 1) throw new UserError("`hgc runs show` needs one run id", "run `hgc runs` to see the ids", 2);
       const run = resolveRun(store, rest[0]!);
       if (args.flags.has("json")) {
-        process.stdout.write(JSON.stringify({ ...run, ir: readIr(run.runDir) ?? null, trial: store.trialOf(run.id) ?? null }, null, 2) + "\n");
+        process.stdout.write(JSON.stringify({ ...run, ir: readIr(run.runDir) ?? null, trial: store.trialOf(run.id) ?? null, slurmLogs: slurmLogs(run.runDir) }, null, 2) + "\n");
       } else process.stdout.write(formatRunShow(store, run).join("\n") + "\n");
       return 0;
     }

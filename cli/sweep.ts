@@ -3,16 +3,18 @@
 // results database, and write the aggregate table, the Pareto front and the plots.
 import { existsSync, readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
-import type { GridStmt, Program, SweepItem } from "../compiler/ast.js";
+import type { AssignStmt, GridStmt, Program, SweepItem } from "../compiler/ast.js";
 import { compileFile, renderDiagnostics } from "../compiler/index.js";
 import { parse } from "../compiler/parse.js";
 import { UserError } from "../common/errors.js";
 import { formatCount } from "../common/format.js";
-import type { IRSweep } from "../compiler/ir.js";
+import type { IRSlurm, IRSweep } from "../compiler/ir.js";
+import { SLURM_MEM, SLURM_TIME } from "../compiler/slurm.js";
 import { defaultDbPath, Store } from "../runtime/store.js";
 import type { SweepAggregate, TrialOutcome } from "../runtime/sweep/aggregate.js";
 import { intOption, parseArgs } from "./args.js";
 import { defaultSweepDir, runSweep, trialIdLength, trialPaths } from "../runtime/sweep/run.js";
+import { planTask, type SlurmOptions } from "../runtime/sweep/slurm.js";
 import { planTrial } from "../runtime/sweep/scheduler.js";
 import { useColor } from "./color.js";
 import { attachSweepLogger, chooseMode } from "./loggers.js";
@@ -39,6 +41,17 @@ options:
   --root DIR           where runs and the results database live (default: runs)
   --json               one sweep event per line on stdout
   --no-tui             plain progress lines even on a terminal
+
+on a Slurm cluster (the sweep folder must be on a filesystem the nodes share):
+  --on slurm           run the trials as one Slurm job array, one task per trial
+  --partition P        the partition to submit to
+  --time T             each task's time limit (sbatch --time: 30, 2:00:00, 1-00:00:00)
+  --cpus N             CPUs per task (default 1)
+  --gpus N             GPUs per task
+  --mem M              memory per task's node (sbatch --mem: 8G)
+  --sbatch-arg ARG     one more sbatch argument, as given (e.g. --sbatch-arg=--account=lab); repeatable
+  --detach             submit and exit; the tasks run on
+  --status             re-attach to a sweep's tasks: follow them, collect the results, submit nothing
 `;
 
 export interface SweepOverrides {
@@ -108,7 +121,7 @@ export function applyOverridesToSource(program: Program, text: string, sweepName
     else added.push(`grid ${param} = ${list(values)}`);
   }
   if (ov.seeds) {
-    const seeds = sweep.body.find((s) => s.kind === "Assign" && s.name.name === "seeds");
+    const seeds = sweep.body.find((s): s is AssignStmt => s.kind === "Assign" && s.name.name === "seeds");
     if (seeds) replace(seeds.value.span, list(ov.seeds));
     else added.push(`seeds = ${list(ov.seeds)}`);
   }
@@ -249,18 +262,98 @@ export function aggregateRows(agg: SweepAggregate, multi: boolean): { table: Agg
   return { table, pareto };
 }
 
+// ---- Slurm ----------------------------------------------------------------------------------------
+
+const SLURM_VALUES = ["partition", "time", "cpus", "gpus", "mem", "sbatch-arg"] as const;
+
+/**
+ * The Slurm options: the sweep's `slurm(…)` statement, overridden field by field by the command
+ * line (whose values are checked enough that a typo is reported here rather than by sbatch).
+ */
+export function slurmOptions(values: Record<string, string[] | undefined>, jobs: number | undefined, block: IRSlurm = {}): SlurmOptions {
+  const one = (k: string) => values[k]?.[0];
+  const time = one("time");
+  if (time !== undefined && !SLURM_TIME.test(time)) {
+    throw new UserError(`\`--time ${time}\` is not a Slurm time limit`, "e.g. `--time 30` (minutes), `--time 2:00:00` or `--time 1-00:00:00`", 2);
+  }
+  const mem = one("mem");
+  if (mem !== undefined && !SLURM_MEM.test(mem)) throw new UserError(`\`--mem ${mem}\` is not a Slurm memory size`, "e.g. `--mem 8G` or `--mem 16000M`", 2);
+  const gpus = intOption(one("gpus"), "gpus", 0);
+  const cpus = intOption(one("cpus"), "cpus");
+  return {
+    ...block,
+    ...(one("partition") !== undefined ? { partition: one("partition") } : {}),
+    ...(time !== undefined ? { time } : {}),
+    ...(mem !== undefined ? { mem } : {}),
+    ...(cpus !== undefined ? { cpus } : {}),
+    ...(gpus !== undefined ? { gpus } : {}),
+    ...(jobs !== undefined ? { throttle: jobs } : {}),
+    ...(values["sbatch-arg"] ? { sbatchArgs: values["sbatch-arg"] } : {}),
+  };
+}
+
+/**
+ * `hgc sweep --slurm-task DIR`, the body of every array task: the trial of this task's index,
+ * done (nothing to do), resumed from its checkpoint (after a requeue or a cancel) or started.
+ */
+async function slurmTask(dir: string): Promise<number> {
+  const index = process.env.SLURM_ARRAY_TASK_ID;
+  if (index === undefined || !/^\d+$/.test(index)) {
+    throw new UserError("`--slurm-task` is what a sweep's Slurm array tasks run", "submit the sweep with `hgc sweep FILE --on slurm`", 2);
+  }
+  const { trial, plan } = planTask(resolve(dir), Number(index));
+  const restart = Number(process.env.SLURM_RESTART_COUNT ?? 0);
+  const where = `${process.env.SLURM_JOB_NODELIST ?? "?"}${restart ? `, restart ${restart}` : ""}`;
+  if (plan === "done") {
+    process.stdout.write(`hgc: trial ${trial.id.slice(0, 8)} has already completed (${where}); nothing to do\n`);
+    return 0;
+  }
+  process.stdout.write(`hgc: trial ${trial.id.slice(0, 8)} ${plan === "resume" ? "resumes from its last checkpoint" : "starts"} on ${where}\n`);
+  const run = await import("./run.js");
+  return run.main([trial.irPath, "--out", trial.runDir, "--seed", String(trial.seed), "--no-tui", ...(plan === "resume" ? ["--resume"] : [])]);
+}
+
+/** On a terminal, asks what to do with the Slurm tasks of an interrupted sweep; elsewhere they are left running. */
+async function askCancel(tasks: string[]): Promise<"cancel" | "leave"> {
+  if (!process.stdin.isTTY) return "leave";
+  const { createInterface } = await import("node:readline");
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await new Promise((done) => {
+      rl.on("SIGINT", () => done("leave"));
+      rl.question(
+        `\nhgc sweep: ${tasks.length} Slurm task${tasks.length > 1 ? "s are" : " is"} still queued or running. ` +
+          "[c]ancel them (they checkpoint; run the sweep again to resume) or [l]eave them running (`--status` re-attaches)? [c/L] ",
+        (answer) => done(/^\s*c/i.test(answer) ? "cancel" : "leave"),
+      );
+    });
+  } finally {
+    rl.close();
+  }
+}
+
 // ---- main ---------------------------------------------------------------------------------------
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(
     argv,
-    { values: ["sweep", "jobs", "grid", "seeds", "out", "root"], flags: ["dry-run", "resume", "json", "no-tui"], repeat: ["grid"] },
+    {
+      values: ["sweep", "jobs", "grid", "seeds", "out", "root", "on", "slurm-task", ...SLURM_VALUES],
+      flags: ["dry-run", "resume", "json", "no-tui", "detach", "status"],
+      repeat: ["grid", "sbatch-arg"],
+    },
     "sweep",
   );
   if (args.flags.has("help")) {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (args.values["slurm-task"]) return slurmTask(args.values["slurm-task"][0]!);
+  const on = args.values.on?.[0] ?? (args.flags.has("status") ? "slurm" : "local");
+  if (on !== "local" && on !== "slurm") throw new UserError(`\`--on ${on}\` is not a place to run trials`, "use `--on slurm`, or leave it out to run them here", 2);
+  const slurmOnly = [...SLURM_VALUES.filter((k) => args.values[k]).map((k) => `--${k}`), ...["detach", "status"].filter((f) => args.flags.has(f)).map((f) => `--${f}`)];
+  if (on === "local" && slurmOnly.length) throw new UserError(`\`${slurmOnly[0]}\` is for sweeps on Slurm`, "add `--on slurm`", 2);
+  if (args.flags.has("detach") && args.flags.has("status")) throw new UserError("`--detach` and `--status` do opposite things", "give one of them", 2);
   if (args.positionals.length !== 1) {
     throw new UserError("`hgc sweep` needs one file", "usage: hgc sweep FILE [--sweep NAME] (see `hgc sweep --help`)", 2);
   }
@@ -273,6 +366,8 @@ export async function main(argv: string[]): Promise<number> {
   if (!sweep.trials.length) throw new UserError(`sweep \`${sweep.name}\` has no trials`, "give it experiments and seeds", 1);
   const jobs = jobsOpt ?? Math.max(1, sweep.jobs || 1);
   const dir = resolve(args.values.out?.[0] ?? defaultSweepDir(sweep, root));
+  // on Slurm, the cluster sets the pace; only an explicit --jobs caps the tasks running at once
+  const slurm = on === "slurm" ? slurmOptions(args.values, jobsOpt, sweep.slurm) : undefined;
 
   if (args.flags.has("dry-run")) {
     process.stdout.write(dryRunLines(sweep, dir, jobs).join("\n") + "\n");
@@ -280,6 +375,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (args.flags.has("resume") && !existsSync(resolve(dir, "sweep.json"))) {
     throw new UserError(`there is no sweep to resume in ${shortPath(dir)}`, "run it without --resume to start it", 1);
+  }
+  if (args.flags.has("status") && !existsSync(resolve(dir, "slurm", "jobs.json"))) {
+    throw new UserError(`there is no sweep submitted to Slurm in ${shortPath(dir)}`, "submit it with `--on slurm`", 1);
   }
 
   const bus = new SweepBus();
@@ -293,6 +391,7 @@ export async function main(argv: string[]): Promise<number> {
     dir,
     jobs,
     keyMetric: objectives[0]?.metric,
+    ...(slurm ? { on: "slurm" } : {}),
     trials: sweep.trials.map((t) => ({ id: t.id, experiment: t.experiment, point: gridPoint(t.experiment, t.point, multi), seed: t.seed })),
   });
 
@@ -301,9 +400,20 @@ export async function main(argv: string[]): Promise<number> {
   const onSignal = () => {
     stops++;
     if (stops === 1) {
-      process.stderr.write("hgc sweep: stopping — waiting for the running trials to checkpoint (Ctrl-C again to kill them)\n");
+      if (!slurm) process.stderr.write("hgc sweep: stopping — waiting for the running trials to checkpoint (Ctrl-C again to kill them)\n");
       controller.abort();
     } else process.exit(130);
+  };
+  // The live view owns the terminal: it is closed (its last frame stays) before the question.
+  let loggerClosed = false;
+  const onInterrupt = async (tasks: string[]): Promise<"cancel" | "leave"> => {
+    if (mode === "tui" && process.stdin.isTTY) {
+      await logger.close();
+      loggerClosed = true;
+    }
+    const choice = await askCancel(tasks);
+    if (choice === "cancel") process.stderr.write(`hgc sweep: cancelling ${tasks.length} task${tasks.length > 1 ? "s" : ""}; waiting for them to checkpoint (Ctrl-C again to stop waiting)\n`);
+    return choice;
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
@@ -320,8 +430,11 @@ export async function main(argv: string[]): Promise<number> {
       jobs,
       store,
       signal: controller.signal,
+      ...(slurm ? { slurm: { slurm, mode: args.flags.has("status") ? "status" : args.flags.has("detach") ? "detach" : "submit", onInterrupt } } : {}),
       onEvent: (e) => {
-        if (e.type === "trial-start") {
+        if (e.type === "slurm-submit") bus.emit({ type: "slurm-submit", job: e.job, trials: e.trials });
+        else if (e.type === "trial-pending") bus.emit({ type: "trial-pending", id: e.job.id, reason: e.reason, task: e.task });
+        else if (e.type === "trial-start") {
           trialStart.set(e.job.id, Date.now());
           bus.emit({ type: "trial-start", id: e.job.id, runDir: e.job.runDir });
         } else if (e.type === "trial-event" && e.event.type === "step") {
@@ -353,9 +466,28 @@ export async function main(argv: string[]): Promise<number> {
     objectives: objectives.map((o) => `${o.direction === "maximize" ? "max" : "min"} ${o.metric}`),
     files: result.files.map((f) => shortPath(resolve(dir, f))),
   });
-  await logger.close();
+  if (!loggerClosed) await logger.close();
+  // the command that names this same sweep folder again
+  const again = [
+    `hgc sweep ${file}`,
+    ...(["sweep", "grid", "seeds", "out", "root"] as const).flatMap((k) => (args.values[k] ?? []).map((v) => `--${k} ${v}`)),
+  ].join(" ");
+  if (result.status === "running") {
+    const left = result.slurmLeft ?? [];
+    const arrays = [...new Set(left.map((t) => t.split("_")[0]))];
+    process.stderr.write(
+      `hgc sweep: ${left.length} trial${left.length > 1 ? "s" : ""} queued or running on Slurm (job ${arrays.join(", ")}); ` +
+        `\`${again} --status\` follows them and collects the results, \`scancel ${arrays.join(" ")}\` cancels them\n`,
+    );
+    return stops ? 130 : 0;
+  }
+  if (result.status === "interrupted" && slurm && !stops) {
+    const n = result.outcomes.filter((o) => o.status === "interrupted").length;
+    process.stderr.write(`hgc sweep: ${n} trial${n > 1 ? "s were" : " was"} cancelled on Slurm; \`${again} --on slurm --resume\` resumes ${n > 1 ? "them" : "it"} from the last checkpoint\n`);
+    return 1;
+  }
   if (result.status === "interrupted") {
-    process.stderr.write(`hgc sweep: stopped; run \`hgc sweep ${file}${args.values.sweep ? ` --sweep ${args.values.sweep[0]}` : ""}\` again to finish it\n`);
+    process.stderr.write(`hgc sweep: stopped; run \`${again}${slurm ? " --on slurm" : ""}\` again to finish it\n`);
     return 130;
   }
   if (result.status === "failed") {

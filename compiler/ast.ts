@@ -107,8 +107,14 @@ export interface GridStmt extends Node {
   value: Expr;
 }
 
-/** `experiments = […]`, `seeds = […]`, `jobs = 2`, `objectives = […]` */
-export type SweepStmt = AssignStmt | GridStmt;
+/** `slurm(partition: "gpu", time: "2:00:00", gpus: 1)`: the trials' Slurm resources (sweep only). */
+export interface SlurmStmt extends Node {
+  kind: "Slurm";
+  call: Call;
+}
+
+/** `experiments = […]`, `seeds = […]`, `jobs = 2`, `objectives = […]`, `slurm(…)` */
+export type SweepStmt = AssignStmt | GridStmt | SlurmStmt;
 
 export type Expr =
   | NumberLit

@@ -5,6 +5,7 @@
 import { dirname, resolve as resolvePath } from "node:path";
 import type { Arg, Call, DeclKind, DeclStmt, Expr, GridStmt, Ident, Span, Stmt, SweepItem } from "./ast.js";
 import { diag, didYouMean, didYouMeanHint, type Diagnostic, type Severity } from "./diagnostics.js";
+import type { IRSlurm } from "./ir.js";
 import type {
   DatasetSource,
   IRDataset,
@@ -84,6 +85,7 @@ export interface CheckExperimentOptions {
 export { CORRUPTIONS } from "../grammar/tokens.js";
 import { CORRUPTIONS } from "../grammar/tokens.js";
 import { evalScalar } from "./scalar.js";
+import { checkSlurm } from "./slurm.js";
 
 export const OOD_SCORES = ["likelihood", "knn", "mahalanobis"] as const;
 
@@ -1719,6 +1721,8 @@ export interface SweepCheck {
   objectives: { direction: "maximize" | "minimize"; metric: string }[];
   /** Experiments × grid points × seeds. */
   trialCount: number;
+  /** The `slurm(…)` statement's resources. */
+  slurm?: IRSlurm;
   ok: boolean;
 }
 
@@ -1770,9 +1774,16 @@ export function checkSweep(
   const gridStmts: GridStmt[] = [];
   let experimentsSeen = false;
   const seenAssign = new Map<string, Ident>();
+  let slurmStmt: Span | undefined;
   for (const s of item.body) {
     if (s.kind === "Grid") {
       gridStmts.push(s);
+      continue;
+    }
+    if (s.kind === "Slurm") {
+      if (slurmStmt) err("HGC011", s.span, "`slurm(…)` is given twice", "give the sweep one `slurm(…)`", [{ message: "first given here", span: slurmStmt }]);
+      else sc.slurm = checkSlurm(s.call, err, describe);
+      slurmStmt = s.span;
       continue;
     }
     const name = s.name.name;

@@ -201,6 +201,7 @@ class Printer {
       case "Decl":
         return `${stmt.declKind} ${stmt.name.name} = ${this.expr(stmt.value, indent)}`;
       case "Train":
+      case "Slurm":
         return this.expr(stmt.call, indent);
       case "Grid": {
         const names = stmt.tuple ? `(${stmt.names.map((n) => n.name).join(", ")})` : stmt.names[0]!.name;

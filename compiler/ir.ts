@@ -255,6 +255,18 @@ export interface IRSweep {
   /** Swept param names (for tables and plots). */
   params: string[];
   trials: IRTrial[];
+  /** The sweep's `slurm(…)` statement: Slurm resources for `hgc sweep --on slurm` (the command line wins). */
+  slurm?: IRSlurm;
+}
+
+export interface IRSlurm {
+  partition?: string;
+  /** As sbatch takes it: minutes, `H:MM:SS` or `D-HH:MM:SS`. */
+  time?: string;
+  cpus?: number;
+  gpus?: number;
+  mem?: string;
+  sbatchArgs?: string[];
 }
 
 export interface IRTrial {

@@ -46,5 +46,6 @@ export function lowerSweep(sc: SweepCheck, bodyOf: (experiment: string, point: R
     objectives: sc.objectives,
     params: sc.axes.flatMap((a) => a.names),
     trials,
+    ...(sc.slurm ? { slurm: sc.slurm } : {}),
   };
 }

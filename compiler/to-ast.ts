@@ -350,8 +350,15 @@ function statementToAst(ctx: AstContext, node: CstNode, where: Where): Stmt | Sw
     const c = sub(callStmt, "call");
     const call = c && rootExpression(ctx, () => callToAst(ctx, c), span);
     if (!call) return undefined;
+    if (call.callee.name === "slurm") {
+      if (where === "experiment") {
+        error(ctx, "HGC006", "`slurm(…)` belongs in a sweep, not in an experiment", span, "it gives the Slurm resources of a sweep's trials");
+        return undefined;
+      }
+      return { kind: "Slurm", call, span };
+    }
     if (call.callee.name !== "train") {
-      const hint = nearest(call.callee.name, ["train"]);
+      const hint = nearest(call.callee.name, where === "sweep" ? ["train", "slurm"] : ["train"]);
       error(
         ctx,
         "HGC006",

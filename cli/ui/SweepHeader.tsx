@@ -18,8 +18,17 @@ export function SweepHeader({ start }: SweepHeaderProps) {
         {experiments.join(", ")}
         <Text dimColor>  trials </Text>
         {start.trials.length}
-        <Text dimColor>  jobs </Text>
-        {start.jobs}
+        {start.on ? (
+          <>
+            <Text dimColor>  on </Text>
+            {start.on}
+          </>
+        ) : (
+          <>
+            <Text dimColor>  jobs </Text>
+            {start.jobs}
+          </>
+        )}
       </Text>
       {start.dir ? <Text dimColor>→ {start.dir}</Text> : null}
     </Box>

@@ -31,14 +31,17 @@ export function SweepView({ state, elapsedMs, maxQueued = 5 }: SweepViewProps) {
     ...[...finished].sort((a, b) => order(state, a) - order(state, b)).map((trial) => ({ key: trial.trial.id, trial })),
   ];
   const running = trials.filter((t) => t.status === "running");
+  const pending = trials.filter((t) => t.status === "pending");
   const queued = trials.filter((t) => t.status === "queued");
-  const counts = { queued: queued.length, running: running.length, done: 0, failed: 0, skipped: 0 };
+  const counts = { queued: queued.length, pending: pending.length, running: running.length, done: 0, failed: 0, skipped: 0 };
   for (const t of finished) counts[t.status as "done" | "failed" | "skipped"] += 1;
   const row = (t: TrialState) => <TrialRow key={t.trial.id} trial={t} pointWidth={pointWidth} keyMetric={keyMetricOf(state, t.metrics)} />;
   return (
     <>
       <Static items={items}>{(item) => ("header" in item ? <SweepHeader key={item.key} start={start} /> : row(item.trial))}</Static>
       {running.map(row)}
+      {pending.slice(0, maxQueued).map(row)}
+      {pending.length > maxQueued ? <Text dimColor>  … and {pending.length - maxQueued} more pending</Text> : null}
       {queued.slice(0, maxQueued).map(row)}
       {queued.length > maxQueued ? <Text dimColor>  … and {queued.length - maxQueued} more queued</Text> : null}
       <Box marginTop={1}>

@@ -2,7 +2,7 @@ import { Box, Text } from "ink";
 import { formatDuration, formatValue } from "../../common/format.js";
 import { LIVE_DIGITS } from "./format.js";
 import { ProgressBar } from "./ProgressBar.js";
-import { formatPoint, type TrialState } from "./sweep-state.js";
+import { formatPoint, pendingReason, type TrialState } from "./sweep-state.js";
 
 export interface TrialRowProps {
   readonly trial: TrialState;
@@ -12,8 +12,8 @@ export interface TrialRowProps {
   readonly pointWidth: number;
 }
 
-const MARK = { queued: "·", running: "▸", done: "✓", failed: "✗", skipped: "↷" } as const;
-const COLOR = { queued: "gray", running: "cyan", done: "green", failed: "red", skipped: "gray" } as const;
+const MARK = { queued: "·", pending: "◷", running: "▸", done: "✓", failed: "✗", skipped: "↷" } as const;
+const COLOR = { queued: "gray", pending: "yellow", running: "cyan", done: "green", failed: "red", skipped: "gray" } as const;
 
 /** One trial: its id, grid point and seed, then its progress, key metric or error. */
 export function TrialRow({ trial, keyMetric, pointWidth }: TrialRowProps) {
@@ -44,6 +44,8 @@ function TrialDetail({ trial, keyMetric }: Pick<TrialRowProps, "trial" | "keyMet
   switch (trial.status) {
     case "queued":
       return null;
+    case "pending":
+      return trial.reason ? <Text dimColor>{pendingReason(trial.reason)}</Text> : null;
     case "running":
       return trial.totalSteps ? (
         <Text>

@@ -23,6 +23,25 @@ export interface SweepStartEvent {
   jobs: number;
   /** The metric shown for each finished trial (e.g. the first objective); else its first metric. */
   keyMetric?: string;
+  /** Where the trials run when not on this machine, e.g. `slurm`. */
+  on?: string;
+}
+
+/** A trial waits in a cluster scheduler's queue (Slurm), with the scheduler's reason. */
+export interface TrialPendingEvent {
+  type: "trial-pending";
+  id: string;
+  /** squeue's reason: Resources, Priority, BeginTime (requeued, waiting to restart), … */
+  reason?: string;
+  /** The scheduler's name for the trial's task, e.g. `1234_5`. */
+  task?: string;
+}
+
+/** Trials handed to Slurm as one job array. */
+export interface SlurmSubmitEvent {
+  type: "slurm-submit";
+  job: string;
+  trials: number;
 }
 
 export interface TrialStartEvent {
@@ -82,7 +101,7 @@ export interface SweepEndEvent {
   files?: string[];
 }
 
-export type SweepEvent = SweepStartEvent | TrialStartEvent | TrialProgressEvent | TrialEndEvent | SweepEndEvent;
+export type SweepEvent = SweepStartEvent | TrialStartEvent | TrialPendingEvent | TrialProgressEvent | TrialEndEvent | SweepEndEvent | SlurmSubmitEvent;
 
 export type SweepListener = (event: SweepEvent) => void;
 

@@ -4,7 +4,8 @@ import { formatValue } from "../../common/format.js";
 import { layoutTable, LIVE_DIGITS } from "./format.js";
 import type { AggregateRow, ParetoPoint, SweepEndEvent, SweepEvent, SweepStartEvent, SweepTrial } from "./sweep-events.js";
 
-export type TrialStatus = "queued" | "running" | "done" | "failed" | "skipped";
+/** `pending`: waiting in a cluster scheduler's queue (`queued`: not handed to anyone yet). */
+export type TrialStatus = "queued" | "pending" | "running" | "done" | "failed" | "skipped";
 
 export interface TrialState {
   readonly trial: SweepTrial;
@@ -14,6 +15,8 @@ export interface TrialState {
   readonly metrics?: Metrics;
   readonly error?: string;
   readonly elapsedMs?: number;
+  /** Why a pending trial waits (the scheduler's reason). */
+  readonly reason?: string;
 }
 
 export interface SweepState {
@@ -22,6 +25,8 @@ export interface SweepState {
   /** Ids of finished trials in the order they finished. */
   readonly finishedOrder: readonly string[];
   readonly end?: SweepEndEvent;
+  /** Slurm job arrays submitted by this invocation. */
+  readonly slurmJobs?: readonly string[];
 }
 
 export const initialSweepState: SweepState = { trials: [], finishedOrder: [] };
@@ -34,8 +39,12 @@ export function reduceSweep(state: SweepState, event: SweepEvent): SweepState {
   switch (event.type) {
     case "sweep-start":
       return { start: event, trials: event.trials.map((trial) => ({ trial, status: "queued" })), finishedOrder: [] };
+    case "trial-pending":
+      return update(state, event.id, (t) => ({ ...t, status: "pending", reason: event.reason, step: undefined, totalSteps: undefined }));
+    case "slurm-submit":
+      return { ...state, slurmJobs: [...(state.slurmJobs ?? []), event.job] };
     case "trial-start":
-      return update(state, event.id, (t) => ({ ...t, status: "running", step: 0 }));
+      return update(state, event.id, (t) => ({ ...t, status: "running", step: 0, reason: undefined }));
     case "trial-progress":
       return update(state, event.id, (t) => ({ ...t, status: "running", step: event.step, totalSteps: event.totalSteps }));
     case "trial-end":
@@ -80,6 +89,13 @@ export function keyMetricOf(state: SweepState, metrics: Metrics | undefined): [s
   if (key !== undefined) return key in metrics ? [key, metrics[key]!] : undefined;
   const first = Object.entries(metrics)[0];
   return first;
+}
+
+/** squeue's reason in words where it is not obvious. */
+export function pendingReason(reason: string): string {
+  if (reason === "BeginTime") return "requeued, waiting to restart";
+  if (reason === "None" || reason === "") return "submitted";
+  return `waiting (${reason})`;
 }
 
 /** `wg=0.25 wc=0.75` */

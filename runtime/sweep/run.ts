@@ -13,6 +13,7 @@ import type { SweepAggregate, TrialOutcome } from "./aggregate.js";
 import { writeJsonAtomic } from "../atomic.js";
 import { writeSweepOutputs } from "./output.js";
 import { runTrials, type ChildCommand, type SchedulerEvent, type TrialJob } from "./scheduler.js";
+import { liveTasks, runSlurmTrials, type SlurmEvent, type SlurmRunOptions } from "./slurm.js";
 
 /** What names a sweep's folder: its name and the set of its trial ids. */
 export type SweepIdentity = { readonly name: string; readonly trials: readonly Pick<IRTrial, "id">[] };
@@ -101,8 +102,10 @@ export interface SweepRunOptions {
   /** How to run one trial (default: `hgc run` on its IR). */
   command?: (job: TrialJob, irPath: string, resume: boolean) => ChildCommand;
   signal?: AbortSignal;
-  onEvent?: (event: SchedulerEvent) => void;
+  onEvent?: (event: SchedulerEvent | SlurmEvent) => void;
   stopTimeoutMs?: number;
+  /** Run the trials as a Slurm job array instead of local processes. */
+  slurm?: Pick<SlurmRunOptions, "slurm" | "mode" | "onInterrupt" | "pollMs">;
 }
 
 export interface SweepRunResult {
@@ -111,8 +114,11 @@ export interface SweepRunResult {
   outcomes: TrialOutcome[];
   agg: SweepAggregate;
   files: string[];
-  /** "completed" when every trial completed, "failed" when any failed, "interrupted" when stopped. */
-  status: "completed" | "failed" | "interrupted";
+  /** "completed" when every trial completed, "failed" when any failed, "interrupted" when stopped, "running" when left to Slurm. */
+  status: "completed" | "failed" | "interrupted" | "running";
+  /** On Slurm: trial id → its task (`job_index`), and the tasks left queued or running. */
+  slurmTasks?: Map<string, string>;
+  slurmLeft?: string[];
 }
 
 export async function runSweep(opts: SweepRunOptions): Promise<SweepRunResult> {
@@ -171,6 +177,16 @@ export async function stopOrphans(dir: string, timeoutMs = 60_000): Promise<numb
 async function runLocked(opts: SweepRunOptions, id: string, dir: string): Promise<SweepRunResult> {
   const { sweep, store } = opts;
   await stopOrphans(dir, opts.stopTimeoutMs);
+  if (!opts.slurm) {
+    const live = await liveTasks(dir);
+    if (live.length) {
+      throw new UserError(
+        `this sweep has ${live.length} Slurm task${live.length > 1 ? "s" : ""} still queued or running (${live.slice(0, 3).join(", ")}${live.length > 3 ? ", …" : ""})`,
+        `follow them with \`hgc sweep FILE --status\`, or cancel them with \`scancel ${[...new Set(live.map((t) => t.split("_")[0]))].join(" ")}\` first`,
+        1,
+      );
+    }
+  }
 
   const idLength = trialIdLength(sweep.trials);
   const irPaths = new Map<string, string>();
@@ -183,14 +199,16 @@ async function runLocked(opts: SweepRunOptions, id: string, dir: string): Promis
 
   const state = new Map<string, TrialOutcome>(jobs.map((j) => [j.id, { ...j, status: "pending", metrics: {} }]));
   const meta = { name: sweep.name, params: sweep.params, objectives: sweep.objectives };
+  let left: string[] = []; // Slurm tasks left queued or running
   const sweepStatus = (): string => {
     const all = [...state.values()];
-    if (all.some((t) => t.status === "running")) return "running";
+    if (left.length || all.some((t) => t.status === "running")) return "running";
     if (all.some((t) => t.status === "failed")) return "failed";
     if (all.every((t) => t.status === "completed")) return "completed";
     return "interrupted";
   };
   const pids = new Map<string, number>();
+  const slurmTasks = new Map<string, string>();
   const saveState = () => {
     const trials = [...state.values()];
     writeJsonAtomic(join(dir, "sweep.json"), {
@@ -212,6 +230,7 @@ async function runLocked(opts: SweepRunOptions, id: string, dir: string): Promis
         metrics: t.metrics,
         ...(t.error ? { error: t.error } : {}),
         ...(t.status === "running" && pids.has(t.id) ? { pid: pids.get(t.id) } : {}),
+        ...(slurmTasks.has(t.id) ? { slurm: slurmTasks.get(t.id) } : {}),
       })),
     });
   };
@@ -237,14 +256,12 @@ async function runLocked(opts: SweepRunOptions, id: string, dir: string): Promis
   store?.upsertSweep({ id, name: sweep.name, dir, file: opts.file ?? null, params: sweep.params, objectives: sweep.objectives, status: "running" });
   for (const t of state.values()) record(t);
 
-  const outcomes = await runTrials(jobs, {
-    jobs: Math.max(1, opts.jobs ?? sweep.jobs ?? 1),
-    command: opts.command
-      ? (job, resume) => opts.command!(job, irPaths.get(job.id)!, resume)
-      : (job, resume) => hgcRunCommand(job, irPaths.get(job.id)!, resume),
-    signal: opts.signal,
-    stopTimeoutMs: opts.stopTimeoutMs,
-    onEvent: (e) => {
+  const onEvent = (e: SchedulerEvent | SlurmEvent) => {
+      if (e.type === "trial-pending") {
+        slurmTasks.set(e.job.id, e.task);
+        state.set(e.job.id, { ...e.job, status: "pending", metrics: {} });
+        saveState();
+      }
       if (e.type === "trial-start") {
         state.set(e.job.id, { ...e.job, status: "running", metrics: {} });
         if (e.pid !== undefined) pids.set(e.job.id, e.pid);
@@ -256,16 +273,51 @@ async function runLocked(opts: SweepRunOptions, id: string, dir: string): Promis
         if (e.type === "trial-end") save();
       }
       opts.onEvent?.(e);
-    },
-  });
+  };
+  let outcomes: TrialOutcome[];
+  if (opts.slurm) {
+    const trials = new Map(sweep.trials.map((t, index) => [t.id, { index, irPath: irPaths.get(t.id)! }]));
+    const r = await runSlurmTrials(jobs, {
+      ...opts.slurm,
+      sweepDir: dir,
+      name: sweep.name,
+      trials,
+      cli: HGC_CLI,
+      signal: opts.signal,
+      stopTimeoutMs: opts.stopTimeoutMs,
+      onEvent: (e) => {
+        if (e.type === "slurm-submit") {
+          // every trial of the array is queued now; sweep.json says which task runs it
+          for (const [id, t] of trials) if (e.indices.includes(t.index)) slurmTasks.set(id, `${e.job}_${t.index}`);
+          saveState();
+        }
+        onEvent(e);
+      },
+    });
+    outcomes = r.outcomes;
+    left = r.left;
+    for (const [id, task] of r.tasks) slurmTasks.set(id, task);
+  } else {
+    outcomes = await runTrials(jobs, {
+      jobs: Math.max(1, opts.jobs ?? sweep.jobs ?? 1),
+      command: opts.command
+        ? (job, resume) => opts.command!(job, irPaths.get(job.id)!, resume)
+        : (job, resume) => hgcRunCommand(job, irPaths.get(job.id)!, resume),
+      signal: opts.signal,
+      stopTimeoutMs: opts.stopTimeoutMs,
+      onEvent,
+    });
+  }
   for (const o of outcomes) state.set(o.id, o);
-  for (const o of outcomes) if (o.status === "pending") record(o);
+  for (const o of outcomes) if (o.status === "pending" || o.status === "running") record(o);
   const { agg, files } = save();
-  const status = outcomes.some((o) => o.status === "failed")
-    ? "failed"
-    : outcomes.every((o) => o.status === "completed")
-      ? "completed"
-      : "interrupted";
+  const status = left.length
+    ? "running"
+    : outcomes.some((o) => o.status === "failed")
+      ? "failed"
+      : outcomes.every((o) => o.status === "completed")
+        ? "completed"
+        : "interrupted";
   store?.upsertSweep({ id, name: sweep.name, dir, file: opts.file ?? null, params: sweep.params, objectives: sweep.objectives, status });
-  return { dir, id, outcomes, agg, files, status };
+  return { dir, id, outcomes, agg, files, status, ...(opts.slurm ? { slurmTasks, slurmLeft: left } : {}) };
 }

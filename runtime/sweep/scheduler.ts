@@ -29,7 +29,7 @@ export interface ChildCommand {
 export type TrialPlan = "done" | "resume" | "fresh";
 
 /** The trial's result.json; a damaged one counts as none, so the trial runs again. */
-function readResult(runDir: string): RunResult | null {
+export function readResult(runDir: string): RunResult | null {
   try {
     return readRunResult(runDir);
   } catch (err) {
