@@ -7,6 +7,7 @@ import type { Arg, Call, DeclKind, DeclStmt, Expr, GridStmt, Ident, Span, Stmt, 
 import { diag, didYouMean, didYouMeanHint, type Diagnostic, type Severity } from "./diagnostics.js";
 import type {
   DatasetSource,
+  IRBaseline,
   IRDataset,
   IREncoder,
   IRExperiment,
@@ -84,6 +85,7 @@ export interface CheckExperimentOptions {
 export { CORRUPTIONS } from "../grammar/tokens.js";
 import { CORRUPTIONS } from "../grammar/tokens.js";
 import { evalScalar } from "./scalar.js";
+import { DEFAULT_BASELINES } from "./metrics.js";
 
 export const OOD_SCORES = ["likelihood", "knn", "mahalanobis"] as const;
 
@@ -1504,7 +1506,11 @@ class ExperimentChecker {
           const te = dataArg("test");
           const epochs = this.num(call, args, "epochs");
           const lr = this.num(call, args, "lr");
-          if (f && tr && te && typeof epochs === "number" && typeof lr === "number") p = { kind: "linear_probe", applicable: true, features: f, train: tr, test: te, epochs, lr };
+          // Issue 12: `val:` (held-out set for L2 and the block of `.layers`) and `baselines:`.
+          const val = args.has("val") ? dataArg("val") : null;
+          const baselines = this.baselineList(args.get("baselines"));
+          if (f && tr && te && baselines && (val !== null || !args.has("val")) && typeof epochs === "number" && typeof lr === "number")
+            p = { kind: "linear_probe", applicable: true, features: f, train: tr, val, test: te, epochs, lr, baselines };
           break;
         }
         case "knn": {
@@ -1513,7 +1519,8 @@ class ExperimentChecker {
           const te = dataArg("test");
           const k = this.num(call, args, "k");
           const temperature = this.num(call, args, "temperature");
-          if (f && tr && te && typeof k === "number" && typeof temperature === "number") p = { kind: "knn", applicable: true, features: f, k, train: tr, test: te, temperature };
+          const baselines = this.baselineList(args.get("baselines"));
+          if (f && tr && te && baselines && typeof k === "number" && typeof temperature === "number") p = { kind: "knn", applicable: true, features: f, k, train: tr, test: te, temperature, baselines };
           break;
         }
         case "bits_per_dim": {
@@ -1570,6 +1577,13 @@ class ExperimentChecker {
     return out;
   }
 
+  /** `baselines:` of linear_probe/knn (issue 12): a list of `init`/`pixels`, `[]` for none, both when absent. */
+  private baselineList(a: Arg | undefined): IRBaseline[] | null {
+    if (!a) return [...DEFAULT_BASELINES];
+    if (a.value.kind === "List" && a.value.items.length === 0) return [];
+    return this.wordList(a, "baselines", DEFAULT_BASELINES) as IRBaseline[] | null;
+  }
+
   private wordList(a: Arg | undefined, role: string, values: readonly string[]): string[] | null {
     if (!a) return null;
     const items = a.value.kind === "List" ? a.value.items : [a.value];
@@ -1582,7 +1596,7 @@ class ExperimentChecker {
         continue;
       }
       if (!values.includes(it.name)) {
-        this.err("HGC050", it.span, `unknown ${role === "scores" ? "score" : "corruption"} \`${it.name}\``, didYouMeanHint(it.name, values) ?? `choose from ${backticks(values)}`);
+        this.err("HGC050", it.span, `unknown ${role === "scores" ? "score" : role === "baselines" ? "baseline" : "corruption"} \`${it.name}\``, didYouMeanHint(it.name, values) ?? `choose from ${backticks(values)}`);
         ok = false;
         continue;
       }

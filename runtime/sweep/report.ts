@@ -2,6 +2,7 @@
 // (mean ± std at 4 significant digits, the Pareto front, failed trials and the plots).
 import type { GroupRow, MetricStat, SweepAggregate, TrialOutcome } from "./aggregate.js";
 import { formatValue } from "./aggregate.js";
+import { baselineColumns } from "../../compiler/metrics.js";
 
 /** A number at `digits` significant digits, without trailing zeros or exponent noise for common magnitudes. */
 export function fmt(v: number | null | undefined, digits = 4): string {
@@ -91,7 +92,10 @@ export function toMarkdown({ agg, trials, plots }: MarkdownInput): string {
     const o = agg.objectives.find((x) => x.metric === m);
     return o ? `${m} ${o.direction === "maximize" ? "↑" : "↓"}` : m;
   };
-  const shown = agg.objectives.length ? agg.objectives.map((o) => o.metric) : agg.metrics;
+  const objectiveMetrics = agg.objectives.length ? agg.objectives.map((o) => o.metric) : agg.metrics;
+  // Each accuracy sits beside its baselines and its margin over init (issue 12): a learned figure
+  // means little until it beats the same protocol on the encoder at initialisation.
+  const shown = [...new Set(objectiveMetrics.flatMap((m) => [m, ...baselineColumns(m).filter((b) => agg.metrics.includes(b))]))];
   out.push("", "## Results (mean ± std over seeds)", "");
   out.push(
     mdTable(
