@@ -285,7 +285,7 @@ function describe(e: Expr): string {
 
 function memberText(e: Expr): string {
   if (e.kind === "Name") return e.name;
-  if (e.kind === "Member") return `${memberText(e.object)}.${e.property.name}`;
+  if (e.kind === "Member") return `${memberText(e.object)}.${e.property.name}${e.arg ? `(${e.arg.kind === "Number" ? e.arg.raw : "…"})` : ""}`;
   return "…";
 }
 
@@ -587,6 +587,10 @@ class ExperimentChecker {
           if (sym?.kind === "tokens") {
             this.addRef(e.object.span, sym);
             const prop = e.property.name;
+            if (e.arg) {
+              this.err("HGC025", e.arg.span, `\`.${prop}\` takes no argument`, "write it without the parentheses");
+              return null;
+            }
             if (prop !== "vocab" && prop !== "length") {
               this.err("HGC025", e.property.span, `a tokenizer has no member \`${prop}\``, didYouMeanHint(prop, ["vocab", "length"]) ?? "a tokenizer exposes `.vocab` and `.length`");
               return null;
@@ -989,6 +993,47 @@ class ExperimentChecker {
 
   // -- heads ------------------------------------------------------------------------------------------
 
+  /**
+   * What a protocol probes (issue 12): `enc.pooled`; where `blocks` allows, one block's pooled
+   * output `enc.layer(k)` (1 ≤ k ≤ layers), and with `blocks: "layers"` every block, `enc.layers`.
+   */
+  private featuresMember(e: Expr, role: string, blocks: "layer" | "layers" | null): IRFeatures | null {
+    const prop = e.kind === "Member" ? e.property.name : null;
+    if (e.kind !== "Member" || e.object.kind !== "Name" || !blocks || (prop !== "layer" && prop !== "layers")) {
+      if (e.kind === "Member" && e.arg) {
+        this.err("HGC025", e.arg.span, `\`.${e.property.name}\` takes no argument`, "only `.layer(k)` takes one");
+        return null;
+      }
+      const r = this.encoderMember(e, role, "pooled");
+      return r && { encoder: r.enc.name, member: "pooled" };
+    }
+    const sym = this.lookup(e.object.name, e.object.span, ["encoder"], role);
+    const enc = sym ? this.encoder(sym.name) : null;
+    if (!enc) return null;
+    if (prop === "layers") {
+      if (blocks !== "layers") {
+        this.err("HGC025", e.property.span, `${role} of this protocol reads one feature set, not every block`, `name one block, e.g. \`${enc.name}.layer(${enc.layers})\`, or \`${enc.name}.pooled\``);
+        return null;
+      }
+      if (e.arg) {
+        this.err("HGC025", e.arg.span, "`.layers` takes no argument", `write \`${enc.name}.layers\` for every block or \`${enc.name}.layer(k)\` for one`);
+        return null;
+      }
+      return { encoder: enc.name, member: "layers" };
+    }
+    if (!e.arg) {
+      this.err("HGC025", e.property.span, "`.layer` needs a block number", `write \`${enc.name}.layer(k)\` with 1 ≤ k ≤ ${enc.layers}`);
+      return null;
+    }
+    const k = this.numExpr(e.arg, "the block number");
+    if (!k) return null;
+    if (!Number.isInteger(k.value) || k.value < 1 || k.value > enc.layers) {
+      this.err("HGC120", e.arg.span, `\`${enc.name}\` has ${enc.layers} block${enc.layers === 1 ? "" : "s"}, so \`.layer(${fmtNum(k.value)})\` names none`, `k runs from 1 to ${enc.layers}; \`${enc.name}.layers\` probes every block`);
+      return null;
+    }
+    return { encoder: enc.name, member: "layer", layer: k.value };
+  }
+
   /** `enc.pooled` / `enc.tokens`: the encoder and the member, or null (reported). */
   private encoderMember(e: Expr, role: string, want?: "pooled"): { enc: IREncoder; member: "pooled" | "tokens" } | null {
     if (e.kind === "Member" && e.object.kind === "Name") {
@@ -1001,6 +1046,10 @@ class ExperimentChecker {
       }
       const enc = this.encoder(sym.name);
       if (!enc) return null;
+      if (e.arg) {
+        this.err("HGC025", e.arg.span, `\`.${prop}\` takes no argument`, "write it without the parentheses");
+        return null;
+      }
       if (want === "pooled" && prop !== "pooled") {
         this.err("HGC033", e.span, `${role} must be pooled features, found \`${sym.name}.tokens\` [batch, ${enc.length}, ${enc.width}]`, `use \`${sym.name}.pooled\` [batch, ${enc.width}]`);
         return null;
@@ -1456,8 +1505,9 @@ class ExperimentChecker {
       const features = (): IRFeatures | null => {
         const a = args.get("features");
         if (!a) return defaultFeatures();
-        const r = this.encoderMember(a.value, "`features:`", "pooled");
-        return r && { encoder: r.enc.name, member: "pooled" };
+        // Issue 12: linear_probe and knn may read one block, `enc.layer(k)`; linear_probe every block, `enc.layers`.
+        const blocks = b.name === "linear_probe" ? "layers" : b.name === "knn" ? "layer" : null;
+        return this.featuresMember(a.value, "`features:`", blocks);
       };
       const trainName = (): string | null => (args.has("train") ? dataArg("train") : this.trainDataName());
       /** The generative head a protocol scores with, its tokenizer, and whether the objective trains it. */

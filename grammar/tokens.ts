@@ -384,7 +384,12 @@ export const BUILTINS: readonly Builtin[] = [
     category: "protocol",
     doc: "Fit a linear classifier on frozen features, solved to convergence (L-BFGS, L2 chosen on held-out data); reports `accuracy`, `ece` and the baselines.",
     args: [
-      { ...FEATURES, required: true },
+      {
+        ...FEATURES,
+        type: "encoder `.pooled`, `.layer(k)` or `.layers`",
+        doc: "The representation evaluated: `enc.pooled`, block k's output `enc.layer(k)`, or every block `enc.layers` (the best on held-out data, reported as `layer`).",
+        required: true,
+      },
       { name: "train", type: "name of a dataset", doc: "Data the probe is fitted on.", required: true },
       { name: "val", type: "name of a dataset", doc: "Held-out data choosing the L2 strength (and the block of `.layers`); a tenth of `train` when absent." },
       { name: "test", type: "name of a dataset", doc: "Data the probe is scored on.", required: true },
@@ -398,7 +403,7 @@ export const BUILTINS: readonly Builtin[] = [
     category: "protocol",
     doc: "k-nearest-neighbour classification on frozen features (cosine similarity); reports `accuracy`.",
     args: [
-      { ...FEATURES, required: true },
+      { ...FEATURES, type: "encoder `.pooled` or `.layer(k)`", doc: "The representation evaluated: `enc.pooled` or block k's output `enc.layer(k)`.", required: true },
       { name: "k", type: "int ≥ 1", doc: "Neighbours consulted.", default: "20" },
       { name: "train", type: "name of a dataset", doc: "The labelled memory bank.", required: true },
       { name: "test", type: "name of a dataset", doc: "Data classified.", required: true },

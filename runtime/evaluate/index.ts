@@ -122,6 +122,7 @@ class Session {
 
   /** Pooled features (or one block's) of a dataset from the model now or a baseline. */
   features(f: IRFeatures, dataset: string, source: Source = "trained"): Promise<FeatureMatrix> {
+    if (source === "pixels") return this.computeFeatures(f.encoder, dataset, source); // one pixel set, whatever the member
     if (f.member === "layers") return Promise.reject(new Error(`\`${featureKey(f)}\` names every block; this protocol reads one feature set`));
     const key = `${source}\u0000${featureKey(f)}\u0000${dataset}`;
     let m = this.feats.get(key);
