@@ -794,6 +794,10 @@ class ExperimentChecker {
     if (typeof limit === "number" && available !== undefined && limit > available) {
       this.report("HGC055", "warning", args.get("limit")!.value.span, `\`${name}\` asks for ${formatCount(limit)} images, but the ${split} split of ${source} holds ${formatCount(available)}`, `all ${formatCount(available)} are used; write \`limit: ${available}\` to say so, or choose another split`);
     }
+    // Issue 12 (language-v2.md): a dataset must say which split it reads.
+    if (!args.has("split")) {
+      this.report("HGC122", "warning", call.callee.span, `\`${name}\` does not say which split it reads: say which split you mean; the default is "train"`, `add \`split: "train"\` (or "test", "val", "all")`);
+    }
     const ds: IRDataset = {
       name,
       source,
@@ -1622,9 +1626,26 @@ class ExperimentChecker {
           break;
         }
       }
-      if (p && this.errors === before) out.push(p);
+      if (p && this.errors === before) {
+        // Issue 12 (language-v2.md): figures measured on the training data.
+        for (const key of ["test", "data", "in"]) if (args.has(key)) this.warnIfTrainingData(args.get(key)!, dataArg(key));
+        out.push(p);
+      }
     }
     return out;
+  }
+
+  /** HGC121: an evaluation set that is the training set, or the same source and split as it (issue 12). */
+  private warnIfTrainingData(a: Arg, name: string | null): void {
+    const trainName = this.trainDataName();
+    if (!name || !trainName) return;
+    const [ds, tr] = [this.dataset(name), this.dataset(trainName)];
+    if (!ds || !tr) return;
+    // The same images: the same source, split and files (for synthetic data, the same generator seed).
+    const origin = (d: IRDataset) => JSON.stringify([d.source, d.split, d.args.path ?? d.args.images ?? null, d.source === "synthetic" ? d.args.seed : null]);
+    if (name !== trainName && origin(ds) !== origin(tr)) return;
+    const what = name === trainName ? "the training set" : `the same ${ds.source} split ("${ds.split}") as the training set \`${trainName}\``;
+    this.report("HGC121", "warning", a.value.span, `\`${a.name.name}: ${name}\` is ${what}: the figures would be measured on training data`, `evaluate on a held-out split, e.g. \`dataset test = ${ds.source}(split: "test", …)\``);
   }
 
   /** `baselines:` of linear_probe/knn (issue 12): a list of `init`/`pixels`, `[]` for none, both when absent. */
