@@ -84,7 +84,7 @@ export interface CheckExperimentOptions {
 /** The corruptions the runtime implements: one list, in grammar/tokens.ts. */
 export { CORRUPTIONS } from "../grammar/tokens.js";
 import { CORRUPTIONS } from "../grammar/tokens.js";
-import { evalScalar } from "./scalar.js";
+import { evalScalar, zeroThroughout } from "./scalar.js";
 import { DEFAULT_BASELINES } from "./metrics.js";
 
 export const OOD_SCORES = ["likelihood", "knn", "mahalanobis"] as const;
@@ -794,6 +794,10 @@ class ExperimentChecker {
     if (typeof limit === "number" && available !== undefined && limit > available) {
       this.report("HGC055", "warning", args.get("limit")!.value.span, `\`${name}\` asks for ${formatCount(limit)} images, but the ${split} split of ${source} holds ${formatCount(available)}`, `all ${formatCount(available)} are used; write \`limit: ${available}\` to say so, or choose another split`);
     }
+    // Issue 12 (language-v2.md): a dataset must say which split it reads.
+    if (!args.has("split")) {
+      this.report("HGC122", "warning", call.callee.span, `\`${name}\` does not say which split it reads: say which split you mean; the default is "train"`, `add \`split: "train"\` (or "test", "val", "all")`);
+    }
     const ds: IRDataset = {
       name,
       source,
@@ -1488,9 +1492,16 @@ class ExperimentChecker {
       const enc = firstEncoder ? this.encoder(firstEncoder.name) : null;
       return enc ? { encoder: enc.name, member: "pooled" } : null;
     };
+    // Issue 12: a loss whose weight is 0 at every step trains nothing, so it does not count as trained.
+    const steps = this.trainStepsHint();
+    const untrained = new Set((objective?.terms ?? []).filter((t) => zeroThroughout(t.weight, steps)).map((t) => t.loss));
     const generative = objective
-      ? objective.terms.map((t) => this.losses.get(t.loss)).find((l): l is Extract<IRLoss, { kind: "autoregressive" }> => l?.kind === "autoregressive")
+      ? objective.terms
+          .filter((t) => !untrained.has(t.loss))
+          .map((t) => this.losses.get(t.loss))
+          .find((l): l is Extract<IRLoss, { kind: "autoregressive" }> => l?.kind === "autoregressive")
       : undefined;
+    const zeroGen = [...untrained].find((l) => this.losses.get(l)?.kind === "autoregressive");
     for (const call of s.protocols) {
       const sig = this.signature(call, ["protocol"], "evaluation protocol");
       if (!sig) continue;
@@ -1544,8 +1555,11 @@ class ExperimentChecker {
         return { head: head.name, tokenizer: enc.tokens, applicable: generative?.head === head.name };
       };
       const notApplicable = (span: Span, what: string): string => {
-        const reason = `the objective of \`${this.exp.name}\` has no autoregressive loss, so ${what} is not trained`;
-        if (objectiveOk) this.report("HGC070", naSeverity, span, `\`${call.callee.name}\` is not applicable: ${reason}`, "it is reported as not applicable; add the generative loss to the objective to measure it");
+        const reason = zeroGen
+          ? `the objective of \`${this.exp.name}\` gives \`${zeroGen}\` weight 0 at every step, so ${what} is not trained`
+          : `the objective of \`${this.exp.name}\` has no autoregressive loss, so ${what} is not trained`;
+        const hint = zeroGen ? `it is reported as not applicable; give \`${zeroGen}\` a positive weight to measure it` : "it is reported as not applicable; add the generative loss to the objective to measure it";
+        if (objectiveOk) this.report("HGC070", naSeverity, span, `\`${call.callee.name}\` is not applicable: ${reason}`, hint);
         return reason;
       };
       let p: IRProtocol | null = null;
@@ -1622,9 +1636,26 @@ class ExperimentChecker {
           break;
         }
       }
-      if (p && this.errors === before) out.push(p);
+      if (p && this.errors === before) {
+        // Issue 12 (language-v2.md): figures measured on the training data.
+        for (const key of ["test", "data", "in"]) if (args.has(key)) this.warnIfTrainingData(args.get(key)!, dataArg(key));
+        out.push(p);
+      }
     }
     return out;
+  }
+
+  /** HGC121: an evaluation set that is the training set, or the same source and split as it (issue 12). */
+  private warnIfTrainingData(a: Arg, name: string | null): void {
+    const trainName = this.trainDataName();
+    if (!name || !trainName) return;
+    const [ds, tr] = [this.dataset(name), this.dataset(trainName)];
+    if (!ds || !tr) return;
+    // The same images: the same source, split and files (for synthetic data, the same generator seed).
+    const origin = (d: IRDataset) => JSON.stringify([d.source, d.split, d.args.path ?? d.args.images ?? null, d.source === "synthetic" ? d.args.seed : null]);
+    if (name !== trainName && origin(ds) !== origin(tr)) return;
+    const what = name === trainName ? "the training set" : `the same ${ds.source} split ("${ds.split}") as the training set \`${trainName}\``;
+    this.report("HGC121", "warning", a.value.span, `\`${a.name.name}: ${name}\` is ${what}: the figures would be measured on training data`, `evaluate on a held-out split, e.g. \`dataset test = ${ds.source}(split: "test", …)\``);
   }
 
   /** `baselines:` of linear_probe/knn (issue 12): a list of `init`/`pixels`, `[]` for none, both when absent. */
@@ -1998,8 +2029,14 @@ export function checkSweep(
       const m = merged.get(exp);
       const base = checks.get(exp);
       if (!m || !base?.body) continue;
+      // Issue 12: what each grid point compiles to, without the params record itself.
+      const bodies: string[] = [];
       for (const point of points) {
-        const { diagnostics: trial } = checkExperiment(ws, m, { overrides: point });
+        const { check: trialCheck, diagnostics: trial } = checkExperiment(ws, m, { overrides: point });
+        if (trialCheck.body) {
+          const { params: _params, source: _source, ...rest } = trialCheck.body;
+          bodies.push(JSON.stringify(rest));
+        }
         const inBase = new Set(base.diagnostics.map((d) => `${d.code}\0${d.message}`));
         for (const d of trial) {
           if (d.severity === "info" || inBase.has(`${d.code}\0${d.message}`)) continue;
@@ -2016,10 +2053,32 @@ export function checkSweep(
           else diagnostics.push(diag(d.code, "warning", axis.span, `in trial \`${exp}\` with ${where}: ${d.message}`, d.suggestion?.message, notes));
         }
       }
+      if (bodies.length === points.length) for (const axis of inertAxes(sc.axes, points, bodies)) {
+        const names = axis.names.map((n) => `\`${n}\``).join(", ");
+        err("HGC124", axis.span, `sweeping ${names} changes nothing in experiment \`${exp}\`: no field of its IR depends on ${axis.names.length > 1 ? "them" : "it"}`, `use ${axis.names.length > 1 ? "them" : `\`${axis.names[0]}\``} in the objective or an argument (e.g. \`objective = gen + ${axis.names[0]} * con\`), or drop the grid`);
+      }
     }
   }
   sc.ok = errors === 0;
   return { check: sc, diagnostics };
+}
+
+/**
+ * The grid axes whose values change no compiled field (issue 12): at every setting of the other
+ * axes, every value of this axis compiles to the same IR. `bodies[i]` is point i's IR as JSON.
+ */
+function inertAxes(axes: readonly GridAxis[], points: readonly Record<string, number>[], bodies: readonly string[]): GridAxis[] {
+  return axes.filter((axis) => {
+    if (axis.points.length < 2) return false;
+    const groups = new Map<string, Set<string>>();
+    points.forEach((p, i) => {
+      const others = JSON.stringify(Object.entries(p).filter(([k]) => !axis.names.includes(k)));
+      const g = groups.get(others) ?? new Set<string>();
+      g.add(bodies[i]!);
+      groups.set(others, g);
+    });
+    return [...groups.values()].every((g) => g.size === 1);
+  });
 }
 
 function binomial(n: number, k: number): number {

@@ -16,7 +16,7 @@ import {
   type SweepCheck,
 } from "./check.js";
 import { diag, hasErrors, sortDiagnostics, type Diagnostic, type Result } from "./diagnostics.js";
-import { UserError } from "./errors.js";
+import { UserError } from "../common/errors.js";
 import type { IRExperiment, IRSweep } from "./ir.js";
 import { lowerExperiment, lowerSweep } from "./lower.js";
 import { loadWorkspace, mergeExperiments, readSourceFile, type LoadOptions, type MergedExperiment, type Workspace } from "./resolve.js";

@@ -18,6 +18,7 @@ import { fitBestProbe, type LinearProbe, type ProbeReport, scoreProbe } from "./
 import { BaselineCache, type BaselineFigure } from "./baselines.js";
 import { sampleSheet, writeSampleSheets } from "./samples.js";
 import { baselineMetric, baselinesOf, metricNames, metricPrefixes } from "../../compiler/metrics.js";
+import { zeroThroughout } from "../../compiler/scalar.js";
 
 export interface Skipped {
   /** The protocol's metric prefix (e.g. `bits_per_dim`, `ood.likelihood`). */
@@ -233,7 +234,8 @@ class Session {
 
   /** The generative head whose likelihood the `likelihood` OOD score reads, or why there is none. */
   generativeHead(): { head: string } | { reason: string } {
-    const trained = new Set(this.ir.objective.terms.map((t) => t.loss));
+    // A term weighted 0 at every step trains nothing (issue 12).
+    const trained = new Set(this.ir.objective.terms.filter((t) => !zeroThroughout(t.weight, this.ir.train.steps)).map((t) => t.loss));
     const ar = Object.values(this.ir.losses).filter((l) => l.kind === "autoregressive");
     if (ar.length === 0) return { reason: "the experiment has no autoregressive loss, so no likelihood" };
     const used = ar.find((l) => trained.has(l.name));
