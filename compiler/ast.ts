@@ -184,6 +184,8 @@ export interface Member extends Node {
   kind: "Member";
   object: Expr;
   property: Ident;
+  /** The argument of a member that takes one: `enc.layer(2)` (second edition). */
+  arg?: Expr;
 }
 
 export interface Arg extends Node {

@@ -8,6 +8,7 @@ import { diag, didYouMean, didYouMeanHint, type Diagnostic, type Severity } from
 import type { IRSlurm } from "./ir.js";
 import type {
   DatasetSource,
+  IRBaseline,
   IRDataset,
   IREncoder,
   IRExperiment,
@@ -84,8 +85,9 @@ export interface CheckExperimentOptions {
 /** The corruptions the runtime implements: one list, in grammar/tokens.ts. */
 export { CORRUPTIONS } from "../grammar/tokens.js";
 import { CORRUPTIONS } from "../grammar/tokens.js";
-import { evalScalar } from "./scalar.js";
+import { evalScalar, zeroThroughout } from "./scalar.js";
 import { checkSlurm } from "./slurm.js";
+import { DEFAULT_BASELINES } from "./metrics.js";
 
 export const OOD_SCORES = ["likelihood", "knn", "mahalanobis"] as const;
 
@@ -285,7 +287,7 @@ function describe(e: Expr): string {
 
 function memberText(e: Expr): string {
   if (e.kind === "Name") return e.name;
-  if (e.kind === "Member") return `${memberText(e.object)}.${e.property.name}`;
+  if (e.kind === "Member") return `${memberText(e.object)}.${e.property.name}${e.arg ? `(${e.arg.kind === "Number" ? e.arg.raw : "…"})` : ""}`;
   return "…";
 }
 
@@ -587,6 +589,10 @@ class ExperimentChecker {
           if (sym?.kind === "tokens") {
             this.addRef(e.object.span, sym);
             const prop = e.property.name;
+            if (e.arg) {
+              this.err("HGC025", e.arg.span, `\`.${prop}\` takes no argument`, "write it without the parentheses");
+              return null;
+            }
             if (prop !== "vocab" && prop !== "length") {
               this.err("HGC025", e.property.span, `a tokenizer has no member \`${prop}\``, didYouMeanHint(prop, ["vocab", "length"]) ?? "a tokenizer exposes `.vocab` and `.length`");
               return null;
@@ -790,6 +796,10 @@ class ExperimentChecker {
     if (typeof limit === "number" && available !== undefined && limit > available) {
       this.report("HGC055", "warning", args.get("limit")!.value.span, `\`${name}\` asks for ${formatCount(limit)} images, but the ${split} split of ${source} holds ${formatCount(available)}`, `all ${formatCount(available)} are used; write \`limit: ${available}\` to say so, or choose another split`);
     }
+    // Issue 12 (language-v2.md): a dataset must say which split it reads.
+    if (!args.has("split")) {
+      this.report("HGC122", "warning", call.callee.span, `\`${name}\` does not say which split it reads: say which split you mean; the default is "train"`, `add \`split: "train"\` (or "test", "val", "all")`);
+    }
     const ds: IRDataset = {
       name,
       source,
@@ -989,6 +999,47 @@ class ExperimentChecker {
 
   // -- heads ------------------------------------------------------------------------------------------
 
+  /**
+   * What a protocol probes (issue 12): `enc.pooled`; where `blocks` allows, one block's pooled
+   * output `enc.layer(k)` (1 ≤ k ≤ layers), and with `blocks: "layers"` every block, `enc.layers`.
+   */
+  private featuresMember(e: Expr, role: string, blocks: "layer" | "layers" | null): IRFeatures | null {
+    const prop = e.kind === "Member" ? e.property.name : null;
+    if (e.kind !== "Member" || e.object.kind !== "Name" || !blocks || (prop !== "layer" && prop !== "layers")) {
+      if (e.kind === "Member" && e.arg) {
+        this.err("HGC025", e.arg.span, `\`.${e.property.name}\` takes no argument`, "only `.layer(k)` takes one");
+        return null;
+      }
+      const r = this.encoderMember(e, role, "pooled");
+      return r && { encoder: r.enc.name, member: "pooled" };
+    }
+    const sym = this.lookup(e.object.name, e.object.span, ["encoder"], role);
+    const enc = sym ? this.encoder(sym.name) : null;
+    if (!enc) return null;
+    if (prop === "layers") {
+      if (blocks !== "layers") {
+        this.err("HGC025", e.property.span, `${role} of this protocol reads one feature set, not every block`, `name one block, e.g. \`${enc.name}.layer(${enc.layers})\`, or \`${enc.name}.pooled\``);
+        return null;
+      }
+      if (e.arg) {
+        this.err("HGC025", e.arg.span, "`.layers` takes no argument", `write \`${enc.name}.layers\` for every block or \`${enc.name}.layer(k)\` for one`);
+        return null;
+      }
+      return { encoder: enc.name, member: "layers" };
+    }
+    if (!e.arg) {
+      this.err("HGC025", e.property.span, "`.layer` needs a block number", `write \`${enc.name}.layer(k)\` with 1 ≤ k ≤ ${enc.layers}`);
+      return null;
+    }
+    const k = this.numExpr(e.arg, "the block number");
+    if (!k) return null;
+    if (!Number.isInteger(k.value) || k.value < 1 || k.value > enc.layers) {
+      this.err("HGC120", e.arg.span, `\`${enc.name}\` has ${enc.layers} block${enc.layers === 1 ? "" : "s"}, so \`.layer(${fmtNum(k.value)})\` names none`, `k runs from 1 to ${enc.layers}; \`${enc.name}.layers\` probes every block`);
+      return null;
+    }
+    return { encoder: enc.name, member: "layer", layer: k.value };
+  }
+
   /** `enc.pooled` / `enc.tokens`: the encoder and the member, or null (reported). */
   private encoderMember(e: Expr, role: string, want?: "pooled"): { enc: IREncoder; member: "pooled" | "tokens" } | null {
     if (e.kind === "Member" && e.object.kind === "Name") {
@@ -1001,6 +1052,10 @@ class ExperimentChecker {
       }
       const enc = this.encoder(sym.name);
       if (!enc) return null;
+      if (e.arg) {
+        this.err("HGC025", e.arg.span, `\`.${prop}\` takes no argument`, "write it without the parentheses");
+        return null;
+      }
       if (want === "pooled" && prop !== "pooled") {
         this.err("HGC033", e.span, `${role} must be pooled features, found \`${sym.name}.tokens\` [batch, ${enc.length}, ${enc.width}]`, `use \`${sym.name}.pooled\` [batch, ${enc.width}]`);
         return null;
@@ -1439,9 +1494,16 @@ class ExperimentChecker {
       const enc = firstEncoder ? this.encoder(firstEncoder.name) : null;
       return enc ? { encoder: enc.name, member: "pooled" } : null;
     };
+    // Issue 12: a loss whose weight is 0 at every step trains nothing, so it does not count as trained.
+    const steps = this.trainStepsHint();
+    const untrained = new Set((objective?.terms ?? []).filter((t) => zeroThroughout(t.weight, steps)).map((t) => t.loss));
     const generative = objective
-      ? objective.terms.map((t) => this.losses.get(t.loss)).find((l): l is Extract<IRLoss, { kind: "autoregressive" }> => l?.kind === "autoregressive")
+      ? objective.terms
+          .filter((t) => !untrained.has(t.loss))
+          .map((t) => this.losses.get(t.loss))
+          .find((l): l is Extract<IRLoss, { kind: "autoregressive" }> => l?.kind === "autoregressive")
       : undefined;
+    const zeroGen = [...untrained].find((l) => this.losses.get(l)?.kind === "autoregressive");
     for (const call of s.protocols) {
       const sig = this.signature(call, ["protocol"], "evaluation protocol");
       if (!sig) continue;
@@ -1456,8 +1518,9 @@ class ExperimentChecker {
       const features = (): IRFeatures | null => {
         const a = args.get("features");
         if (!a) return defaultFeatures();
-        const r = this.encoderMember(a.value, "`features:`", "pooled");
-        return r && { encoder: r.enc.name, member: "pooled" };
+        // Issue 12: linear_probe and knn may read one block, `enc.layer(k)`; linear_probe every block, `enc.layers`.
+        const blocks = b.name === "linear_probe" ? "layers" : b.name === "knn" ? "layer" : null;
+        return this.featuresMember(a.value, "`features:`", blocks);
       };
       const trainName = (): string | null => (args.has("train") ? dataArg("train") : this.trainDataName());
       /** The generative head a protocol scores with, its tokenizer, and whether the objective trains it. */
@@ -1494,8 +1557,11 @@ class ExperimentChecker {
         return { head: head.name, tokenizer: enc.tokens, applicable: generative?.head === head.name };
       };
       const notApplicable = (span: Span, what: string): string => {
-        const reason = `the objective of \`${this.exp.name}\` has no autoregressive loss, so ${what} is not trained`;
-        if (objectiveOk) this.report("HGC070", naSeverity, span, `\`${call.callee.name}\` is not applicable: ${reason}`, "it is reported as not applicable; add the generative loss to the objective to measure it");
+        const reason = zeroGen
+          ? `the objective of \`${this.exp.name}\` gives \`${zeroGen}\` weight 0 at every step, so ${what} is not trained`
+          : `the objective of \`${this.exp.name}\` has no autoregressive loss, so ${what} is not trained`;
+        const hint = zeroGen ? `it is reported as not applicable; give \`${zeroGen}\` a positive weight to measure it` : "it is reported as not applicable; add the generative loss to the objective to measure it";
+        if (objectiveOk) this.report("HGC070", naSeverity, span, `\`${call.callee.name}\` is not applicable: ${reason}`, hint);
         return reason;
       };
       let p: IRProtocol | null = null;
@@ -1506,7 +1572,11 @@ class ExperimentChecker {
           const te = dataArg("test");
           const epochs = this.num(call, args, "epochs");
           const lr = this.num(call, args, "lr");
-          if (f && tr && te && typeof epochs === "number" && typeof lr === "number") p = { kind: "linear_probe", applicable: true, features: f, train: tr, test: te, epochs, lr };
+          // Issue 12: `val:` (held-out set for L2 and the block of `.layers`) and `baselines:`.
+          const val = args.has("val") ? dataArg("val") : null;
+          const baselines = this.baselineList(args.get("baselines"));
+          if (f && tr && te && baselines && (val !== null || !args.has("val")) && typeof epochs === "number" && typeof lr === "number")
+            p = { kind: "linear_probe", applicable: true, features: f, train: tr, val, test: te, epochs, lr, baselines };
           break;
         }
         case "knn": {
@@ -1515,7 +1585,8 @@ class ExperimentChecker {
           const te = dataArg("test");
           const k = this.num(call, args, "k");
           const temperature = this.num(call, args, "temperature");
-          if (f && tr && te && typeof k === "number" && typeof temperature === "number") p = { kind: "knn", applicable: true, features: f, k, train: tr, test: te, temperature };
+          const baselines = this.baselineList(args.get("baselines"));
+          if (f && tr && te && baselines && typeof k === "number" && typeof temperature === "number") p = { kind: "knn", applicable: true, features: f, k, train: tr, test: te, temperature, baselines };
           break;
         }
         case "bits_per_dim": {
@@ -1567,9 +1638,33 @@ class ExperimentChecker {
           break;
         }
       }
-      if (p && this.errors === before) out.push(p);
+      if (p && this.errors === before) {
+        // Issue 12 (language-v2.md): figures measured on the training data.
+        for (const key of ["test", "data", "in"]) if (args.has(key)) this.warnIfTrainingData(args.get(key)!, dataArg(key));
+        out.push(p);
+      }
     }
     return out;
+  }
+
+  /** HGC121: an evaluation set that is the training set, or the same source and split as it (issue 12). */
+  private warnIfTrainingData(a: Arg, name: string | null): void {
+    const trainName = this.trainDataName();
+    if (!name || !trainName) return;
+    const [ds, tr] = [this.dataset(name), this.dataset(trainName)];
+    if (!ds || !tr) return;
+    // The same images: the same source, split and files (for synthetic data, the same generator seed).
+    const origin = (d: IRDataset) => JSON.stringify([d.source, d.split, d.args.path ?? d.args.images ?? null, d.source === "synthetic" ? d.args.seed : null]);
+    if (name !== trainName && origin(ds) !== origin(tr)) return;
+    const what = name === trainName ? "the training set" : `the same ${ds.source} split ("${ds.split}") as the training set \`${trainName}\``;
+    this.report("HGC121", "warning", a.value.span, `\`${a.name.name}: ${name}\` is ${what}: the figures would be measured on training data`, `evaluate on a held-out split, e.g. \`dataset test = ${ds.source}(split: "test", …)\``);
+  }
+
+  /** `baselines:` of linear_probe/knn (issue 12): a list of `init`/`pixels`, `[]` for none, both when absent. */
+  private baselineList(a: Arg | undefined): IRBaseline[] | null {
+    if (!a) return [...DEFAULT_BASELINES];
+    if (a.value.kind === "List" && a.value.items.length === 0) return [];
+    return this.wordList(a, "baselines", DEFAULT_BASELINES) as IRBaseline[] | null;
   }
 
   private wordList(a: Arg | undefined, role: string, values: readonly string[]): string[] | null {
@@ -1584,7 +1679,7 @@ class ExperimentChecker {
         continue;
       }
       if (!values.includes(it.name)) {
-        this.err("HGC050", it.span, `unknown ${role === "scores" ? "score" : "corruption"} \`${it.name}\``, didYouMeanHint(it.name, values) ?? `choose from ${backticks(values)}`);
+        this.err("HGC050", it.span, `unknown ${role === "scores" ? "score" : role === "baselines" ? "baseline" : "corruption"} \`${it.name}\``, didYouMeanHint(it.name, values) ?? `choose from ${backticks(values)}`);
         ok = false;
         continue;
       }
@@ -1945,8 +2040,14 @@ export function checkSweep(
       const m = merged.get(exp);
       const base = checks.get(exp);
       if (!m || !base?.body) continue;
+      // Issue 12: what each grid point compiles to, without the params record itself.
+      const bodies: string[] = [];
       for (const point of points) {
-        const { diagnostics: trial } = checkExperiment(ws, m, { overrides: point });
+        const { check: trialCheck, diagnostics: trial } = checkExperiment(ws, m, { overrides: point });
+        if (trialCheck.body) {
+          const { params: _params, source: _source, ...rest } = trialCheck.body;
+          bodies.push(JSON.stringify(rest));
+        }
         const inBase = new Set(base.diagnostics.map((d) => `${d.code}\0${d.message}`));
         for (const d of trial) {
           if (d.severity === "info" || inBase.has(`${d.code}\0${d.message}`)) continue;
@@ -1963,10 +2064,32 @@ export function checkSweep(
           else diagnostics.push(diag(d.code, "warning", axis.span, `in trial \`${exp}\` with ${where}: ${d.message}`, d.suggestion?.message, notes));
         }
       }
+      if (bodies.length === points.length) for (const axis of inertAxes(sc.axes, points, bodies)) {
+        const names = axis.names.map((n) => `\`${n}\``).join(", ");
+        err("HGC124", axis.span, `sweeping ${names} changes nothing in experiment \`${exp}\`: no field of its IR depends on ${axis.names.length > 1 ? "them" : "it"}`, `use ${axis.names.length > 1 ? "them" : `\`${axis.names[0]}\``} in the objective or an argument (e.g. \`objective = gen + ${axis.names[0]} * con\`), or drop the grid`);
+      }
     }
   }
   sc.ok = errors === 0;
   return { check: sc, diagnostics };
+}
+
+/**
+ * The grid axes whose values change no compiled field (issue 12): at every setting of the other
+ * axes, every value of this axis compiles to the same IR. `bodies[i]` is point i's IR as JSON.
+ */
+function inertAxes(axes: readonly GridAxis[], points: readonly Record<string, number>[], bodies: readonly string[]): GridAxis[] {
+  return axes.filter((axis) => {
+    if (axis.points.length < 2) return false;
+    const groups = new Map<string, Set<string>>();
+    points.forEach((p, i) => {
+      const others = JSON.stringify(Object.entries(p).filter(([k]) => !axis.names.includes(k)));
+      const g = groups.get(others) ?? new Set<string>();
+      g.add(bodies[i]!);
+      groups.set(others, g);
+    });
+    return [...groups.values()].every((g) => g.size === 1);
+  });
 }
 
 function binomial(n: number, k: number): number {

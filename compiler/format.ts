@@ -234,7 +234,7 @@ class Printer {
       case "Name":
         return e.name;
       case "Member":
-        return `${this.operand(e.object, indent, !isAtom(e.object))}.${e.property.name}`;
+        return `${this.operand(e.object, indent, !isAtom(e.object))}.${e.property.name}${e.arg ? `(${this.expr(e.arg, indent)})` : ""}`;
       case "Unary": {
         const o = e.operand;
         return `-${this.operand(o, indent, o.kind === "Binary" || o.kind === "Directed" || o.kind === "Range")}`;

@@ -202,10 +202,16 @@ export interface IRTrain {
   logEvery: number;
 }
 
-export interface IRFeatures {
-  encoder: string;
-  member: "pooled";
-}
+/** What a probe reads of an encoder: `.pooled`, one block's pooled output `.layer(k)` (1-based),
+ *  or `.layers` (every block; the probe chooses one on held-out data). */
+export type IRFeatures =
+  | { encoder: string; member: "pooled" }
+  | { encoder: string; member: "layer"; layer: number }
+  | { encoder: string; member: "layers" };
+
+/** The reference figures a linear_probe or knn reports beside the trained encoder's (issue 12):
+ *  the same protocol on the encoder at initialisation and on the raw pixels. */
+export type IRBaseline = "init" | "pixels";
 
 interface IRProtocolBase {
   /** False when the objective does not train what the protocol needs (reported, not run). */
@@ -215,8 +221,19 @@ interface IRProtocolBase {
 
 export type IRProtocol = IRProtocolBase &
   (
-    | { kind: "linear_probe"; features: IRFeatures; train: string; test: string; epochs: number; lr: number }
-    | { kind: "knn"; features: IRFeatures; k: number; train: string; test: string; temperature: number }
+    | {
+        kind: "linear_probe";
+        features: IRFeatures;
+        train: string;
+        /** Held-out set choosing the L2 strength (and the block of `.layers`); null: a tenth of `train`. */
+        val: string | null;
+        test: string;
+        /** First-edition arguments, kept for old programs; the probe is solved to convergence and ignores them. */
+        epochs: number;
+        lr: number;
+        baselines: IRBaseline[];
+      }
+    | { kind: "knn"; features: IRFeatures; k: number; train: string; test: string; temperature: number; baselines: IRBaseline[] }
     | { kind: "bits_per_dim"; data: string; head: string; tokenizer: string }
     | {
         kind: "ood";

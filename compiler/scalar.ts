@@ -34,3 +34,16 @@ export function evalScalar(s: IRScalar, step: number): number {
     }
   }
 }
+
+/**
+ * True when a weight is 0 at every step of a run of `steps` steps (issue 12): the loss it weighs
+ * is then never trained, and what only that loss trains (a generative head) must not be measured.
+ * Every step is evaluated (a schedule may be 0 at the ends and positive between).
+ */
+export function zeroThroughout(s: IRScalar, steps: number): boolean {
+  const n = Math.max(1, Math.floor(steps));
+  // Long runs are sampled at 100 001 evenly spaced steps, ends included: schedules are smooth.
+  const stride = n > 100_000 ? n / 100_000 : 1;
+  for (let t = 0; t <= n; t += stride) if (evalScalar(s, Math.round(t)) !== 0) return false;
+  return evalScalar(s, n) === 0;
+}

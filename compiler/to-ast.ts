@@ -507,9 +507,16 @@ function unaryToAst(ctx: AstContext, node: CstNode): Expr | undefined {
   const p = sub(node, "primary");
   let operand = p && primaryToAst(ctx, p);
   if (!operand) return undefined;
-  for (const prop of toks(node, "property")) {
+  for (const access of subs(node, "access")) {
+    const prop = toks(access, "property")[0];
+    if (!prop) break;
     const property = ident(ctx, prop);
-    operand = made({ kind: "Member", object: operand, property, span: join(outer(operand), property.span) }, operand);
+    const a = sub(access, "argument");
+    const arg = a ? expressionToAst(ctx, a) : undefined;
+    if (a && !arg) break;
+    const rparen = toks(access, "RParen")[0];
+    const end = rparen ? tokenSpan(ctx.file, rparen) : property.span;
+    operand = made({ kind: "Member", object: operand, property, ...(arg ? { arg } : {}), span: join(outer(operand), end) }, operand);
   }
   const minuses = toks(node, "Minus");
   for (let i = minuses.length - 1; i >= 0; i--) {

@@ -305,13 +305,21 @@ export class HgcParser extends CstParser {
     });
   });
 
-  // unary := "-"* primary ("." NAME)*
+  // unary := "-"* primary access*
   private unary = this.RULE("unary", () => {
     this.MANY(() => this.CONSUME(Minus));
     this.SUBRULE(this.primary);
-    this.MANY2(() => {
-      this.CONSUME(Dot);
-      this.CONSUME(Identifier, { LABEL: "property" });
+    this.MANY2(() => this.SUBRULE(this.access));
+  });
+
+  // access := "." NAME ["(" expression ")"]      (the argument: `enc.layer(2)`, second edition)
+  private access = this.RULE("access", () => {
+    this.CONSUME(Dot);
+    this.CONSUME(Identifier, { LABEL: "property" });
+    this.OPTION(() => {
+      this.CONSUME(LParen);
+      this.SUBRULE(this.expression, { LABEL: "argument" });
+      this.CONSUME(RParen);
     });
   });
 

@@ -139,6 +139,15 @@ const SCHEDULE_ARGS: BuiltinArg[] = [
   { name: "clip", type: "number > 0", doc: "Clip the global gradient norm to this value (no clipping when absent)." },
 ];
 
+/** `baselines:` of linear_probe and knn (issue 12): the same protocol on the encoder at initialisation and on the raw pixels. */
+const BASELINES: BuiltinArg = {
+  name: "baselines",
+  type: "list of names",
+  doc: "Reference figures beside the trained ones: `init` (the encoder at initialisation, same seed) and `pixels` (the raw images); `[]` for none.",
+  default: "[init, pixels]",
+  values: ["init", "pixels"],
+};
+
 const FEATURES: BuiltinArg = {
   name: "features",
   type: "encoder `.pooled`",
@@ -373,13 +382,20 @@ export const BUILTINS: readonly Builtin[] = [
   {
     name: "linear_probe",
     category: "protocol",
-    doc: "Train a linear classifier on frozen features; reports `accuracy`.",
+    doc: "Fit a linear classifier on frozen features, solved to convergence (L-BFGS, L2 chosen on held-out data); reports `accuracy`, `ece` and the baselines.",
     args: [
-      { ...FEATURES, required: true },
+      {
+        ...FEATURES,
+        type: "encoder `.pooled`, `.layer(k)` or `.layers`",
+        doc: "The representation evaluated: `enc.pooled`, block k's output `enc.layer(k)`, or every block `enc.layers` (the best on held-out data, reported as `layer`).",
+        required: true,
+      },
       { name: "train", type: "name of a dataset", doc: "Data the probe is fitted on.", required: true },
+      { name: "val", type: "name of a dataset", doc: "Held-out data choosing the L2 strength (and the block of `.layers`); a tenth of `train` when absent." },
       { name: "test", type: "name of a dataset", doc: "Data the probe is scored on.", required: true },
-      { name: "epochs", type: "int ≥ 1", doc: "Probe training epochs.", default: "10" },
-      { name: "lr", type: "number > 0", doc: "Probe learning rate.", default: "1e-2" },
+      BASELINES,
+      { name: "epochs", type: "int ≥ 1", doc: "Deprecated and ignored: the probe is solved to convergence (kept so first-edition programs still check).", default: "10" },
+      { name: "lr", type: "number > 0", doc: "Deprecated and ignored, as `epochs`.", default: "1e-2" },
     ],
   },
   {
@@ -387,11 +403,12 @@ export const BUILTINS: readonly Builtin[] = [
     category: "protocol",
     doc: "k-nearest-neighbour classification on frozen features (cosine similarity); reports `accuracy`.",
     args: [
-      { ...FEATURES, required: true },
+      { ...FEATURES, type: "encoder `.pooled` or `.layer(k)`", doc: "The representation evaluated: `enc.pooled` or block k's output `enc.layer(k)`.", required: true },
       { name: "k", type: "int ≥ 1", doc: "Neighbours consulted.", default: "20" },
       { name: "train", type: "name of a dataset", doc: "The labelled memory bank.", required: true },
       { name: "test", type: "name of a dataset", doc: "Data classified.", required: true },
       { name: "temperature", type: "number > 0", doc: "Weighting temperature of the neighbours' votes.", default: "0.07" },
+      BASELINES,
     ],
   },
   {

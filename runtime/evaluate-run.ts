@@ -6,7 +6,7 @@ import { jsonDiff } from "../compiler/diff.js";
 import { duringIo } from "./faults.js";
 import type { EventBus, Metrics } from "./events.js";
 import { writeFileAtomic } from "./atomic.js";
-import { datasetLoader, evalContext } from "./inference.js";
+import { datasetLoader, evalContext, runBaselines } from "./inference.js";
 import { Model } from "./model.js";
 import { readRunIr, runFile } from "./run-folder.js";
 import { evaluate } from "./evaluate/index.js";
@@ -39,12 +39,18 @@ export async function evaluateCheckpoint(runDir: string, opts: { step?: number; 
   try {
     checkWeightsFit(ckpt, model.params);
     model.writeWeights(ckpt.weights);
-    const ctx = evalContext(model, runDir, ref.step, ir.seed, datasetLoader(ir, [], opts.cacheDir));
-    const r = await evaluate(ir.evaluate, ctx);
+    const baselines = runBaselines(ir, ir.seed);
+    const ctx = evalContext(model, runDir, ref.step, ir.seed, datasetLoader(ir, [], opts.cacheDir), baselines);
+    let r: Awaited<ReturnType<typeof evaluate>>;
+    try {
+      r = await evaluate(ir.evaluate, ctx);
+    } finally {
+      baselines.release();
+    }
     const elapsedMs = Date.now() - t0;
     opts.bus?.emit({ type: "eval", step: ref.step, metrics: r.metrics, skipped: r.skipped, elapsedMs });
     const out = path.join(runDir, `eval-step${ref.step}.json`);
-    duringIo(`writing ${out}`, () => writeFileAtomic(out, `${JSON.stringify({ step: ref.step, backend: backend.name, metrics: r.metrics, skipped: r.skipped, elapsedMs }, null, 2)}\n`));
+    duringIo(`writing ${out}`, () => writeFileAtomic(out, `${JSON.stringify({ step: ref.step, backend: backend.name, metrics: r.metrics, skipped: r.skipped, probes: r.probes, elapsedMs }, null, 2)}\n`));
     return { step: ref.step, metrics: r.metrics, skipped: r.skipped, backend, elapsedMs, path: out };
   } finally {
     model.dispose();

@@ -45,6 +45,8 @@ export interface EvalEvent {
   /** Protocols reported as not applicable, with why. */
   skipped: { protocol: string; reason: string }[];
   elapsedMs: number;
+  /** How each linear probe was fitted (runtime/evaluate/probe.ts ProbeReport), by metric prefix. */
+  probes?: Record<string, { l2: number; iterations: number; gradNorm: number; converged: boolean; layer?: number }>;
 }
 
 export interface CheckpointEvent {

@@ -7,7 +7,8 @@ import { tf } from "./backend.js";
 import { loadDataset, type ImageSet } from "./data/index.js";
 import type { EvalContext } from "./evaluate/context.js";
 import { bitsPerDimPerImage } from "./losses.js";
-import type { Model } from "./model.js";
+import { Model } from "./model.js";
+import { BaselineCache } from "./evaluate/baselines.js";
 import { Rng } from "./rng.js";
 import { detokenize } from "./tokens.js";
 
@@ -52,6 +53,40 @@ export async function features(model: Model, encoder: string, images: Float32Arr
     pooled.dispose();
   }
   return out;
+}
+
+/** Each block's pooled output for n images: `layers` arrays of n·width values (`.layer(k)` is the k-th). */
+export async function blockFeatures(model: Model, encoder: string, images: Float32Array, n: number): Promise<Float32Array[]> {
+  const { width, layers } = model.ir.encoders[encoder]!;
+  const [h, w] = imageShape(model.ir, encoder, images.length / n);
+  const size = h * w;
+  const out = Array.from({ length: layers }, () => new Float32Array(n * width));
+  const bs = inferenceBatch(model.ir, encoder);
+  for (let i = 0; i < n; i += bs) {
+    const m = Math.min(bs, n - i);
+    const tokens = model.tokenize(encoder, images.subarray(i * size, (i + m) * size), m, h, w);
+    const blocks = tf.tidy(() => model.encode(encoder, model.input(encoder, tokens, m), undefined, { blocks: true }).blocks!);
+    for (let k = 0; k < layers; k++) {
+      out[k]!.set((await blocks[k]!.data()) as Float32Array, i * width);
+      blocks[k]!.dispose();
+    }
+  }
+  return out;
+}
+
+/**
+ * The baselines of a run (issue 12): the model at initialisation is this experiment's model
+ * rebuilt with the run's seed and no training, built only when an init baseline is first computed.
+ */
+export function runBaselines(ir: IRExperiment, seed: number): BaselineCache {
+  return new BaselineCache(() => {
+    const init = new Model(ir, seed);
+    return {
+      features: (encoder, images, n) => features(init, encoder, images, n),
+      blockFeatures: (encoder, images, n) => blockFeatures(init, encoder, images, n),
+      dispose: () => init.dispose(),
+    };
+  });
 }
 
 /** Bits/dim of each of n images under a per-token head: n values. */
@@ -133,8 +168,17 @@ export function datasetLoader(ir: IRExperiment, preloaded: ImageSet[] = [], cach
 }
 
 /** The EvalContext over a model at a given step. */
-export function evalContext(model: Model, runDir: string, step: number, seed: number, loadData: (name: string) => Promise<ImageSet>): EvalContext {
+export function evalContext(
+  model: Model,
+  runDir: string,
+  step: number,
+  seed: number,
+  loadData: (name: string) => Promise<ImageSet>,
+  baselines?: BaselineCache,
+): EvalContext {
   return {
+    ...(baselines ? { baselines } : {}),
+    blockFeatures: (encoder, images, n) => blockFeatures(model, encoder, images, n),
     ir: model.ir,
     runDir,
     step,

@@ -94,6 +94,8 @@ export interface EncodedInput {
 export interface EncoderOutput {
   tokens: tf.Tensor3D; // [n, L, width]
   pooled: tf.Tensor2D; // [n, width]
+  /** Each block's output pooled as `.pooled` is (no final LayerNorm): `.layer(k)` is blocks[k-1]. Only when asked for. */
+  blocks?: tf.Tensor2D[];
 }
 
 export class Model {
@@ -254,7 +256,7 @@ export class Model {
    * a `dropout` rate in the IR, the embeddings and each residual branch are dropped GPT-style,
    * with masks drawn from the given stream (so a step's masks are reproducible).
    */
-  encode(encoder: string, input: EncodedInput, dropout?: Rng): EncoderOutput {
+  encode(encoder: string, input: EncodedInput, dropout?: Rng, opts: { blocks?: boolean } = {}): EncoderOutput {
     const e = this.encoder(encoder);
     const { n } = input;
     const L = e.tok.length;
@@ -266,19 +268,19 @@ export class Model {
     const start = tf.add(tf.zeros([n, 1, D]), e.start); // [n, 1, D]
     const seq = tf.concat([start, tf.reshape(emb, [n, L, D])], 1); // [n, T, D]
     let x = drop(tf.reshape(tf.add(seq, e.wpe), [n * T, D]) as tf.Tensor2D); // [n·T, D]
+    // Per-block outputs are read off the residual stream for probes only; training never asks, so
+    // its graph (and its numbers) are unchanged.
+    const blocks: tf.Tensor2D[] | undefined = opts.blocks ? [] : undefined;
     for (const b of e.blocks) {
       x = tf.add(x, drop(this.attention(e, b, layerNorm(x, b.ln1), n, T)));
       const hdn = gelu(affine(layerNorm(x, b.ln2), b.fc)); // [n·T, mlp·D]
       x = tf.add(x, drop(affine(hdn, b.out)));
+      blocks?.push(pool(e.ir.pool, tf.reshape(x, [n, T, D]) as tf.Tensor3D, L));
     }
     const out = tf.reshape(layerNorm(x, e.lnf), [n, T, D]) as tf.Tensor3D; // [n, T, D]
     const tokens = tf.slice(out, [0, 0, 0], [n, L, D]) as tf.Tensor3D; // [n, L, D]: position i predicts t_i
-    const body = tf.slice(out, [0, 1, 0], [n, L, D]); // [n, L, D]: positions that read t_0 … t_{L-1}
-    let pooled: tf.Tensor2D;
-    if (e.ir.pool === "max") pooled = tf.max(body, 1) as tf.Tensor2D;
-    else if (e.ir.pool === "last") pooled = tf.reshape(tf.slice(out, [0, L, 0], [n, 1, D]), [n, D]) as tf.Tensor2D;
-    else pooled = tf.mean(body, 1) as tf.Tensor2D;
-    return { tokens, pooled };
+    const pooled = pool(e.ir.pool, out, L);
+    return blocks ? { tokens, pooled, blocks } : { tokens, pooled };
   }
 
   /** Multi-head self-attention of a [n·T, D] sequence batch; returns [n·T, D] (before the residual). */
@@ -338,6 +340,17 @@ export class Model {
 }
 
 // ---- building blocks (pure functions of tensors) --------------------------------------------
+
+/**
+ * `.pooled` of a [n, T, D] sequence: the mean (or max) over positions 1 … L — the positions that
+ * read an image token — or the output at the last position.
+ */
+function pool(kind: IREncoder["pool"], out: tf.Tensor3D, L: number): tf.Tensor2D {
+  const [n, , D] = out.shape;
+  if (kind === "last") return tf.reshape(tf.slice(out, [0, L, 0], [n, 1, D]), [n, D]) as tf.Tensor2D;
+  const body = tf.slice(out, [0, 1, 0], [n, L, D]); // [n, L, D]: positions that read t_0 … t_{L-1}
+  return (kind === "max" ? tf.max(body, 1) : tf.mean(body, 1)) as tf.Tensor2D;
+}
 
 /**
  * x·W + b for a [rows, in] batch, with a hand-written gradient that keeps every product in the

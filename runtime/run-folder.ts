@@ -62,6 +62,8 @@ export interface RunResultFile {
   objective: number | null;
   metrics: Metrics;
   skipped: { protocol: string; reason: string }[];
+  /** How each linear probe of the last evaluation was fitted (chosen L2, iterations, gradient norm, converged), by metric prefix (issue 12). */
+  probes?: Record<string, { l2: number; iterations: number; gradNorm: number; loss: number; converged: boolean; heldOut: string; heldOutAccuracy: number | null; layer?: number }>;
   timings: { totalMs: number; trainMs: number; evalMs: number; msPerStep: number | null; imagesPerSec: number | null };
   overrides: { steps?: number; seed?: number };
   startedAt: string;

@@ -28,7 +28,8 @@ import { loadDataset } from "./data/index.js";
 import { EventBus, type EvalEvent, type Metrics, type RunEvent } from "./events.js";
 import { writeFileAtomic } from "./atomic.js";
 import { readRunIr, runFile, type RunResultFile, type RunStatus } from "./run-folder.js";
-import { datasetLoader, evalContext } from "./inference.js";
+import { datasetLoader, evalContext, runBaselines } from "./inference.js";
+import type { ProbeReport } from "./evaluate/probe.js";
 import { isOutOfMemory, OUT_OF_MEMORY_HINT, OutOfMemoryError } from "./memory.js";
 import { Model } from "./model.js";
 import { NonFiniteError, Trainer, type StepResult } from "./train.js";
@@ -140,6 +141,9 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   let last: StepResult | null = null;
   let metrics: Metrics = {};
   let skipped: { protocol: string; reason: string }[] = [];
+  let probes: Record<string, ProbeReport> = {};
+  // Baseline figures (the encoder at initialisation, raw pixels) are computed once per run.
+  const baselines = runBaselines(ir, seed);
   let trainMs = 0;
   let evalMs = 0;
   let stepsTimed = 0;
@@ -189,12 +193,21 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     const runEval = async (step: number): Promise<void> => {
       if (!evaluator || !ir.evaluate.length) return;
       const e0 = Date.now();
-      const r = await evaluator(ir.evaluate, evalContext(model!, runDir, step, seed, loadData));
+      let r: Awaited<ReturnType<typeof evaluate>>;
+      try {
+        r = await evaluator(ir.evaluate, evalContext(model!, runDir, step, seed, loadData, baselines));
+      } catch (err) {
+        if (!isOutOfMemory(err)) baselines.release(); // never dispose on a heap that ran out
+        throw err;
+      }
+      // The init figures are remembered; the model at initialisation is not kept through training.
+      baselines.release();
       const ms = Date.now() - e0;
       evalMs += ms;
       metrics = r.metrics;
       skipped = r.skipped;
-      const ev: EvalEvent = { type: "eval", step, metrics: r.metrics, skipped: r.skipped, elapsedMs: ms };
+      probes = r.probes;
+      const ev: EvalEvent = { type: "eval", step, metrics: r.metrics, skipped: r.skipped, elapsedMs: ms, probes: r.probes };
       bus.emit(ev);
     };
     const checkpoint = async (step: number): Promise<void> => {
@@ -318,6 +331,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     }
     trainer?.dispose();
     model?.dispose();
+    baselines.release();
     trainer = null;
     model = null;
   }
@@ -340,6 +354,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       objective: last && Number.isFinite(last.objective) ? last.objective : null,
       metrics,
       skipped,
+      probes,
       timings: {
         totalMs: Date.now() - t0,
         trainMs,

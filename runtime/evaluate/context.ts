@@ -4,6 +4,7 @@
 
 import type { IRExperiment } from "../../compiler/ir.js";
 import type { ImageSet } from "../data/types.js";
+import type { BaselineCache } from "./baselines.js";
 
 export interface EvalContext {
   /** The experiment being evaluated. */
@@ -21,6 +22,17 @@ export interface EvalContext {
    * size; tokenized internally): n·width values, image after image. Batched internally, no grad.
    */
   features(encoder: string, images: Float32Array, n: number): Promise<Float32Array>;
+  /**
+   * Each block's pooled output (`.layer(k)`: the residual stream after block k, pooled over the
+   * same positions as `.pooled`): `layers` arrays of n·width values. Needed only by `.layer(k)`
+   * and `.layers` features.
+   */
+  blockFeatures?(encoder: string, images: Float32Array, n: number): Promise<Float32Array[]>;
+  /**
+   * The run's baselines (the model at initialisation, figures computed once per run). Without it
+   * the pixel baselines are computed per evaluation and the init baselines are reported skipped.
+   */
+  baselines?: BaselineCache;
   /**
    * Per-image negative log-likelihood under the per-token `head` in bits per dimension
    * (mean over all length·pixelsPerToken predicted values): n values.

@@ -3,6 +3,7 @@
 // over the sweep's objectives computed on those means.
 import type { Metrics } from "../events.js";
 import { paretoFront, type Objective, type ParetoStatus } from "./pareto.js";
+import { marginsOverInit } from "../../compiler/metrics.js";
 
 export type TrialStatus = "pending" | "running" | "completed" | "failed" | "interrupted";
 
@@ -87,7 +88,8 @@ export function aggregate(
     const done = g.trials.filter((t) => t.status === "completed");
     const values = new Map<string, number[]>();
     for (const t of done) {
-      for (const [name, v] of Object.entries(t.metrics)) {
+      // Margins over the init baseline are derived per trial (issue 12), then aggregated like any metric.
+      for (const [name, v] of Object.entries({ ...t.metrics, ...marginsOverInit(t.metrics) })) {
         if (typeof v !== "number" || !Number.isFinite(v)) continue;
         metricNames.add(name);
         let list = values.get(name);

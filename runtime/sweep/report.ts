@@ -3,6 +3,7 @@
 import type { GroupRow, MetricStat, SweepAggregate, TrialOutcome } from "./aggregate.js";
 import { formatValue } from "../../common/format.js";
 import { paramText } from "./aggregate.js";
+import { baselineColumns } from "../../compiler/metrics.js";
 
 /** A metric's mean ± std over seeds: the std at 2 significant digits, enough to judge the mean's. */
 export function fmtStat(s: MetricStat | undefined): string {
@@ -84,7 +85,10 @@ export function toMarkdown({ agg, trials, plots }: MarkdownInput): string {
     const o = agg.objectives.find((x) => x.metric === m);
     return o ? `${m} ${o.direction === "maximize" ? "↑" : "↓"}` : m;
   };
-  const shown = agg.objectives.length ? agg.objectives.map((o) => o.metric) : agg.metrics;
+  const objectiveMetrics = agg.objectives.length ? agg.objectives.map((o) => o.metric) : agg.metrics;
+  // Each accuracy sits beside its baselines and its margin over init (issue 12): a learned figure
+  // means little until it beats the same protocol on the encoder at initialisation.
+  const shown = [...new Set(objectiveMetrics.flatMap((m) => [m, ...baselineColumns(m).filter((b) => agg.metrics.includes(b))]))];
   out.push("", "## Results (mean ± std over seeds)", "");
   out.push(
     mdTable(

@@ -1,6 +1,6 @@
 // examples/paper.hgc reproduces the hybrid method's findings with one command,
 // `hgc sweep examples/paper.hgc`: it must check clean and its one sweep must list every trial
-// (the two baselines and the hybrid at four weights, three seeds each). Nothing is trained here.
+// (the two baselines and the hybrid, three seeds each). Nothing is trained here.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,23 +24,23 @@ describe("examples/paper.hgc", () => {
     expect(r.code).toBe(0);
   });
 
-  it("is the sweep `hgc sweep FILE` runs: 6 experiments × 3 seeds, listed by --dry-run", () => {
+  it("is the sweep `hgc sweep FILE` runs: 3 experiments × 3 seeds, listed by --dry-run", () => {
     const root = mkdtempSync(join(tmpdir(), "hgc-paper-"));
     const r = hgc(["sweep", PAPER, "--dry-run", "--root", root]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
-    expect(lines[0]).toBe("sweep paper: 18 trials, jobs 2");
+    expect(lines[0]).toBe("sweep paper: 9 trials, jobs 2");
     const trials = lines.slice(2).filter((l) => /^[0-9a-f]{8}\s/.test(l));
-    expect(trials).toHaveLength(18);
+    expect(trials).toHaveLength(9);
     const experiments = trials.map((l) => l.split(/\s+/)[1]);
     const seeds = trials.map((l) => l.split(/\s+/)[3]);
-    for (const e of ["contrastive_only", "generative_only", "hybrid", "hybrid_lambda_0_1", "hybrid_lambda_0_5", "hybrid_lambda_1"]) {
+    for (const e of ["contrastive_only", "generative_only", "hybrid"]) {
       expect(experiments.filter((x) => x === e)).toHaveLength(3);
     }
     expect(new Set(seeds)).toEqual(new Set(["1", "2", "3"]));
-    for (const l of trials) expect(l).toMatch(/\s600\s+\S+\s+run$/);
-    expect(lines.at(-2)).toMatch(/^total: 10800 steps, /);
+    for (const l of trials) expect(l).toMatch(/\s800\s+\S+\s+run$/);
+    expect(lines.at(-2)).toMatch(/^total: 7200 steps, /);
     expect(lines.at(-1)).toMatch(/^folder: .*paper-[0-9a-f]{8}$/);
   });
 });

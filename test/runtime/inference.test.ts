@@ -6,7 +6,7 @@ import type { IRProtocol } from "../../compiler/ir.js";
 import { selectBackend, tf } from "../../runtime/backend.js";
 import { loadDataset } from "../../runtime/data/index.js";
 import { evaluateCheckpoint } from "../../runtime/evaluate-run.js";
-import { bitsPerDim, evalContext, datasetLoader, features, sample } from "../../runtime/inference.js";
+import { bitsPerDim, blockFeatures, evalContext, datasetLoader, features, sample } from "../../runtime/inference.js";
 import { Model } from "../../runtime/model.js";
 import { runExperiment } from "../../runtime/run.js";
 import { tinyIr } from "./fixtures.js";
@@ -24,6 +24,26 @@ describe("the model at inference", () => {
     const one = await features(model, "enc", data.images.subarray(5 * 64, 6 * 64), 1);
     expect(all.length).toBe(data.n * 16);
     Array.from(one).forEach((v, i) => expect(v).toBeCloseTo(all[5 * 16 + i]!, 5));
+    model.dispose();
+  });
+
+  it("gives each block's pooled output without changing the encoder's own outputs, and leaks no tensors", async () => {
+    const ir = tinyIr();
+    const data = await loadDataset(ir.datasets.test!);
+    const model = new Model(ir);
+    const pooled = await features(model, "enc", data.images, data.n); // (builds the model's kept constants)
+    const before = tf.memory().numTensors;
+    const blocks = await blockFeatures(model, "enc", data.images, data.n);
+    expect(tf.memory().numTensors).toBe(before);
+    const L = ir.encoders.enc!.layers;
+    expect(blocks).toHaveLength(L);
+    for (const b of blocks) expect(b.length).toBe(pooled.length);
+    // Asking for the blocks leaves `.pooled` as it was; the last block is `.pooled` before ln_f (so it differs).
+    expect(Array.from(await features(model, "enc", data.images, data.n))).toEqual(Array.from(pooled));
+    expect(Array.from(blocks[L - 1]!)).not.toEqual(Array.from(pooled));
+    // The mean pool of the last block, layer-normed per image, is close to `.pooled` only up to
+    // ln_f's per-token normalisation; what we can check exactly is that blocks differ from one another.
+    if (L > 1) expect(Array.from(blocks[0]!)).not.toEqual(Array.from(blocks[1]!));
     model.dispose();
   });
 

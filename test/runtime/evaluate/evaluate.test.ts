@@ -7,7 +7,7 @@ import { matrix } from "../../../runtime/evaluate/features.js";
 import { evaluate, metricNames, metricPrefixes } from "../../../runtime/evaluate/index.js";
 import { knnClassify, knnOodScore } from "../../../runtime/evaluate/knn.js";
 import { accuracy, rankingMetrics } from "../../../runtime/evaluate/metrics.js";
-import { PROBE_DEFAULTS, scoreProbe, trainProbe } from "../../../runtime/evaluate/probe.js";
+import { scoreProbe, trainProbe } from "../../../runtime/evaluate/probe.js";
 import { fixtureContext, LEVELS, protocols, SIDE, testIr } from "./fixture.js";
 
 const all = (): IRProtocol[] => [
@@ -158,14 +158,14 @@ describe("evaluate", () => {
     expect(most).toBe(1);
   });
 
-  it("fits the robustness probe with the language's defaults when no linear_probe shares its features", async () => {
+  it("fits the robustness probe on its own features (L2 chosen on a tenth of train) when no linear_probe shares them", async () => {
     const ps = [protocols.robustness(["blur"], [2])];
     const ctx = fixtureContext(testIr(ps));
     const { metrics } = await evaluate(ps, ctx);
     const train = await ctx.loadData("train");
     const test = await ctx.loadData("test");
     const x = async (set: typeof train) => matrix(await ctx.features("enc", set.images, set.n), set.n);
-    const probe = trainProbe(await x(train), train.labels, train.classes, { epochs: PROBE_DEFAULTS.epochs, lr: PROBE_DEFAULTS.lr, seed: ctx.seed });
+    const probe = trainProbe(await x(train), train.labels, train.classes, { seed: ctx.seed });
     expect(metrics["robustness.clean_accuracy"]).toBe(scoreProbe(probe, await x(test), test.labels).accuracy);
   });
 
@@ -179,11 +179,62 @@ describe("evaluate", () => {
   it("names a kind's second protocol with a suffix so metric names never collide", () => {
     const ps = [protocols.knn(5), protocols.linearProbe(), protocols.knn(20)];
     expect(metricPrefixes(ps)).toEqual(["knn", "linear_probe", "knn_2"]);
-    expect(metricNames(ps[2]!, "knn_2")).toEqual(["knn_2.accuracy"]);
+    expect(metricNames(ps[2]!, "knn_2")).toEqual(["knn_2.accuracy", "knn_2.init_accuracy", "knn_2.pixels_accuracy"]);
   });
 
   it("names the protocol that failed", async () => {
     const ps = [protocols.robustness(["fog"], [1])];
     await expect(evaluate(ps, fixtureContext(testIr(ps)))).rejects.toThrow(/`robustness` failed: unknown corruption `fog`/);
+  });
+
+  it("reports the baselines: the same protocols on the encoder at initialisation and on the raw pixels", async () => {
+    const ps = [protocols.linearProbe(), protocols.knn(10)];
+    const ctx = fixtureContext(testIr(ps));
+    const r = await evaluate(ps, ctx);
+    const train = await ctx.loadData("train");
+    const test = await ctx.loadData("test");
+    // The pixel baseline is the probe fitted on the flattened images, exactly.
+    const px = (set: typeof train) => matrix(set.images, set.n);
+    const pixelProbe = trainProbe(px(train), train.labels, train.classes, { seed: ctx.seed });
+    expect(r.metrics["linear_probe.pixels_accuracy"]).toBe(scoreProbe(pixelProbe, px(test), test.labels).accuracy);
+    expect(r.metrics["knn.pixels_accuracy"]).toBe(accuracy(knnClassify(px(train), train.labels, px(test), 10, 0.07).predicted, test.labels));
+    // The init baseline reads the model at initialisation, built once and released by the run, not here.
+    const init = await ctx.baselines!.initEncoder().features("enc", train.images, train.n);
+    const initTest = await ctx.baselines!.initEncoder().features("enc", test.images, test.n);
+    const initProbe = trainProbe(matrix(init, train.n), train.labels, train.classes, { seed: ctx.seed });
+    expect(r.metrics["linear_probe.init_accuracy"]).toBe(scoreProbe(initProbe, matrix(initTest, test.n), test.labels).accuracy);
+    expect(r.metrics["linear_probe.init_accuracy"]).not.toBe(r.metrics["linear_probe.accuracy"]);
+    // How each probe was fitted is reported.
+    for (const k of ["linear_probe", "linear_probe.init", "linear_probe.pixels"]) {
+      expect(r.probes[k]!.converged, k).toBe(true);
+      expect(r.probes[k]!.heldOut).toBe("train_tenth");
+    }
+  });
+
+  it("computes the baselines once per run: a second evaluation reuses them", async () => {
+    const ps = [protocols.linearProbe(), protocols.knn(10)];
+    const ctx = fixtureContext(testIr(ps));
+    const a = await evaluate(ps, ctx);
+    expect(ctx.calls.initBuilt).toBe(1);
+    expect(ctx.calls.initFeatures).toBe(2); // train and test, shared by both protocols
+    ctx.baselines!.release();
+    expect(ctx.calls.initDisposed).toBe(1);
+    const b = await evaluate(ps, ctx);
+    expect(ctx.calls.initBuilt).toBe(1);
+    expect(ctx.calls.initFeatures).toBe(2);
+    for (const m of ["linear_probe.init_accuracy", "linear_probe.pixels_accuracy", "knn.init_accuracy", "knn.pixels_accuracy"]) expect(b.metrics[m], m).toBe(a.metrics[m]);
+  });
+
+  it("reports no baselines with `baselines: []`, and skips the init one where there is no model at initialisation", async () => {
+    const none = [protocols.linearProbe([]), protocols.knn(10, [])];
+    const r = await evaluate(none, fixtureContext(testIr(none)));
+    expect(Object.keys(r.metrics)).toEqual(["linear_probe.accuracy", "linear_probe.ece", "knn.accuracy"]);
+    const ps = [protocols.knn(10)];
+    const ctx = fixtureContext(testIr(ps));
+    delete ctx.baselines;
+    const s = await evaluate(ps, ctx);
+    expect(s.metrics["knn.init_accuracy"]).toBeNull();
+    expect(s.metrics["knn.pixels_accuracy"]).toEqual(expect.any(Number));
+    expect(s.skipped.map((x) => x.protocol)).toEqual(["knn.init_accuracy"]);
   });
 });

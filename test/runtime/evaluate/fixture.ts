@@ -5,10 +5,11 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { IRExperiment, IRProtocol } from "../../../compiler/ir.js";
+import type { IRBaseline, IRExperiment, IRProtocol } from "../../../compiler/ir.js";
 import type { ImageSet } from "../../../runtime/data/types.js";
 import { generateSynthetic } from "../../../runtime/data/synthetic.js";
 import type { EvalContext } from "../../../runtime/evaluate/context.js";
+import { BaselineCache } from "../../../runtime/evaluate/baselines.js";
 import { Rng } from "../../../runtime/rng.js";
 
 export const SIDE = 12;
@@ -74,7 +75,23 @@ export function testIr(evaluate: IRProtocol[], opts: { generative?: boolean } = 
 const quantize = (v: number) => Math.min(LEVELS - 1, Math.max(0, Math.floor(v * LEVELS)));
 
 export interface FixtureContext extends EvalContext {
-  calls: { features: number; bitsPerDim: number; sample: number; loadData: number };
+  calls: { features: number; bitsPerDim: number; sample: number; loadData: number; initFeatures: number; initBuilt: number; initDisposed: number };
+}
+
+/** A fixed gaussian projection of the pixels, [px, WIDTH]: the fixture's "encoder" (seeded). */
+function projection(seed: number): (images: Float32Array, n: number) => Float32Array {
+  const px = SIDE * SIDE;
+  const prng = new Rng(seed);
+  const proj = Float32Array.from({ length: px * WIDTH }, () => prng.normal());
+  return (images, n) => {
+    const out = new Float32Array(n * WIDTH);
+    for (let k = 0; k < n; k++)
+      for (let j = 0; j < px; j++) {
+        const v = images[k * px + j]!;
+        if (v !== 0) for (let c = 0; c < WIDTH; c++) out[k * WIDTH + c]! += v * proj[j * WIDTH + c]!;
+      }
+    return out;
+  };
 }
 
 export function fixtureContext(ir: IRExperiment, runDir = mkdtempSync(join(tmpdir(), "hgc-eval-")), step = 100): FixtureContext {
@@ -88,9 +105,26 @@ export function fixtureContext(ir: IRExperiment, runDir = mkdtempSync(join(tmpdi
   const train = sets.train!;
   for (let k = 0; k < train.n; k++) for (let j = 0; j < px; j++) counts[j * LEVELS + quantize(train.images[k * px + j]!)]! += 1;
   const prob = counts.map((c) => c / (train.n + LEVELS));
-  const calls = { features: 0, bitsPerDim: 0, sample: 0, loadData: 0 };
+  const calls = { features: 0, bitsPerDim: 0, sample: 0, loadData: 0, initFeatures: 0, initBuilt: 0, initDisposed: 0 };
+  // The "encoder at initialisation": another projection, built on demand like the real one.
+  const initProject = projection(23);
+  const baselines = new BaselineCache(() => {
+    calls.initBuilt++;
+    return {
+      async features(encoder, images, n) {
+        calls.initFeatures++;
+        if (encoder !== "enc") throw new Error(`no encoder ${encoder}`);
+        return initProject(images, n);
+      },
+      async blockFeatures() {
+        throw new Error("the fixture's encoder has no blocks");
+      },
+      dispose: () => void calls.initDisposed++,
+    };
+  });
   return {
     ir,
+    baselines,
     runDir,
     step,
     seed: ir.seed,
@@ -141,8 +175,18 @@ export function fixtureContext(ir: IRExperiment, runDir = mkdtempSync(join(tmpdi
 }
 
 export const protocols = {
-  linearProbe: (): IRProtocol => ({ applicable: true, kind: "linear_probe", features, train: "train", test: "test", epochs: 20, lr: 1e-2 }),
-  knn: (k = 10): IRProtocol => ({ applicable: true, kind: "knn", features, k, train: "train", test: "test", temperature: 0.07 }),
+  linearProbe: (baselines: IRBaseline[] = ["init", "pixels"]): IRProtocol => ({
+    applicable: true,
+    kind: "linear_probe",
+    features,
+    train: "train",
+    val: null,
+    test: "test",
+    epochs: 20,
+    lr: 1e-2,
+    baselines,
+  }),
+  knn: (k = 10, baselines: IRBaseline[] = ["init", "pixels"]): IRProtocol => ({ applicable: true, kind: "knn", features, k, train: "train", test: "test", temperature: 0.07, baselines }),
   bitsPerDim: (): IRProtocol => ({ applicable: true, kind: "bits_per_dim", data: "test", head: "lm", tokenizer: "pixels" }),
   ood: (scores: ("likelihood" | "knn" | "mahalanobis")[]): IRProtocol => ({
     applicable: true,

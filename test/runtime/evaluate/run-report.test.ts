@@ -12,8 +12,8 @@ import { runExperiment } from "../../../runtime/run.js";
 import { features, synthetic, tinyIr } from "./tiny.js";
 
 const block: IRProtocol[] = [
-  { applicable: true, kind: "linear_probe", features, train: "train", test: "test", epochs: 5, lr: 1e-2 },
-  { applicable: true, kind: "knn", features, k: 10, train: "train", test: "test", temperature: 0.07 },
+  { applicable: true, kind: "linear_probe", features, train: "train", val: null, test: "test", epochs: 5, lr: 1e-2, baselines: ["init", "pixels"] },
+  { applicable: true, kind: "knn", features, k: 10, train: "train", test: "test", temperature: 0.07, baselines: ["init", "pixels"] },
   { applicable: true, kind: "bits_per_dim", data: "test", head: "lm", tokenizer: "pixels" },
   { applicable: true, kind: "ood", in: "test", out: "ood", scores: ["likelihood", "knn", "mahalanobis"], features, train: "train", k: 10 },
   { applicable: true, kind: "robustness", data: "test", corruptions: ["gaussian_noise", "rotate"], severities: [1, 5], features, train: "train" },
@@ -42,6 +42,15 @@ describe("a run's report", () => {
     const names = block.flatMap((p) => metricNames(p));
     expect(Object.keys(result.metrics)).toEqual(names);
     for (const n of names) expect(result.metrics[n], n).toEqual(expect.any(Number));
+    // result.json carries the four baseline figures and how each probe converged.
+    const file = JSON.parse(readFileSync(join(runDir, "result.json"), "utf8")) as typeof result;
+    for (const n of ["linear_probe.init_accuracy", "linear_probe.pixels_accuracy", "knn.init_accuracy", "knn.pixels_accuracy"]) expect(file.metrics[n], n).toEqual(expect.any(Number));
+    for (const k of ["linear_probe", "linear_probe.init", "linear_probe.pixels", "robustness"]) {
+      const p = file.probes![k]!;
+      expect(p.converged, k).toBe(true);
+      expect(p.iterations, k).toBeGreaterThan(0);
+      expect(p.l2, k).toBeGreaterThan(0);
+    }
     expect(existsSync(join(runDir, "samples-step3.png"))).toBe(true);
     expect(existsSync(join(runDir, "samples-step6.png"))).toBe(true);
 

@@ -9,7 +9,7 @@ import { selectBackend, tf } from "../../../runtime/backend.js";
 import { generateSynthetic } from "../../../runtime/data/synthetic.js";
 import type { ImageSet } from "../../../runtime/data/types.js";
 import { evaluate } from "../../../runtime/evaluate/index.js";
-import { evalContext } from "../../../runtime/inference.js";
+import { evalContext, runBaselines } from "../../../runtime/inference.js";
 import { Model } from "../../../runtime/model.js";
 import { Trainer } from "../../../runtime/train.js";
 import { features, SIDE, tinyIr } from "./tiny.js";
@@ -17,8 +17,8 @@ import { features, SIDE, tinyIr } from "./tiny.js";
 const STEPS = 400;
 
 const block: IRProtocol[] = [
-  { applicable: true, kind: "linear_probe", features, train: "train", test: "test", epochs: 30, lr: 1e-2 },
-  { applicable: true, kind: "knn", features, k: 20, train: "train", test: "test", temperature: 0.07 },
+  { applicable: true, kind: "linear_probe", features, train: "train", val: null, test: "test", epochs: 30, lr: 1e-2, baselines: ["init", "pixels"] },
+  { applicable: true, kind: "knn", features, k: 20, train: "train", test: "test", temperature: 0.07, baselines: ["init", "pixels"] },
   { applicable: true, kind: "bits_per_dim", data: "test", head: "lm", tokenizer: "pixels" },
 ];
 
@@ -44,7 +44,10 @@ describe("evaluation of a trained model", () => {
     const model = new Model(ir);
     const trainer = new Trainer(ir, model, sets.train!, ir.seed, STEPS);
     for (let i = 0; i < STEPS; i++) await trainer.trainStep();
-    const after = await evaluate(block, evalContext(model, runDir, STEPS, ir.seed, load));
+    // The run's baselines: the init figures rebuild the model from the IR with the same seed.
+    const baselines = runBaselines(ir, ir.seed);
+    const after = await evaluate(block, evalContext(model, runDir, STEPS, ir.seed, load, baselines));
+    baselines.release();
     trainer.dispose();
     tf.disposeVariables();
 
@@ -52,5 +55,9 @@ describe("evaluation of a trained model", () => {
     expect(after.metrics["linear_probe.accuracy"]!).toBeGreaterThan(before.metrics["linear_probe.accuracy"]! + 0.03);
     expect(after.metrics["knn.accuracy"]!).toBeGreaterThan(before.metrics["knn.accuracy"]! + 0.05);
     expect(after.metrics["bits_per_dim"]!).toBeLessThan(before.metrics["bits_per_dim"]!);
+    // The init baseline is exactly the untrained model's figure (same seed, same protocol).
+    expect(after.metrics["linear_probe.init_accuracy"]).toBe(before.metrics["linear_probe.accuracy"]);
+    expect(after.metrics["knn.init_accuracy"]).toBe(before.metrics["knn.accuracy"]);
+    expect(after.metrics["linear_probe.pixels_accuracy"]).toEqual(expect.any(Number));
   });
 });
