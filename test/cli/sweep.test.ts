@@ -444,7 +444,8 @@ describe("hgc sweep on a simplex grid", () => {
       src + "\nsweep tradeoff {\n  experiments = [tiny]\n  grid (wg, wc) = simplex(step: 0.25)\n  seeds = [1]\n}\n",
     );
     const r = hgc(["sweep", "tiny.hgc", "--dry-run"], cwd);
-    expect(r.stderr).toBe("");
+    // The two corner points train one loss with weight 0: each is flagged as not trained (HGC070).
+    expect(r.stderr).toMatch(/HGC070/);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^sweep tradeoff: 5 trials, jobs 1, swept wg, wc\n/);
     const points = [...r.stdout.matchAll(/wg=([\d.]+) wc=([\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
