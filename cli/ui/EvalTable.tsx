@@ -1,6 +1,7 @@
 import { Box, Text } from "ink";
 import type { EvalEvent, Metrics } from "../../runtime/events.js";
 import { formatDuration, formatValue } from "../../common/format.js";
+import { LIVE_DIGITS } from "./format.js";
 
 export interface EvalTableProps {
   readonly event: EvalEvent;
@@ -39,7 +40,7 @@ export function EvalTable({ event, previous }: EvalTableProps) {
     const p = previous?.metrics[name];
     if (v === null || p === null || p === undefined) return "";
     const d = v - p;
-    return Math.abs(d) < 5e-5 ? "" : ` ${d > 0 ? "+" : "−"}${formatValue(Math.abs(d))}`;
+    return Math.abs(d) < 5e-5 ? "" : ` ${d > 0 ? "+" : "−"}${formatValue(Math.abs(d), LIVE_DIGITS)}`;
   };
   return (
     <Box flexDirection="column">
@@ -66,7 +67,7 @@ export function EvalTable({ event, previous }: EvalTableProps) {
                   <Text>
                     {label ? <Text dimColor>{label} </Text> : null}
                     <Text bold={v !== null} dimColor={v === null}>
-                      {formatValue(v)}
+                      {formatValue(v, LIVE_DIGITS)}
                     </Text>
                     <Text dimColor>{delta(name, v)}</Text>
                   </Text>

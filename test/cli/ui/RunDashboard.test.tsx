@@ -72,14 +72,14 @@ describe("run dashboard", () => {
   it("leaves per-severity figures and counts to the report", () => {
     const big = { ...evalAt500, metrics: { "robustness.blur.1.accuracy": 0.8, "robustness.blur.accuracy": 0.7, "robustness.mean_accuracy": 0.7, "samples.count": 16 } };
     const frame = frameAfter([start, step(500), big, step(501)]);
-    expect(frame).toMatch(/^robustness +blur\.accuracy 0\.700  mean_accuracy 0\.700$/m);
+    expect(frame).toMatch(/^robustness +blur\.accuracy 0\.7  mean_accuracy 0\.7$/m);
     expect(frame).not.toContain("blur.1");
     expect(frame).not.toContain("samples");
   });
 
   it("shows the grad norm beside the loss terms", () => {
     const frame = frameAfter([start, ...steps(1, 30)]);
-    expect(frame).toMatch(/^grad norm +1\.50 +[▁▂▃▄▅▆▇█]+$/m);
+    expect(frame).toMatch(/^grad norm +1\.5 +[▁▂▃▄▅▆▇█]+$/m);
   });
 
   it("estimates the ETA from the first steps, leaving out the warm-up step once others come", () => {
