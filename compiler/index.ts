@@ -14,7 +14,7 @@ import {
   type ItemInfo,
   type Reference,
   type SweepCheck,
-} from "./check.js";
+} from "./check/index.js";
 import { diag, hasErrors, sortDiagnostics, type Diagnostic, type Result } from "./diagnostics.js";
 import { UserError } from "./errors.js";
 import type { IRExperiment, IRSweep } from "./ir.js";
@@ -24,7 +24,7 @@ import schema from "./ir.schema.json" with { type: "json" };
 
 export type { Diagnostic, Result } from "./diagnostics.js";
 export { renderDiagnostic, renderDiagnostics, didYouMean, summarize, diagnosticToJSON } from "./diagnostics.js";
-export type { ExperimentCheck, ItemInfo, Reference, SweepCheck } from "./check.js";
+export type { ExperimentCheck, ItemInfo, Reference, SweepCheck } from "./check/index.js";
 export type { IRExperiment, IRSweep, IRTrial } from "./ir.js";
 export { hashIR, canonicalJSON, trialId } from "./lower.js";
 

@@ -28,7 +28,8 @@ import type {
 } from "./ast.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { tokenMatcher } from "../grammar/chevrotain.js";
-import { Colon, DECL_KINDS, Equals, Identifier, IntLit, UnterminatedString } from "../grammar/tokens.js";
+import { Colon, Equals, Identifier, IntLit, UnterminatedString } from "../grammar/tokens.js";
+import { DECL_KINDS } from "../language/keywords.js";
 
 /** Deepest expression tree kept; deeper ones are reported (HGC004) so later passes cannot overflow the stack. */
 export const MAX_EXPRESSION_DEPTH = 200;
