@@ -5,7 +5,7 @@
 import type { CstNode, IRecognitionException, IToken, TokenType } from "chevrotain";
 import { createTokenInstance, EOF, tokenMatcher } from "../grammar/chevrotain.js";
 import type { Item, Pos, Program, Span } from "./ast.js";
-import type { Diagnostic, Result } from "./diagnostics.js";
+import { diag as makeDiag, type Code, type Diagnostic, type Result } from "./diagnostics.js";
 import { itemsToAst, lineStarts, programNode, report, tokenSpan, type AstContext } from "./to-ast.js";
 import { describeToken } from "../grammar/messages.js";
 import { hgcParser } from "../grammar/parser.js";
@@ -183,8 +183,8 @@ function splitItems(tokens: IToken[]): { chunks: { from: number; to: number }[];
   return { chunks, junk };
 }
 
-function diag(code: string, message: string, span: Span, hint?: string): Diagnostic {
-  return { code, severity: "error", message, span, notes: [], ...(hint ? { suggestion: { message: hint } } : {}) };
+function diag(code: Code, message: string, span: Span, hint?: string): Diagnostic {
+  return makeDiag(code, "error", span, message, hint);
 }
 
 function describeChars(s: string): string {

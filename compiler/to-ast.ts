@@ -26,7 +26,7 @@ import type {
   SweepItem,
   SweepStmt,
 } from "./ast.js";
-import type { Diagnostic } from "./diagnostics.js";
+import { diag, suggestNames, type Code, type Diagnostic, type Hint } from "./diagnostics.js";
 import { tokenMatcher } from "../grammar/chevrotain.js";
 import { Colon, Equals, Identifier, IntLit, UnterminatedString } from "../grammar/tokens.js";
 import { DECL_KINDS } from "../language/keywords.js";
@@ -135,8 +135,8 @@ function subs(node: CstNode, key: string): CstNode[] {
   return (node.children[key] ?? []).filter(isCstNode);
 }
 
-function error(ctx: AstContext, code: string, message: string, span: Span, hint?: string): void {
-  report(ctx, { code, severity: "error", message, span, notes: [], ...(hint ? { suggestion: { message: hint } } : {}) });
+function error(ctx: AstContext, code: Code, message: string, span: Span, hint?: string | Hint): void {
+  report(ctx, diag(code, "error", span, message, hint));
 }
 
 function ident(ctx: AstContext, t: IToken): Ident {
@@ -358,7 +358,7 @@ function statementToAst(ctx: AstContext, node: CstNode, where: Where): Stmt | Sw
         "HGC006",
         `\`${call.callee.name}(…)\` is not a statement`,
         call.callee.span,
-        hint ? `did you mean \`${hint}\`?` : "the only call statement is `train(…)`; declare values with `KIND NAME = …`",
+        hint ? suggestNames([hint]) : "the only call statement is `train(…)`; declare values with `KIND NAME = …`",
       );
       return undefined;
     }
@@ -388,7 +388,7 @@ function statementToAst(ctx: AstContext, node: CstNode, where: Where): Stmt | Sw
         "HGC005",
         `unknown declaration kind \`${kind.image}\``,
         tokenSpan(ctx.file, kind),
-        hint ? `did you mean \`${hint}\`?` : `a declaration starts with one of ${DECL_KINDS.map((k) => `\`${k}\``).join(", ")}`,
+        hint ? suggestNames([hint]) : `a declaration starts with one of ${DECL_KINDS.map((k) => `\`${k}\``).join(", ")}`,
       );
       return undefined;
     }

@@ -80,21 +80,13 @@ const SEVERITY: Record<Diagnostic["severity"], DiagnosticSeverity> = {
   info: DiagnosticSeverity.Information,
 };
 
-/** The candidates of a "did you mean `a`?" / "did you mean `a` or `b`?" hint. */
-export function didYouMeanCandidates(message: string): string[] {
-  const m = /did you mean (.+?)\?/.exec(message);
-  if (!m) return [];
-  return [...m[1]!.matchAll(/`([^`]+)`/g)].map((x) => x[1]!);
-}
-
+/** The quick fixes of a diagnostic, from its data: an exact edit, or each word that would replace its span. */
 function fixesOf(d: Diagnostic, lines: LineMap): Fix[] {
   const s = d.suggestion;
-  if (!s) return [];
-  if (s.replacement && s.replacement.span.file === d.span.file) {
+  if (s?.replacement && s.replacement.span.file === d.span.file) {
     return [{ title: s.message, range: spanRange(s.replacement.span, lines), newText: s.replacement.text }];
   }
-  // A bare "did you mean" names what the span should say.
-  return didYouMeanCandidates(s.message).map((name) => ({ title: `Change to \`${name}\``, range: spanRange(d.span, lines), newText: name }));
+  return (d.data?.replace ?? []).map((name) => ({ title: `Change to \`${name}\``, range: spanRange(d.span, lines), newText: name }));
 }
 
 function spanKey(d: Diagnostic): string {

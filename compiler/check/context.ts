@@ -3,7 +3,7 @@
 // kind needs. Each item kind is checked by its own module (datasets.ts, tokens.ts, …); the
 // context calls them through `ItemCheckers` so no module imports another's caller.
 import type { Arg, Call, DeclKind, Expr, Span } from "../ast.js";
-import { diag, didYouMean, didYouMeanHint, type Diagnostic, type Severity } from "../diagnostics.js";
+import { diag, didYouMean, didYouMeanHint, suggestNames, type Code, type Diagnostic, type Hint, type Severity } from "../diagnostics.js";
 import type { IRDataset, IREncoder, IRExperiment, IRHead, IRLoss, IRTokenizer, IRViews } from "../ir.js";
 import type { MergedExperiment, MergedStmt, SymbolEntry, Workspace } from "../resolve.js";
 import { builtin, builtinsOf, type Builtin, type BuiltinCategory } from "../../language/builtins.js";
@@ -99,12 +99,12 @@ export class CheckContext {
 
   // -- reporting --------------------------------------------------------------------------------
 
-  report(code: string, severity: Severity, span: Span, message: string, hint?: string, notes: Notes = []): void {
+  report(code: Code, severity: Severity, span: Span, message: string, hint?: string | Hint, notes: Notes = []): void {
     if (severity === "error") this.errorCount++;
     this.diagnostics.push(diag(code, severity, span, message, hint, notes));
   }
 
-  err(code: string, span: Span, message: string, hint?: string, notes: Notes = []): void {
+  err(code: Code, span: Span, message: string, hint?: string | Hint, notes: Notes = []): void {
     this.report(code, "error", span, message, hint, notes);
   }
 
@@ -186,7 +186,7 @@ export class CheckContext {
         "HGC034",
         span,
         `\`${name}\` is ${KIND_WORDS[sym.kind]}, but ${role} must be ${kinds.map((k) => KIND_WORDS[k]).join(" or ")}`,
-        names.length ? `did you mean ${backticks(names.slice(0, 3))}?` : `declare ${KIND_WORDS[kinds[0]!]} with \`${kinds[0]} NAME = …\``,
+        names.length ? suggestNames(names.slice(0, 3)) : `declare ${KIND_WORDS[kinds[0]!]} with \`${kinds[0]} NAME = …\``,
         [{ message: `\`${name}\` is declared here`, span: sym.decl.name.span }],
       );
       return null;

@@ -1,7 +1,7 @@
 // Sweeps: their own statements (experiments, seeds, jobs, objectives, grids) and each trial
 // (experiment × grid point), checked before anything runs.
 import type { Expr, GridStmt, Ident, Span, SweepItem } from "../ast.js";
-import { diag, didYouMeanHint, type Diagnostic } from "../diagnostics.js";
+import { diag, didYouMeanHint, type Code, type Diagnostic, type Hint } from "../diagnostics.js";
 import type { MergedExperiment, Workspace } from "../resolve.js";
 import { formatCount } from "../shapes.js";
 import { ASSIGN_NAMES } from "../../language/keywords.js";
@@ -70,7 +70,7 @@ export function checkSweep(
 ): { check: SweepCheck; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   let errors = 0;
-  const err = (code: string, span: Span, message: string, hint?: string, notes: { message: string; span?: Span }[] = []) => {
+  const err = (code: Code, span: Span, message: string, hint?: string | Hint, notes: { message: string; span?: Span }[] = []) => {
     errors++;
     diagnostics.push(diag(code, "error", span, message, hint, notes));
   };
