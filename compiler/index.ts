@@ -28,7 +28,10 @@ export type { ExperimentCheck, ItemInfo, Reference, SweepCheck } from "./check/i
 export type { IRExperiment, IRSweep, IRTrial } from "./ir.js";
 export { hashIR, canonicalJSON, trialId } from "./lower.js";
 
-export type CheckOptions = LoadOptions;
+export interface CheckOptions extends LoadOptions {
+  /** False: a run beyond the hard size limits is a warning (HGC047), not an error. */
+  limits?: boolean;
+}
 
 export interface CheckResult {
   /** The file checked (absolute, or a pseudo-path such as `<stdin>`). */
@@ -66,7 +69,7 @@ export function checkSource(text: string, file: string, opts: CheckOptions = {})
       references.push({ span: item.extends.span, name: item.extends.name, kind: "experiment", definition: ws.experiments.get(item.extends.name)!.name.span });
     }
     if (broken.has(name)) continue;
-    const { check, diagnostics: d } = checkExperiment(ws, m, { references });
+    const { check, diagnostics: d } = checkExperiment(ws, m, { references, ...(opts.limits === false ? { limits: false } : {}) });
     experiments.set(name, check);
     diagnostics.push(...d);
   }

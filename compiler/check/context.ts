@@ -41,6 +41,8 @@ export interface CheckExperimentOptions {
   overrides?: Readonly<Record<string, number>>;
   /** Collects every resolved name use (the base check only; trials skip it). */
   references?: Reference[];
+  /** False: a run beyond the hard limits (HGC047) is a warning instead of an error. */
+  limits?: boolean;
 }
 
 /** The check of each item kind, by name; each returns null when the item has errors (reported). */

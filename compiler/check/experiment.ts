@@ -15,6 +15,7 @@ import { checkLoss } from "./losses.js";
 import { checkObjective, checkUnusedLosses } from "./objective.js";
 import { checkOptimizer } from "./optimizer.js";
 import { checkParam } from "./params.js";
+import { checkResources } from "./resources.js";
 import { checkTokenizer } from "./tokens.js";
 import { checkBatch, checkTrain } from "./train.js";
 import { intValue } from "./values.js";
@@ -45,7 +46,12 @@ const CHECKERS: ItemCheckers = {
 
 export function checkExperiment(ws: Workspace, merged: MergedExperiment, opts: CheckExperimentOptions = {}): { check: ExperimentCheck; diagnostics: Diagnostic[] } {
   const ctx = new CheckContext(ws, merged, CHECKERS, opts);
-  const body = checkBody(ctx);
+  let body = checkBody(ctx);
+  // A run beyond any machine is an error; the body is withheld so nothing compiles it.
+  if (body) {
+    checkResources(ctx, body, opts.limits !== false);
+    if (ctx.errors > 0) body = null;
+  }
   let metrics: string[] | undefined;
   const check: ExperimentCheck = {
     name: merged.name,

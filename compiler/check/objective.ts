@@ -35,11 +35,16 @@ export function checkObjective(ctx: CheckContext, m: MergedStmt): IRObjective | 
   const total = trainStepsHint(ctx);
   for (const [loss, { weight, span }] of merged) {
     const samples = [0, Math.floor(total / 2), total].map((step) => evalScalar(weight, step));
+    if (!allFinite(weight) || samples.some((x) => !Number.isFinite(x))) {
+      ctx.err("HGC050", span, `the weight of \`${loss}\` is not a finite number`, "check for a division by zero or a product beyond about 1.8e308");
+      continue;
+    }
     const neg = samples.find((x) => x < 0);
     if (neg !== undefined) {
       ctx.report("HGC063", "warning", span, `the weight of \`${loss}\` is negative (${fmtNum(neg)})`, "a negative weight maximises that loss; make the weight positive or drop the term");
     }
   }
+  if (ctx.errors > before) return null;
   const src = ctx.ws.sources.get(s.value.span.file);
   const text = src ? src.slice(s.value.span.start.offset, s.value.span.end.offset) : "";
   return { terms: [...merged].map(([loss, { weight }]) => ({ loss, weight })), text };
@@ -54,6 +59,10 @@ export function trainStepsHint(ctx: CheckContext): number {
 export function objExpr(ctx: CheckContext, e: Expr): ObjT | null {
   switch (e.kind) {
     case "Number":
+      if (!Number.isFinite(e.value)) {
+        ctx.err("HGC050", e.span, `a weight must be a finite number, found \`${e.raw}\``, "a number is at most about 1.8e308");
+        return null;
+      }
       return { t: "scalar", ir: { op: "num", value: e.value } };
     case "Name": {
       const sym = ctx.symbols.get(e.name);
@@ -171,4 +180,22 @@ function negS(a: IRScalar): IRScalar {
   if (a.op === "num") return { op: "num", value: -a.value };
   if (a.op === "neg") return a.a;
   return { op: "neg", a };
+}
+
+/** Every number of a weight's expression is finite (JSON and the IR schema hold nothing else). */
+function allFinite(s: IRScalar): boolean {
+  switch (s.op) {
+    case "num":
+    case "param":
+      return Number.isFinite(s.value);
+    case "neg":
+      return allFinite(s.a);
+    case "warmup":
+      return allFinite(s.x);
+    case "ramp":
+    case "cosine":
+      return allFinite(s.from) && allFinite(s.to);
+    default:
+      return allFinite(s.a) && allFinite(s.b);
+  }
 }

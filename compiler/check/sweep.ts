@@ -117,6 +117,7 @@ export function checkSweep(
         for (const it of items) {
           const v = it.kind === "Number" ? it.value : it.kind === "Unary" && it.operand.kind === "Number" ? -it.operand.value : undefined;
           if (v === undefined) err("HGC021", it.span, `\`seeds\` lists whole numbers, found ${describe(it)}`, "write e.g. `seeds = [1, 2, 3]`");
+          else if (Number.isInteger(v) && !Number.isSafeInteger(v)) err("HGC050", it.span, `a seed must be a whole number below 2^53, found ${fmtNum(v)}`);
           else if (!Number.isInteger(v)) err("HGC051", it.span, `a seed must be a whole number, found ${fmtNum(v)}`);
           else if (!seeds.includes(v)) seeds.push(v);
         }
@@ -192,6 +193,7 @@ export function checkSweep(
       for (const it of v.items) {
         const n = it.kind === "Number" ? it.value : it.kind === "Unary" && it.operand.kind === "Number" ? -it.operand.value : undefined;
         if (n === undefined) err("HGC081", it.span, `a grid value of param \`${g.names[0]?.name}\` must be a number, found ${describe(it)}`, "params are numbers; list numbers, e.g. `[0.1, 0.3, 1]`");
+        else if (!Number.isFinite(n)) err("HGC050", it.span, `a grid value of param \`${g.names[0]?.name}\` must be a finite number, found ${describe(it)}`, "a number is at most about 1.8e308");
         else points.push([n]);
       }
     } else {
