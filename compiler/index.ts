@@ -17,6 +17,7 @@ import {
 } from "./check/index.js";
 import { diag, hasErrors, sortDiagnostics, type Diagnostic, type Result } from "./diagnostics.js";
 import { UserError } from "./errors.js";
+import { CheckCache } from "./check-cache.js";
 import type { IRExperiment, IRSweep } from "./ir.js";
 import { lowerExperiment, lowerSweep } from "./lower.js";
 import { loadWorkspace, mergeExperiments, readSourceFile, type LoadOptions, type MergedExperiment, type Workspace } from "./resolve.js";
@@ -63,16 +64,19 @@ export function checkSource(text: string, file: string, opts: CheckOptions = {})
 
   const broken = brokenExtends(ws);
   const experiments = new Map<string, ExperimentCheck>();
+  const checks = new CheckCache(file);
   for (const [name, m] of merged) {
     const item = m.item;
     if (item.extends && ws.experiments.has(item.extends.name)) {
       references.push({ span: item.extends.span, name: item.extends.name, kind: "experiment", definition: ws.experiments.get(item.extends.name)!.name.span });
     }
     if (broken.has(name)) continue;
-    const { check, diagnostics: d } = checkExperiment(ws, m, { references, ...(opts.limits === false ? { limits: false } : {}) });
+    const { check, diagnostics: d, references: refs } = checks.check(ws, m, opts.limits === false ? { limits: false } : {});
     experiments.set(name, check);
     diagnostics.push(...d);
+    references.push(...refs);
   }
+  checks.commit();
   const sweeps = new Map<string, SweepCheck>();
   for (const [name, item] of ws.sweeps) {
     const { check, diagnostics: d } = checkSweep(ws, item, merged, experiments, references);
