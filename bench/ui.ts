@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { attachLogger, type LogMode, type LoggerOptions } from "../cli/loggers.js";
+import type { LoggerOptions } from "../cli/logger.js";
+import { attachLogger, type LogMode } from "../cli/loggers.js";
 import { EventBus, type StepEvent } from "../runtime/events.js";
 
 class NullTerminal extends EventEmitter {

@@ -2,8 +2,9 @@
 // they import. Exit 0 when clean (warnings allowed unless --strict), 1 on errors, 2 on usage or I/O.
 import { checkFile, type CheckResult } from "../compiler/index.js";
 import { diagnosticToJSON, renderDiagnostic, summarize, type Diagnostic } from "../compiler/diagnostics.js";
-import { isUserError, UserError } from "../compiler/errors.js";
+import { isUserError, UserError } from "../common/errors.js";
 import { useColor } from "./color.js";
+import { parseArgs } from "./args.js";
 import { exitQuietlyOnClosedPipe } from "./pipe.js";
 
 const USAGE = `usage: hgc check FILE… [--strict] [--json] [--verbose]
@@ -21,14 +22,8 @@ export interface CheckArgs {
 }
 
 export function parseCheckArgs(argv: string[]): CheckArgs {
-  const a: CheckArgs = { files: [], strict: false, json: false, verbose: false };
-  for (const arg of argv) {
-    if (arg === "--strict") a.strict = true;
-    else if (arg === "--json") a.json = true;
-    else if (arg === "--verbose" || arg === "-v") a.verbose = true;
-    else if (arg.startsWith("-")) throw new UserError(`unknown option \`${arg}\``, "run `hgc check --help` for the options", 2);
-    else a.files.push(arg);
-  }
+  const parsed = parseArgs(argv, { values: [], flags: ["strict", "json", "verbose"], short: { v: "verbose" } }, "check");
+  const a: CheckArgs = { files: parsed.positionals, strict: parsed.flags.has("strict"), json: parsed.flags.has("json"), verbose: parsed.flags.has("verbose") };
   if (a.files.length === 0) throw new UserError("no file to check", "give one or more .hgc files: `hgc check examples/*.hgc`", 2);
   return a;
 }

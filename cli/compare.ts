@@ -1,9 +1,9 @@
 // `hgc compare A B`: two runs side by side — their status, every final metric with the
 // difference B − A, and how their experiments differ, as the list of changed JSON paths of the IR.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { UserError } from "../compiler/errors.js";
-import { parseArgs } from "../runtime/sweep/args.js";
+import type { IRExperiment } from "../compiler/ir.js";
+import { UserError } from "../common/errors.js";
+import { readRunIr } from "../runtime/run-folder.js";
+import { parseArgs } from "./args.js";
 import { fmt } from "../runtime/sweep/report.js";
 import type { RunRecord } from "../runtime/store.js";
 import { openStore, resolveRun } from "./runs.js";
@@ -70,12 +70,8 @@ export function formatChange(c: JsonChange): string {
   return `~ ${c.path}: ${show(c.a)} → ${show(c.b)}`;
 }
 
-function readIr(run: RunRecord): unknown {
-  try {
-    return JSON.parse(readFileSync(join(run.runDir, "ir.json"), "utf8"));
-  } catch {
-    throw new UserError(`run ${run.id.slice(0, 8)} has no readable ir.json in ${run.runDir}`, "is the run folder complete?", 1);
-  }
+function readIr(run: RunRecord): IRExperiment {
+  return readRunIr(run.runDir);
 }
 
 export interface Comparison {

@@ -2,7 +2,8 @@
 // sweep's trials) as JSON IR, validated against compiler/ir.schema.json. Diagnostics go to stderr.
 import { compileFile, renderDiagnostic } from "../compiler/index.js";
 import { hasErrors } from "../compiler/diagnostics.js";
-import { UserError } from "../compiler/errors.js";
+import { UserError } from "../common/errors.js";
+import { parseArgs } from "./args.js";
 import { exitQuietlyOnClosedPipe } from "./pipe.js";
 import { useColor } from "./color.js";
 
@@ -14,28 +15,20 @@ const USAGE = `usage: hgc compile FILE [--experiment NAME] [--sweep NAME]
 
 export async function main(argv: string[]): Promise<number> {
   exitQuietlyOnClosedPipe();
-  if (argv.includes("--help") || argv.includes("-h")) {
+  const args = parseArgs(argv, { values: ["experiment", "sweep"], flags: [], short: { e: "experiment", s: "sweep" } }, "compile");
+  if (args.flags.has("help")) {
     process.stdout.write(USAGE);
     return 0;
   }
-  let file: string | undefined;
-  let experiment: string | undefined;
-  let sweep: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith("-")) throw new UserError(`\`${a}\` needs a name`, `write \`${a} NAME\``, 2);
-      return v;
-    };
-    if (a === "--experiment" || a === "-e") experiment = value();
-    else if (a.startsWith("--experiment=")) experiment = a.slice(13);
-    else if (a === "--sweep" || a === "-s") sweep = value();
-    else if (a.startsWith("--sweep=")) sweep = a.slice(8);
-    else if (a.startsWith("-")) throw new UserError(`unknown option \`${a}\``, "run `hgc compile --help` for the options", 2);
-    else if (file === undefined) file = a;
-    else throw new UserError("`hgc compile` takes one file", "compile one file at a time", 2);
-  }
+  const name = (option: string): string | undefined => {
+    const v = args.values[option]?.[0];
+    if (v !== undefined && (v === "" || v.startsWith("-"))) throw new UserError(`\`--${option}\` needs a name`, `write \`--${option} NAME\``, 2);
+    return v;
+  };
+  const experiment = name("experiment");
+  const sweep = name("sweep");
+  if (args.positionals.length > 1) throw new UserError("`hgc compile` takes one file", "compile one file at a time", 2);
+  const file = args.positionals[0];
   if (!file) throw new UserError("no file to compile", "write `hgc compile FILE`", 2);
   if (experiment !== undefined && sweep !== undefined) throw new UserError("give `--experiment` or `--sweep`, not both", undefined, 2);
   const r = compileFile(file, { experiment, sweep });

@@ -2,7 +2,7 @@
 // picks), versions, and the data cache.
 import { listBackends, selectBackend, tfVersions } from "../runtime/backend.js";
 import { cacheInfo } from "../runtime/data/index.js";
-import { parseArgs } from "../runtime/sweep/args.js";
+import { parseArgs } from "./args.js";
 
 const USAGE = `usage: hgc doctor [--json]
 

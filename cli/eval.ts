@@ -1,8 +1,8 @@
 // `hgc eval RUN [--checkpoint N]`: run the experiment's evaluate { } protocols on a saved checkpoint.
-import { UserError } from "../compiler/errors.js";
+import { UserError } from "../common/errors.js";
 import { BACKEND_PREFERENCES, type BackendPreference } from "../runtime/backend.js";
 import { evaluateCheckpoint } from "../runtime/evaluate-run.js";
-import { intOption, parseArgs } from "../runtime/sweep/args.js";
+import { intOption, parseArgs } from "./args.js";
 import { formatMetrics } from "./loggers.js";
 
 const USAGE = `usage: hgc eval RUN [options]

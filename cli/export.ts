@@ -1,8 +1,8 @@
 // `hgc export RUN --format safetensors [--out FILE] [--checkpoint N]`: a run's weights in a file
 // PyTorch reads with `safetensors.torch.load_file`.
-import { UserError } from "../compiler/errors.js";
-import { exportRun } from "../runtime/export.js";
-import { intOption, parseArgs } from "../runtime/sweep/args.js";
+import { UserError } from "../common/errors.js";
+import { exportRun } from "../runtime/export-run.js";
+import { intOption, parseArgs } from "./args.js";
 
 const USAGE = `usage: hgc export RUN [options]
 

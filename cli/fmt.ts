@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import { renderDiagnostics } from "../compiler/diagnostics.js";
 import { format } from "../compiler/format.js";
+import { parseArgs } from "./args.js";
 import { useColor } from "./color.js";
 
 const USAGE = `usage: hgc fmt FILE… [--check | --write]
@@ -27,23 +28,14 @@ interface Outcome {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let mode: Mode = "print";
-  const paths: string[] = [];
-  for (const a of argv) {
-    if (a === "--help" || a === "-h") {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-    if (a === "--check" || a === "--write") {
-      const m: Mode = a === "--check" ? "check" : "write";
-      if (mode !== "print" && mode !== m) return usage("give either --check or --write, not both");
-      mode = m;
-    } else if (a.startsWith("-") && a !== "-") {
-      return usage(`unknown option \`${a}\``);
-    } else {
-      paths.push(a);
-    }
+  const args = parseArgs(argv, { values: [], flags: ["check", "write"] }, "fmt");
+  if (args.flags.has("help")) {
+    process.stdout.write(USAGE);
+    return 0;
   }
+  if (args.flags.has("check") && args.flags.has("write")) return usage("give either --check or --write, not both");
+  const mode: Mode = args.flags.has("check") ? "check" : args.flags.has("write") ? "write" : "print";
+  const paths = args.positionals;
   if (paths.length === 0) return usage("give at least one .hgc file");
 
   const files: string[] = [];

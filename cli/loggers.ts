@@ -2,6 +2,7 @@
 // dashboard (a terminal only), `plain` prints progress lines at a modest rate (logs, pipes, CI),
 // `json` prints every event as one line of JSON. The runtime never knows which one listens.
 import type { EvalEvent, Metrics, RunEvent, StartEvent, StepEvent } from "../runtime/events.js";
+import type { Logger, LoggerOptions, Subscribable, TextSink } from "./logger.js";
 import { etaMs, formatCount, formatDuration, formatLr, formatRate, formatValue, layoutTable } from "./ui/format.js";
 // The TUI (ink and React) is loaded up front, not on first use: a dynamic import is read from
 // disk a file per event-loop turn, and a training loop that yields only between steps would
@@ -22,42 +23,6 @@ import {
 } from "./ui/sweep-state.js";
 
 export type LogMode = "tui" | "plain" | "json";
-
-/** Anything events can be subscribed on; the runtime's `EventBus` is one. */
-export interface Subscribable<E> {
-  on(listener: (event: E) => void): () => void;
-}
-
-/** Where a logger writes. A `NodeJS.WriteStream` is one; the TUI needs a real terminal stream. */
-export interface TextSink {
-  write(chunk: string): unknown;
-  isTTY?: boolean;
-  columns?: number;
-}
-
-export interface LoggerOptions {
-  /** Progress and results; defaults to `process.stdout`. */
-  out?: TextSink;
-  /** Warnings and errors; defaults to `process.stderr`. */
-  err?: TextSink;
-  /** Plain mode: only warnings, errors and the final summary. */
-  quiet?: boolean;
-  /** Plain mode: least time between two progress lines (default 2000 ms). */
-  intervalMs?: number;
-  /** Clock in milliseconds, for rate limiting; defaults to `Date.now` (tests inject their own). */
-  now?: () => number;
-  /** TUI: most frames per second (default 10). */
-  maxFps?: number;
-  /** TUI: colours on or off; defaults to `useColor(out)`, so `NO_COLOR` is respected. */
-  color?: boolean;
-  /** TUI: print stray `console` output above the view instead of through it (default true). */
-  patchConsole?: boolean;
-}
-
-export interface Logger {
-  /** Stops listening, renders what is pending and (TUI) restores the terminal. */
-  close(): Promise<void>;
-}
 
 /** The flags that choose a logger, as `hgc run` and `hgc sweep` parse them. */
 export interface ModeFlags {

@@ -1,6 +1,8 @@
 // `hgc lsp --stdio`: the language server (editors/lsp.ts) over stdin/stdout, for editors.
 import { createConnection, StreamMessageReader, StreamMessageWriter } from "vscode-languageserver/node.js";
+import { UserError } from "../common/errors.js";
 import { DEFAULT_DEBOUNCE_MS, startServer } from "../editors/lsp.js";
+import { parseArgs } from "./args.js";
 
 const USAGE = `usage: hgc lsp --stdio [--debounce MS]
 
@@ -12,34 +14,19 @@ options:
 `;
 
 export async function main(argv: string[]): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
+  // --clientProcessId is sent by some clients and ignored: the server ends when its stdin closes.
+  const args = parseArgs(argv, { values: ["debounce", "clientProcessId"], flags: ["stdio"] }, "lsp");
+  if (args.flags.has("help")) {
     process.stdout.write(USAGE);
     return 0;
   }
-  let stdio = false;
   let debounceMs: number | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === "--stdio") stdio = true;
-    else if (a === "--debounce") {
-      const v = Number(argv[++i]);
-      if (!Number.isFinite(v) || v < 0) {
-        process.stderr.write(`hgc lsp: error: --debounce takes a number of milliseconds ≥ 0\n`);
-        return 2;
-      }
-      debounceMs = v;
-    } else if (a.startsWith("--clientProcessId")) {
-      // Sent by some clients; the server ends when its stdin closes anyway.
-      if (!a.includes("=")) i++;
-    } else {
-      process.stderr.write(`hgc lsp: error: unknown option \`${a}\`\n${USAGE}`);
-      return 2;
-    }
+  if (args.values.debounce) {
+    debounceMs = Number(args.values.debounce[0]);
+    if (!Number.isFinite(debounceMs) || debounceMs < 0) throw new UserError("`--debounce` takes a number of milliseconds ≥ 0", `e.g. \`--debounce ${DEFAULT_DEBOUNCE_MS}\``, 2);
   }
-  if (!stdio) {
-    process.stderr.write(`hgc lsp: error: give --stdio (the only transport)\n  hint: editors start it as \`hgc lsp --stdio\`\n`);
-    return 2;
-  }
+  if (args.positionals.length) throw new UserError(`\`hgc lsp\` takes no file (got \`${args.positionals[0]}\`)`, "editors start it as `hgc lsp --stdio`", 2);
+  if (!args.flags.has("stdio")) throw new UserError("give --stdio (the only transport)", "editors start it as `hgc lsp --stdio`", 2);
   const connection = createConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
   startServer(connection, debounceMs === undefined ? {} : { debounceMs });
   // stdout carries the protocol: anything else written there would corrupt it.

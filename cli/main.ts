@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `hgc` command: dispatches to one module per subcommand (cli/<command>.ts), each exporting
 // `main(argv): Promise<number>` that returns the process exit code.
-import { isUserError } from "../compiler/errors.js";
+import { isUserError } from "../common/errors.js";
 import { exitQuietlyOnClosedPipe } from "./pipe.js";
 
 /** Commands that own long-lived work and handle a closed output themselves (their loggers go quiet). */

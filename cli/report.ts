@@ -1,8 +1,9 @@
 // `hgc report RUN`: print a run's summary table (final metrics, last losses, what was skipped).
 // `--write` also (re)writes report.md and report.html in the run folder; `--json` prints the
 // summary as JSON instead of the table.
-import { UserError } from "../compiler/errors.js";
+import { UserError } from "../common/errors.js";
 import { readRun, summaryTable, writeReports } from "../runtime/report.js";
+import { parseArgs } from "./args.js";
 import { exitQuietlyOnClosedPipe } from "./pipe.js";
 
 const USAGE = `usage: hgc report RUN [--write] [--json]
@@ -16,18 +17,14 @@ options:
 
 export async function main(argv: string[]): Promise<number> {
   exitQuietlyOnClosedPipe();
-  let write = false;
-  let json = false;
-  const dirs: string[] = [];
-  for (const a of argv) {
-    if (a === "--help" || a === "-h") {
-      process.stdout.write(USAGE);
-      return 0;
-    } else if (a === "--write") write = true;
-    else if (a === "--json") json = true;
-    else if (a.startsWith("-")) throw new UserError(`unknown option \`${a}\` for \`hgc report\``, "run `hgc report --help`", 2);
-    else dirs.push(a);
+  const args = parseArgs(argv, { values: [], flags: ["write", "json"] }, "report");
+  if (args.flags.has("help")) {
+    process.stdout.write(USAGE);
+    return 0;
   }
+  const write = args.flags.has("write");
+  const json = args.flags.has("json");
+  const dirs = args.positionals;
   if (dirs.length !== 1) throw new UserError("`hgc report` takes one run folder", "usage: hgc report RUN [--write] [--json]", 2);
   const summary = readRun(dirs[0]!);
   if (json) {

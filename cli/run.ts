@@ -3,12 +3,12 @@
 // a second Ctrl-C exits at once.
 import { existsSync } from "node:fs";
 import { compileFile, loadIR, renderDiagnostics } from "../compiler/index.js";
-import { UserError } from "../compiler/errors.js";
+import { UserError } from "../common/errors.js";
 import type { IRExperiment } from "../compiler/ir.js";
 import { BACKEND_PREFERENCES, type BackendPreference } from "../runtime/backend.js";
 import { EventBus } from "../runtime/events.js";
 import { runExperiment } from "../runtime/run.js";
-import { intOption, parseArgs } from "../runtime/sweep/args.js";
+import { intOption, parseArgs } from "./args.js";
 import { useColor } from "./color.js";
 import { attachLogger, chooseMode } from "./loggers.js";
 

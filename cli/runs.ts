@@ -1,12 +1,13 @@
 // `hgc runs`: the runs in the results database (runs/hgc.sqlite or $HGC_DB). Run folders under
 // the runs root that are not indexed yet (plain `hgc run`s, sweeps run elsewhere) are indexed
 // first, so the list is always complete. `hgc runs show ID` shows one run.
-import { readFileSync } from "node:fs";
-import { join, relative } from "node:path";
-import { UserError } from "../compiler/errors.js";
+import { relative } from "node:path";
+import type { IRExperiment } from "../compiler/ir.js";
+import { isUserError, UserError } from "../common/errors.js";
+import { readRunIr } from "../runtime/run-folder.js";
 import type { RunRecord, Store, SweepRecord, TrialRecord } from "../runtime/store.js";
 import { Store as StoreClass, defaultDbPath } from "../runtime/store.js";
-import { parseArgs } from "../runtime/sweep/args.js";
+import { parseArgs } from "./args.js";
 import { fmt } from "../runtime/sweep/report.js";
 import { layoutTable } from "./ui/format.js";
 
@@ -99,24 +100,26 @@ export function formatSweepList(sweeps: (SweepRecord & { trials: TrialRecord[] }
   ]);
 }
 
-function readIr(runDir: string): any {
+/** The run's ir.json, or undefined when it cannot be read (the listing shows what it can). */
+function readIr(runDir: string): IRExperiment | undefined {
   try {
-    return JSON.parse(readFileSync(join(runDir, "ir.json"), "utf8"));
-  } catch {
-    return undefined;
+    return readRunIr(runDir);
+  } catch (err) {
+    if (isUserError(err)) return undefined;
+    throw err;
   }
 }
 
 /** A few lines that say what the experiment is: model, objective, data, training. */
-export function irSummary(ir: any): string[] {
-  if (!ir || typeof ir !== "object") return ["(no ir.json)"];
+export function irSummary(ir: IRExperiment | undefined): string[] {
+  if (!ir) return ["(no readable ir.json)"];
   const lines: string[] = [];
   const est = ir.estimates ?? {};
   lines.push(
     `hash ${String(ir.hash ?? "?").slice(0, 12)}  ${est.parameters !== undefined ? `${Number(est.parameters).toLocaleString("en-US")} parameters` : ""}` +
       `${est.flopsPerStep !== undefined ? `  ${fmt(est.flopsPerStep / 1e9)} GFLOP/step` : ""}`,
   );
-  for (const e of Object.values(ir.encoders ?? {}) as any[]) {
+  for (const e of Object.values(ir.encoders ?? {})) {
     const tok = ir.tokenizers?.[e.tokens];
     const t = tok ? ` over ${e.tokens} (${tok.kind}, length ${tok.length}, vocab ${tok.vocab})` : "";
     lines.push(`encoder ${e.name}: transformer ${e.layers} layers, width ${e.width}, ${e.heads} heads${e.causal ? ", causal" : ""}${t}`);
@@ -131,7 +134,7 @@ export function irSummary(ir: any): string[] {
         (ir.optimizer ? `; ${ir.optimizer.kind} lr ${ir.optimizer.lr}, ${ir.optimizer.schedule}` : ""),
     );
   }
-  if (Array.isArray(ir.evaluate) && ir.evaluate.length) lines.push(`evaluate ${ir.evaluate.map((p: any) => p.kind).join(", ")}`);
+  if (Array.isArray(ir.evaluate) && ir.evaluate.length) lines.push(`evaluate ${ir.evaluate.map((p) => p.kind).join(", ")}`);
   return lines;
 }
 

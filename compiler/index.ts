@@ -16,7 +16,7 @@ import {
   type SweepCheck,
 } from "./check/index.js";
 import { diag, hasErrors, sortDiagnostics, type Diagnostic, type Result } from "./diagnostics.js";
-import { UserError } from "./errors.js";
+import { UserError } from "../common/errors.js";
 import { CheckCache } from "./check-cache.js";
 import type { IRExperiment, IRSweep } from "./ir.js";
 import { lowerExperiment, lowerSweep } from "./lower.js";

@@ -10,7 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { UserError } from "../compiler/errors.js";
+import { UserError } from "../common/errors.js";
 import { registerNativeKernels, unregisterNativeKernels } from "./kernels/index.js";
 
 export { tf };

@@ -10,8 +10,9 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { UserError } from "../compiler/errors.js";
+import { UserError } from "../common/errors.js";
 import { encodeSafetensors, readSafetensorsFile, type NamedTensor } from "./export.js";
+import { runFile } from "./run-folder.js";
 
 /** How many checkpoints a run folder keeps. */
 export const KEEP = 2;
@@ -42,7 +43,7 @@ export interface Checkpoint {
 }
 
 export function checkpointsDir(runDir: string): string {
-  return path.join(runDir, "checkpoints");
+  return runFile(runDir, "checkpoints");
 }
 
 function dirName(step: number): string {

@@ -1,14 +1,12 @@
 // `hgc eval`: the evaluation protocols over a saved checkpoint of a run folder.
-import fs from "node:fs";
 import path from "node:path";
-import type { IRExperiment } from "../compiler/ir.js";
-import { UserError } from "../compiler/errors.js";
 import { selectBackend, type BackendChoice, type BackendPreference } from "./backend.js";
 import { findCheckpoint, loadCheckpoint } from "./checkpoint.js";
 import type { EventBus, Metrics } from "./events.js";
 import { writeFileAtomic } from "./atomic.js";
 import { datasetLoader, evalContext } from "./inference.js";
 import { Model } from "./model.js";
+import { readRunIr } from "./run-folder.js";
 import { evaluate } from "./evaluate/index.js";
 
 export interface CheckpointEvaluation {
@@ -23,9 +21,7 @@ export interface CheckpointEvaluation {
 
 /** Evaluate the checkpoint at `step` (default the latest) with the run's own evaluate { } block. */
 export async function evaluateCheckpoint(runDir: string, opts: { step?: number; backend?: BackendPreference; bus?: EventBus; cacheDir?: string } = {}): Promise<CheckpointEvaluation> {
-  const irFile = path.join(runDir, "ir.json");
-  if (!fs.existsSync(irFile)) throw new UserError(`${runDir} is not a run folder (it has no ir.json)`, "give the folder `hgc run` printed", 2);
-  const ir = JSON.parse(fs.readFileSync(irFile, "utf8")) as IRExperiment;
+  const ir = readRunIr(runDir);
   const ref = findCheckpoint(runDir, opts.step);
   const backend = await selectBackend(opts.backend ?? "auto");
   const t0 = Date.now();

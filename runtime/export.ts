@@ -4,12 +4,10 @@
 //   N bytes   JSON: { name: { dtype: "F32", shape: [...], data_offsets: [begin, end] }, …,
 //             "__metadata__": { string: string } }, padded with spaces to a multiple of 8
 //   rest      the tensors' bytes, little-endian, back to back; offsets are relative to here
-// Used for `hgc export` and for the weights and optimizer state inside checkpoints.
+// Used for `hgc export` (export-run.ts) and for the weights and optimizer state inside checkpoints.
 
 import fs from "node:fs";
-import path from "node:path";
-import { UserError } from "../compiler/errors.js";
-import { writeFileAtomic } from "./atomic.js";
+import { UserError } from "../common/errors.js";
 
 export interface NamedTensor {
   name: string;
@@ -73,8 +71,6 @@ export function decodeSafetensors(buf: Buffer, what = "safetensors file"): { ten
   return { tensors, metadata };
 }
 
-export { writeFileAtomic };
-
 export function readSafetensorsFile(file: string): { tensors: NamedTensor[]; metadata: Record<string, string> } {
   let buf: Buffer;
   try {
@@ -83,26 +79,4 @@ export function readSafetensorsFile(file: string): { tensors: NamedTensor[]; met
     throw new UserError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, undefined, 2);
   }
   return decodeSafetensors(buf, file);
-}
-
-/**
- * `hgc export`: a run's weights (from its latest checkpoint, or the one at `step`) as one
- * safetensors file, with the experiment, step and IR hash in its metadata. Returns the path.
- */
-export async function exportRun(runDir: string, opts: { step?: number; out?: string } = {}): Promise<{ path: string; step: number; tensors: number; bytes: number }> {
-  const { findCheckpoint, loadCheckpoint } = await import("./checkpoint.js");
-  if (!fs.existsSync(runDir)) throw new UserError(`no run folder at ${runDir}`, "give the folder `hgc run` printed (runs/<experiment>-<hash>)", 2);
-  const ref = findCheckpoint(runDir, opts.step);
-  const ckpt = loadCheckpoint(ref.path);
-  let experiment = "";
-  try {
-    experiment = (JSON.parse(fs.readFileSync(path.join(runDir, "ir.json"), "utf8")) as { name: string }).name;
-  } catch {
-    /* metadata only */
-  }
-  const out = path.resolve(opts.out ?? path.join(runDir, `weights-step${ref.step}.safetensors`));
-  const { tensors } = readSafetensorsFile(path.join(ref.path, "weights.safetensors"));
-  const buf = encodeSafetensors(tensors, { format: "pt", experiment, step: String(ckpt.state.step), irHash: ckpt.state.irHash, producer: "hgc" });
-  writeFileAtomic(out, buf);
-  return { path: out, step: ref.step, tensors: tensors.length, bytes: buf.length };
 }

@@ -7,7 +7,7 @@
 // is in an unknown state, so nothing may be disposed on it any more: the run writes its result
 // and the process exits.
 
-import { UserError } from "../compiler/errors.js";
+import { UserError } from "../common/errors.js";
 
 /** Whether an error is the backend running out of memory (wasm heap or typed-array allocation). */
 export function isOutOfMemory(err: unknown): boolean {

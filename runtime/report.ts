@@ -3,9 +3,10 @@
 // `metrics.jsonl` (one RunEvent per line) and `result.json`. The trainer calls `writeReports` at
 // the end of a run; `hgc report RUN` prints `summaryTable`. Nothing here needs tfjs.
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { UserError } from "../compiler/errors.js";
-import type { Metrics } from "./events.js";
+import { resolve } from "node:path";
+import { UserError } from "../common/errors.js";
+import type { EndEvent, Metrics, StartEvent } from "./events.js";
+import { readRunEvents, readRunIr, readRunResult, runFile } from "./run-folder.js";
 import { writeFileAtomic } from "./atomic.js";
 
 export interface StepPoint {
@@ -53,102 +54,68 @@ export function readRun(runDir: string): RunSummary {
   const dir = resolve(runDir);
   if (!existsSync(dir)) throw new UserError(`no run folder at ${runDir}`, "pass the folder `hgc run` printed (runs/<experiment>-<hash>)", 2);
   if (!statSync(dir).isDirectory()) throw new UserError(`${runDir} is not a folder`, "pass a run folder, e.g. runs/<experiment>-<hash>", 2);
-  const irPath = join(dir, "ir.json");
-  if (!existsSync(irPath)) {
-    throw new UserError(`${runDir} is not a run folder: it has no ir.json`, "pass the folder `hgc run` printed (runs/<experiment>-<hash>)", 2);
-  }
-  const ir = readJsonFile(irPath) as Record<string, any>;
-  const resultPath = join(dir, "result.json");
-  const result = existsSync(resultPath) ? (readJsonFile(resultPath) as Record<string, any>) : null;
+  const ir = readRunIr(runDir);
+  const result = readRunResult(runDir);
 
   const steps: StepPoint[] = [];
   const evals: EvalPoint[] = [];
-  let start: Record<string, any> | null = null;
-  let end: Record<string, any> | null = null;
+  let start: StartEvent | null = null;
+  let end: EndEvent | null = null;
   let lastError: string | null = null;
-  const metricsPath = join(dir, "metrics.jsonl");
-  if (existsSync(metricsPath)) {
-    const lines = readFileSync(metricsPath, "utf8").split("\n");
-    // Only the last line may be cut short (by a crash mid-write); anything else is corruption.
-    const lastNonEmpty = lines.reduce((acc, l, i) => (l.trim() ? i : acc), -1);
-    lines.forEach((line, i) => {
-      if (!line.trim()) return;
-      let ev: any;
-      try {
-        ev = JSON.parse(line);
-      } catch {
-        if (i === lastNonEmpty) return;
-        throw new UserError(`${join(runDir, "metrics.jsonl")} is corrupt: line ${i + 1} is not JSON`, "the run folder was damaged; re-run the experiment", 2);
-      }
-      if (!ev || typeof ev !== "object") return;
-      if (ev.type === "start") start = ev;
-      else if (ev.type === "end") end = ev;
-      else if (ev.type === "error") lastError = typeof ev.message === "string" ? ev.message : null;
-      else if (ev.type === "step" && typeof ev.step === "number") {
-        const losses: Record<string, number> = {};
-        for (const [k, v] of Object.entries(ev.losses ?? {})) if (isNum(v)) losses[k] = v;
-        steps.push({ step: ev.step, losses, objective: isNum(ev.objective) ? ev.objective : null, lr: isNum(ev.lr) ? ev.lr : null });
-      } else if (ev.type === "eval" && typeof ev.step === "number") {
-        evals.push({ step: ev.step, metrics: cleanMetrics(ev.metrics), skipped: Array.isArray(ev.skipped) ? ev.skipped : [] });
-      }
-    });
+  for (const ev of readRunEvents(runDir)) {
+    if (ev.type === "start") start = ev;
+    else if (ev.type === "end") end = ev;
+    else if (ev.type === "error") lastError = ev.message;
+    else if (ev.type === "step") {
+      steps.push({ step: ev.step, losses: finiteOnly(ev.losses), objective: num(ev.objective), lr: num(ev.lr) });
+    } else if (ev.type === "eval") {
+      evals.push({ step: ev.step, metrics: cleanMetrics(ev.metrics), skipped: ev.skipped ?? [] });
+    }
   }
-  if (steps.length === 0 && result?.losses && typeof result.losses === "object" && isNum(result.steps)) {
-    const losses: Record<string, number> = {};
-    for (const [k, v] of Object.entries(result.losses)) if (isNum(v)) losses[k] = v;
-    steps.push({ step: result.steps, losses, objective: num(result.objective), lr: null });
+  if (steps.length === 0 && result?.losses && isNum(result.steps)) {
+    steps.push({ step: result.steps, losses: finiteOnly(result.losses), objective: num(result.objective), lr: null });
   }
-  const s = start as Record<string, any> | null;
-  const e = end as Record<string, any> | null;
   const lastEval = evals.at(-1);
   // A run that failed after an evaluation still shows that evaluation's figures.
-  const nonEmpty = (m: unknown) => (m && typeof m === "object" && Object.keys(m).length ? m : undefined);
-  const metrics = cleanMetrics(nonEmpty(result?.metrics) ?? nonEmpty(e?.metrics) ?? lastEval?.metrics ?? {});
-  const status = str(result?.status) ?? str(e?.status) ?? (s ? "running or interrupted" : "not started");
-  const samples = join(dir, "samples.png");
+  const nonEmpty = (m: Metrics | undefined) => (m && Object.keys(m).length ? m : undefined);
+  const metrics = cleanMetrics(nonEmpty(result?.metrics) ?? nonEmpty(end?.metrics) ?? lastEval?.metrics ?? {});
+  const status = result?.status ?? end?.status ?? (start ? "running or interrupted" : "not started");
+  const samples = runFile(dir, "samples");
   return {
     runDir: dir,
-    experiment: str(ir.name) ?? str(result?.experiment) ?? "?",
-    hash: str(ir.hash) ?? "",
+    experiment: ir.name,
+    hash: ir.hash,
     status,
-    backend: str(result?.backend) ?? str(s?.backend),
-    seed: num(result?.seed) ?? num(s?.seed) ?? num(ir.seed),
-    step: num(result?.step) ?? num(result?.steps) ?? num(e?.step) ?? steps.at(-1)?.step ?? null,
-    totalSteps: num(result?.totalSteps) ?? num(s?.totalSteps) ?? num(ir.train?.steps),
-    parameters: num(result?.parameters) ?? num(s?.parameters) ?? num(ir.estimates?.parameters),
-    elapsedMs: num(result?.timings?.totalMs) ?? num(e?.elapsedMs),
+    backend: result?.backend ?? start?.backend ?? null,
+    seed: num(result?.seed) ?? num(start?.seed) ?? num(ir.seed),
+    step: num(result?.steps) ?? num(end?.step) ?? steps.at(-1)?.step ?? null,
+    totalSteps: num(result?.totalSteps) ?? num(start?.totalSteps) ?? num(ir.train?.steps),
+    parameters: num(result?.parameters) ?? num(start?.parameters) ?? num(ir.estimates?.parameters),
+    elapsedMs: num(result?.timings?.totalMs) ?? num(end?.elapsedMs),
     msPerStep: num(result?.timings?.msPerStep),
-    objective: str(ir.objective?.text),
+    objective: ir.objective?.text ?? null,
     metrics,
-    skipped: Array.isArray(result?.skipped) ? result.skipped : (lastEval?.skipped ?? []),
+    skipped: result?.skipped ?? lastEval?.skipped ?? [],
     steps,
     evals,
-    error: str(result?.error) ?? str(result?.error?.message) ?? (status === "failed" ? lastError : null),
+    error: result?.error?.message ?? (status === "failed" ? lastError : null),
     samples: existsSync(samples) ? samples : null,
   };
 }
 
-function readJsonFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new UserError(`cannot read ${path}: ${(err as Error).message}`, undefined, 2);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${path} is corrupt: ${(err as Error).message}`, "the run folder was damaged; re-run the experiment", 2);
-  }
-}
-
 const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 const num = (v: unknown): number | null => (isNum(v) ? v : null);
-const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
 
-function cleanMetrics(m: unknown): Metrics {
+/** Loss terms without the non-finite ones (JSON writes a NaN loss as null). */
+function finiteOnly(m: Record<string, number | null>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(m)) if (isNum(v)) out[k] = v;
+  return out;
+}
+
+function cleanMetrics(m: Metrics): Metrics {
   const out: Metrics = {};
-  if (m && typeof m === "object") for (const [k, v] of Object.entries(m)) out[k] = isNum(v) ? v : null;
+  for (const [k, v] of Object.entries(m)) out[k] = isNum(v) ? v : null;
   return out;
 }
 
@@ -472,8 +439,8 @@ export function renderHtml(s: RunSummary): string {
 /** Write `report.md` and `report.html` into the run folder (atomically); returns their paths. */
 export function writeReports(runDir: string): { markdown: string; html: string } {
   const s = readRun(runDir);
-  const markdown = join(s.runDir, "report.md");
-  const html = join(s.runDir, "report.html");
+  const markdown = runFile(s.runDir, "reportMd");
+  const html = runFile(s.runDir, "reportHtml");
   writeFileAtomic(markdown, renderMarkdown(s));
   writeFileAtomic(html, renderHtml(s));
   return { markdown, html };

@@ -17,18 +17,17 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { IRExperiment } from "../compiler/ir.js";
-import { isUserError, UserError } from "../compiler/errors.js";
+import { isUserError, UserError } from "../common/errors.js";
 import { selectBackend, type BackendChoice, type BackendPreference } from "./backend.js";
 import { loadCheckpoint, latestCheckpoint, saveCheckpoint, checkpointsDir, type CheckpointState } from "./checkpoint.js";
 import { loadDataset } from "./data/index.js";
 import { EventBus, type EvalEvent, type Metrics, type RunEvent } from "./events.js";
-import { writeFileAtomic } from "./export.js";
+import { writeFileAtomic } from "./atomic.js";
+import { runFile, type RunResultFile, type RunStatus } from "./run-folder.js";
 import { datasetLoader, evalContext } from "./inference.js";
 import { isOutOfMemory, OUT_OF_MEMORY_HINT, OutOfMemoryError } from "./memory.js";
 import { Model } from "./model.js";
 import { NonFiniteError, Trainer, type StepResult } from "./train.js";
-
-export type RunStatus = "completed" | "interrupted" | "failed";
 
 export interface RunOptions {
   ir: IRExperiment;
@@ -51,30 +50,6 @@ export interface RunOptions {
   cacheDir?: string;
   /** Run the evaluate { } protocols (default true). */
   evaluate?: boolean;
-}
-
-export interface RunResultFile {
-  experiment: string;
-  hash: string;
-  runDir: string;
-  seed: number;
-  backend: string;
-  backendDetail: string;
-  kernels: string[];
-  status: RunStatus;
-  steps: number;
-  totalSteps: number;
-  parameters: number;
-  /** Loss terms and objective of the last step. */
-  losses: Record<string, number>;
-  objective: number | null;
-  metrics: Metrics;
-  skipped: { protocol: string; reason: string }[];
-  timings: { totalMs: number; trainMs: number; evalMs: number; msPerStep: number | null; imagesPerSec: number | null };
-  overrides: { steps?: number; seed?: number };
-  startedAt: string;
-  finishedAt: string;
-  error?: { message: string; hint?: string; step?: number };
 }
 
 export interface RunOutcome {
@@ -110,7 +85,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const bus = opts.bus ?? new EventBus();
   const seed = ir.seed;
   const total = ir.train.steps;
-  const metricsFile = path.join(runDir, "metrics.jsonl");
+  const metricsFile = runFile(runDir, "metrics");
 
   const backend: BackendChoice = await selectBackend(opts.backend ?? "auto");
   fs.mkdirSync(runDir, { recursive: true });
@@ -125,9 +100,9 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   } else {
     fs.rmSync(metricsFile, { force: true });
     fs.rmSync(checkpointsDir(runDir), { recursive: true, force: true });
-    fs.rmSync(path.join(runDir, "result.json"), { force: true });
+    fs.rmSync(runFile(runDir, "result"), { force: true });
   }
-  writeFileAtomic(path.join(runDir, "ir.json"), `${JSON.stringify(ir, null, 2)}\n`);
+  writeFileAtomic(runFile(runDir, "ir"), `${JSON.stringify(ir, null, 2)}\n`);
   const metricsOut = fs.openSync(metricsFile, "a");
   const record = (e: RunEvent) => {
     if (e.type !== "log") fs.writeSync(metricsOut, `${JSON.stringify(e)}\n`);
@@ -341,7 +316,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       finishedAt: new Date().toISOString(),
       ...(error ? { error } : {}),
     };
-    writeFileAtomic(path.join(runDir, "result.json"), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileAtomic(runFile(runDir, "result"), `${JSON.stringify(result, null, 2)}\n`);
     bus.emit({ type: "end", step: steps, status, elapsedMs: Date.now() - t0, metrics, runDir });
     unsubscribe();
     fs.closeSync(metricsOut);

@@ -3,10 +3,12 @@
 // the database is an index that `indexRun` (re)builds from a folder at any time.
 import Database from "better-sqlite3";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { UserError } from "../compiler/errors.js";
-import type { Metrics } from "./events.js";
+import type { IRExperiment } from "../compiler/ir.js";
+import { isUserError, UserError } from "../common/errors.js";
+import type { EndEvent, Metrics, StartEvent } from "./events.js";
+import { isRunDir, readRunEvents, readRunIr, readRunResult, runFile } from "./run-folder.js";
 
 export const DEFAULT_RUNS_ROOT = "runs";
 
@@ -107,99 +109,112 @@ CREATE TABLE IF NOT EXISTS metrics (
 CREATE INDEX IF NOT EXISTS metrics_by_name ON metrics(name, run);
 `;
 
+/** The rows of the tables above, as SQLite returns them (JSON columns still text). */
+interface RunRow {
+  id: string;
+  experiment: string;
+  hash: string;
+  seed: number | null;
+  run_dir: string;
+  status: string;
+  backend: string | null;
+  started: string | null;
+  ended: string | null;
+  steps: number | null;
+  total_steps: number | null;
+  parameters: number | null;
+  metrics: string;
+  error: string | null;
+}
+interface SweepRow {
+  id: string;
+  name: string;
+  dir: string;
+  file: string | null;
+  params: string;
+  objectives: string;
+  created: string;
+  updated: string;
+  status: string;
+}
+type TrialRow = Omit<TrialRecord, "point"> & { point: string };
+
 /** A run's id: derived from its folder's absolute path, so re-indexing a folder updates one row. */
 export function runIdFor(runDir: string): string {
   return createHash("sha256").update(resolve(runDir)).digest("hex").slice(0, 16);
-}
-
-function readJson(path: string): any {
-  try {
-    return JSON.parse(readFileSync(path, "utf8"));
-  } catch {
-    return undefined;
-  }
-}
-
-/** True for a folder that looks like a run: it holds an ir.json. */
-export function isRunDir(dir: string): boolean {
-  return existsSync(join(dir, "ir.json"));
 }
 
 function num(v: unknown): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
 
-function str(v: unknown): string | null {
-  return typeof v === "string" ? v : null;
-}
-
-/** What a run folder says about itself, read from ir.json, result.json and metrics.jsonl. */
+/**
+ * What a run folder says about itself, read from ir.json, result.json and metrics.jsonl. A damaged
+ * file does not hide the run: it is indexed with what could be read, the damage as its error.
+ */
 export function readRunFolder(runDir: string): { record: RunRecord; series: { step: number; name: string; value: number | null }[] } {
   const dir = resolve(runDir);
-  const ir = readJson(join(dir, "ir.json")) ?? {};
-  const result = readJson(join(dir, "result.json"));
+  const problems: string[] = [];
+  const attempt = <T>(read: () => T, fallback: T): T => {
+    try {
+      return read();
+    } catch (err) {
+      if (!isUserError(err)) throw err;
+      problems.push(err.message);
+      return fallback;
+    }
+  };
+  const ir = attempt<IRExperiment | null>(() => readRunIr(dir), null);
+  const result = attempt(() => readRunResult(dir), null);
+  const events = attempt(() => readRunEvents(dir), []);
   const series: { step: number; name: string; value: number | null }[] = [];
-  let start: any;
+  let start: StartEvent | undefined;
+  let end: EndEvent | undefined;
   let lastStep: number | null = null;
   let lastError: string | null = null;
-  let endEvent: any;
-  const metricsPath = join(dir, "metrics.jsonl");
-  if (existsSync(metricsPath)) {
-    for (const line of readFileSync(metricsPath, "utf8").split("\n")) {
-      if (!line.trim()) continue;
-      let ev: any;
-      try {
-        ev = JSON.parse(line);
-      } catch {
-        continue; // a line cut short by a crash
-      }
-      if (ev?.type === "start") start = ev;
-      else if (ev?.type === "step" && typeof ev.step === "number") {
-        lastStep = ev.step;
-        for (const [k, v] of Object.entries(ev.losses ?? {})) series.push({ step: ev.step, name: `loss.${k}`, value: num(v) });
-        if (ev.objective !== undefined) series.push({ step: ev.step, name: "objective", value: num(ev.objective) });
-        if (ev.lr !== undefined) series.push({ step: ev.step, name: "lr", value: num(ev.lr) });
-      } else if (ev?.type === "eval" && typeof ev.step === "number") {
-        for (const [k, v] of Object.entries(ev.metrics ?? {})) series.push({ step: ev.step, name: k, value: num(v) });
-      } else if (ev?.type === "error") lastError = str(ev.message);
-      else if (ev?.type === "end") endEvent = ev;
-    }
+  for (const ev of events) {
+    if (ev.type === "start") start = ev;
+    else if (ev.type === "step") {
+      lastStep = ev.step;
+      for (const [k, v] of Object.entries(ev.losses ?? {})) series.push({ step: ev.step, name: `loss.${k}`, value: num(v) });
+      if (ev.objective !== undefined) series.push({ step: ev.step, name: "objective", value: num(ev.objective) });
+      if (ev.lr !== undefined) series.push({ step: ev.step, name: "lr", value: num(ev.lr) });
+    } else if (ev.type === "eval") {
+      for (const [k, v] of Object.entries(ev.metrics ?? {})) series.push({ step: ev.step, name: k, value: num(v) });
+    } else if (ev.type === "error") lastError = ev.message;
+    else if (ev.type === "end") end = ev;
   }
   const metrics: Metrics = {};
-  for (const [k, v] of Object.entries((result?.metrics ?? endEvent?.metrics ?? {}) as Record<string, unknown>)) {
-    metrics[k] = num(v);
-  }
-  const steps = num(result?.steps) ?? num(result?.step) ?? num(endEvent?.step) ?? lastStep;
+  for (const [k, v] of Object.entries(result?.metrics ?? end?.metrics ?? {})) metrics[k] = num(v);
+  const steps = num(result?.steps) ?? num(end?.step) ?? lastStep;
   if (result) {
     for (const [k, v] of Object.entries(metrics)) series.push({ step: steps ?? -1, name: k, value: v });
   }
-  const errorOf = (e: unknown): string | null =>
-    typeof e === "string" ? e : e && typeof e === "object" ? str((e as any).message) : null;
-  const status = str(result?.status) ?? str(endEvent?.status) ?? (start ? "interrupted" : "unknown");
+  const status = result?.status ?? end?.status ?? (problems.length ? "damaged" : start ? "interrupted" : "unknown");
   const record: RunRecord = {
     id: runIdFor(dir),
-    experiment: str(ir.name) ?? str(result?.experiment) ?? "?",
-    hash: str(ir.hash) ?? "",
-    seed: num(result?.seed) ?? num(start?.seed) ?? num(ir.seed),
+    experiment: ir?.name ?? result?.experiment ?? "?",
+    hash: ir?.hash ?? "",
+    seed: num(result?.seed) ?? num(start?.seed) ?? num(ir?.seed),
     runDir: dir,
     status,
-    backend: str(result?.backend) ?? str(start?.backend),
-    started: str(result?.started) ?? str(result?.startedAt) ?? str(start?.time),
-    ended: str(result?.ended) ?? str(result?.endedAt) ?? str(result?.finishedAt),
+    backend: result?.backend ?? start?.backend ?? null,
+    started: result?.startedAt ?? start?.time ?? null,
+    ended: result?.finishedAt ?? null,
     steps,
     totalSteps: num(result?.totalSteps) ?? num(start?.totalSteps) ?? num(ir?.train?.steps),
     parameters: num(ir?.estimates?.parameters) ?? num(start?.parameters),
     metrics,
-    error: errorOf(result?.error) ?? (status === "failed" ? lastError : null),
+    error: result?.error?.message ?? problems[0] ?? (status === "failed" ? lastError : null),
   };
   return { record, series };
 }
 
 function folderMtime(dir: string): number {
   let t = 0;
-  for (const f of ["ir.json", "result.json", "metrics.jsonl"]) {
+  for (const f of ["ir", "result", "metrics"] as const) {
     try {
-      t = Math.max(t, statSync(join(dir, f)).mtimeMs);
+      t = Math.max(t, statSync(runFile(dir, f)).mtimeMs);
     } catch {}
   }
   return t;
@@ -291,7 +306,7 @@ export class Store {
     return count;
   }
 
-  private toRun(row: any): RunRecord {
+  private toRun(row: RunRow): RunRecord {
     return {
       id: row.id,
       experiment: row.experiment,
@@ -321,7 +336,7 @@ export class Store {
       args.push(filter.sweep, `${filter.sweep}%`);
     }
     const sql = `SELECT r.* FROM runs r ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY COALESCE(r.started, '') DESC, r.run_dir`;
-    return (this.db.prepare(sql).all(...args) as any[]).map((r) => this.toRun(r));
+    return (this.db.prepare(sql).all(...args) as RunRow[]).map((r) => this.toRun(r));
   }
 
   /**
@@ -330,11 +345,11 @@ export class Store {
    */
   findRuns(ref: string): RunRecord[] {
     const abs = resolve(ref);
-    const exact = this.db.prepare(`SELECT * FROM runs WHERE id = ? OR run_dir = ?`).all(ref, abs) as any[];
+    const exact = this.db.prepare(`SELECT * FROM runs WHERE id = ? OR run_dir = ?`).all(ref, abs) as RunRow[];
     if (exact.length) return exact.map((r) => this.toRun(r));
     const rows = this.db
       .prepare(`SELECT * FROM runs WHERE id LIKE ? OR run_dir LIKE ? OR run_dir LIKE ?`)
-      .all(`${ref}%`, `%/${ref}%`, `%/${ref}`) as any[];
+      .all(`${ref}%`, `%/${ref}%`, `%/${ref}`) as RunRow[];
     // a path-component match must start a component: "%/ref%" may hit the middle of a later one
     return rows
       .filter((r) => r.id.startsWith(ref) || r.run_dir.split("/").some((c: string) => c.startsWith(ref)))
@@ -342,14 +357,14 @@ export class Store {
   }
 
   getRun(id: string): RunRecord | undefined {
-    const row = this.db.prepare(`SELECT * FROM runs WHERE id = ?`).get(id);
+    const row = this.db.prepare(`SELECT * FROM runs WHERE id = ?`).get(id) as RunRow | undefined;
     return row ? this.toRun(row) : undefined;
   }
 
   /** A run's metric history, by metric name, ordered by step. */
   metricSeries(runId: string): Record<string, { step: number; value: number | null }[]> {
     const out: Record<string, { step: number; value: number | null }[]> = {};
-    const rows = this.db.prepare(`SELECT step, name, value FROM metrics WHERE run = ? ORDER BY name, step`).all(runId) as any[];
+    const rows = this.db.prepare(`SELECT step, name, value FROM metrics WHERE run = ? ORDER BY name, step`).all(runId) as { step: number; name: string; value: number | null }[];
     for (const r of rows) (out[r.name] ??= []).push({ step: r.step, value: r.value });
     return out;
   }
@@ -384,7 +399,7 @@ export class Store {
   }
 
   listSweeps(): SweepRecord[] {
-    return (this.db.prepare(`SELECT * FROM sweeps ORDER BY updated DESC`).all() as any[]).map((r) => ({
+    return (this.db.prepare(`SELECT * FROM sweeps ORDER BY updated DESC`).all() as SweepRow[]).map((r) => ({
       id: r.id,
       name: r.name,
       dir: r.dir,
@@ -398,7 +413,7 @@ export class Store {
   }
 
   listTrials(sweepId: string): TrialRecord[] {
-    return (this.db.prepare(`SELECT * FROM trials WHERE sweep = ? ORDER BY experiment, point, seed`).all(sweepId) as any[]).map(
+    return (this.db.prepare(`SELECT * FROM trials WHERE sweep = ? ORDER BY experiment, point, seed`).all(sweepId) as TrialRow[]).map(
       (r) => ({ ...r, point: JSON.parse(r.point) }),
     );
   }
@@ -407,7 +422,7 @@ export class Store {
   trialOf(runId: string): { sweep: string; sweepName: string; point: Record<string, number> } | undefined {
     const row = this.db
       .prepare(`SELECT t.sweep, s.name, t.point FROM trials t JOIN sweeps s ON s.id = t.sweep WHERE t.run = ? LIMIT 1`)
-      .get(runId) as any;
+      .get(runId) as { sweep: string; name: string; point: string } | undefined;
     return row ? { sweep: row.sweep, sweepName: row.name, point: JSON.parse(row.point) } : undefined;
   }
 }

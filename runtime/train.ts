@@ -18,7 +18,7 @@
 // (GradCache for NT-Xent, share-weighted means for the next-token loss; see microPasses).
 
 import type { IRExperiment } from "../compiler/ir.js";
-import { UserError } from "../compiler/errors.js";
+import { UserError } from "../common/errors.js";
 import { twoViews } from "./augment.js";
 import { tf } from "./backend.js";
 import type { ImageSet } from "./data/types.js";

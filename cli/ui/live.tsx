@@ -4,7 +4,7 @@
 import { render } from "ink";
 import type { ReactElement } from "react";
 import { useColor } from "../color.js";
-import type { Logger, LoggerOptions, Subscribable, TextSink } from "../loggers.js";
+import type { Logger, LoggerOptions, Subscribable, TextSink } from "../logger.js";
 import { FrameScheduler } from "./frame-scheduler.js";
 
 /** What a view may know besides its state. */

@@ -1,5 +1,5 @@
 import type { RunEvent } from "../../runtime/events.js";
-import type { Logger, LoggerOptions, Subscribable } from "../loggers.js";
+import type { Logger, LoggerOptions, Subscribable } from "../logger.js";
 import { mountLive } from "./live.js";
 import { RunDashboard } from "./RunDashboard.js";
 import { initialRunState, reduceRun } from "./run-state.js";

@@ -1,4 +1,4 @@
-import type { Logger, LoggerOptions, Subscribable } from "../loggers.js";
+import type { Logger, LoggerOptions, Subscribable } from "../logger.js";
 import { mountLive } from "./live.js";
 import type { SweepEvent } from "./sweep-events.js";
 import { initialSweepState, reduceSweep } from "./sweep-state.js";

@@ -2,7 +2,7 @@
 // split's fixed shuffled order, resize to `size`. See docs/data.md for every source and rule.
 
 import type { IRDataset } from "../../compiler/ir.js";
-import { UserError } from "../../compiler/errors.js";
+import { UserError } from "../../common/errors.js";
 import { resize } from "../image.js";
 import { cacheInfo as listCache, defaultCacheDir, type CacheLog } from "./cache.js";
 import { cifarPool } from "./cifar.js";

@@ -2,7 +2,7 @@
 // demand (so a `limit` of 2,000 out of 70,000 converts only 2,000 images to floats).
 // The split rule lives here, once, for every file-backed source; docs/data.md states it.
 
-import { UserError } from "../../compiler/errors.js";
+import { UserError } from "../../common/errors.js";
 import { Rng } from "../rng.js";
 import type { ImageSet } from "./types.js";
 

@@ -5,7 +5,7 @@
 // signed distance functions with one pixel of anti-aliasing. Scale and intensity vary enough that
 // the mean brightness of an image says little about its class; its layout says a lot.
 
-import { UserError } from "../../compiler/errors.js";
+import { UserError } from "../../common/errors.js";
 import { Rng } from "../rng.js";
 import type { ImageSet } from "./types.js";
 

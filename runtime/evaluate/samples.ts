@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import { encodePng, makeGrid } from "../image.js";
 import { writeFileAtomic } from "../atomic.js";
+import { runFile } from "../run-folder.js";
 
 /** Tiles are enlarged (nearest neighbour, integer factor) to at least this many pixels a side. */
 export const SAMPLE_TILE_MIN = 56;
@@ -26,7 +27,7 @@ export function sampleSheet(images: Float32Array, count: number, h: number, w: n
  */
 export function writeSampleSheets(runDir: string, step: number, png: Uint8Array): { stepPath: string; latestPath: string } {
   const stepPath = join(runDir, `samples-step${step}.png`);
-  const latestPath = join(runDir, "samples.png");
+  const latestPath = runFile(runDir, "samples");
   writeFileAtomic(stepPath, png);
   writeFileAtomic(latestPath, png);
   return { stepPath, latestPath };

@@ -33,7 +33,8 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { tf } from "../backend.js";
+// tfjs itself, not backend.ts: backend.ts registers these kernels, so importing it here would be a cycle.
+import * as tf from "@tensorflow/tfjs";
 
 /** What registerNativeKernels() did. */
 export interface NativeKernels {

@@ -2,25 +2,29 @@
 // the scheduler, index every trial run in the results database, and keep the aggregate files
 // (sweep.json, sweep.csv, sweep.md, plots) up to date as trials finish.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { UserError } from "../../compiler/errors.js";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { UserError } from "../../common/errors.js";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { IRSweep, IRTrial } from "../../compiler/ir.js";
+import { isRunDir } from "../run-folder.js";
 import type { Store } from "../store.js";
 import type { SweepAggregate, TrialOutcome } from "./aggregate.js";
 import { writeJsonAtomic } from "../atomic.js";
 import { writeSweepOutputs } from "./output.js";
 import { runTrials, type ChildCommand, type SchedulerEvent, type TrialJob } from "./scheduler.js";
 
+/** What names a sweep's folder: its name and the set of its trial ids. */
+export type SweepIdentity = { readonly name: string; readonly trials: readonly Pick<IRTrial, "id">[] };
+
 /** The sweep's identity: its name and the sorted ids of its trials. The same sweep, compiled again, lands in the same folder. */
-export function sweepHash(sweep: Pick<IRSweep, "name" | "trials">): string {
+export function sweepHash(sweep: SweepIdentity): string {
   const h = createHash("sha256").update(sweep.name + "\n");
   for (const id of sweep.trials.map((t) => t.id).sort()) h.update(id + "\n");
   return h.digest("hex");
 }
 
-export function defaultSweepDir(sweep: Pick<IRSweep, "name" | "trials">, runsRoot = "runs"): string {
+export function defaultSweepDir(sweep: SweepIdentity, runsRoot = "runs"): string {
   return resolve(runsRoot, "sweeps", `${sweep.name}-${sweepHash(sweep).slice(0, 8)}`);
 }
 
@@ -217,7 +221,7 @@ async function runLocked(opts: SweepRunOptions, id: string, dir: string): Promis
   };
   const record = (t: TrialOutcome) => {
     if (!store) return;
-    const run = existsSync(join(t.runDir, "ir.json")) ? store.indexRun(t.runDir) : null;
+    const run = isRunDir(t.runDir) ? store.indexRun(t.runDir) : null;
     store.upsertTrial({
       sweep: id,
       trial: t.id,

@@ -3,9 +3,10 @@
 // with a checkpoint is resumed, anything else (failed, never started, interrupted before its
 // first checkpoint) starts afresh. A failing trial is recorded and the others go on.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { isUserError } from "../../common/errors.js";
 import type { RunEvent } from "../events.js";
+import { eventProblem, readRunResult, runFile, type RunResult } from "../run-folder.js";
 import type { TrialOutcome } from "./aggregate.js";
 
 export interface TrialJob {
@@ -27,18 +28,19 @@ export interface ChildCommand {
 /** What to do with a trial given its folder: keep it, resume it from a checkpoint, or start it afresh. */
 export type TrialPlan = "done" | "resume" | "fresh";
 
-function readResult(runDir: string): any {
+/** The trial's result.json; a damaged one counts as none, so the trial runs again. */
+function readResult(runDir: string): RunResult | null {
   try {
-    return JSON.parse(readFileSync(join(runDir, "result.json"), "utf8"));
-  } catch {
-    return undefined;
+    return readRunResult(runDir);
+  } catch (err) {
+    if (isUserError(err)) return null;
+    throw err;
   }
 }
 
 export function hasCheckpoint(runDir: string): boolean {
-  const dir = join(runDir, "checkpoints");
   try {
-    return readdirSync(dir).some((f) => !f.startsWith("."));
+    return readdirSync(runFile(runDir, "checkpoints")).some((f) => !f.startsWith("."));
   } catch {
     return false;
   }
@@ -69,11 +71,9 @@ export interface SchedulerOptions {
   stopTimeoutMs?: number;
 }
 
-function metricsOf(result: any): TrialOutcome["metrics"] {
+function metricsOf(result: RunResult | null): TrialOutcome["metrics"] {
   const out: TrialOutcome["metrics"] = {};
-  for (const [k, v] of Object.entries((result?.metrics ?? {}) as Record<string, unknown>)) {
-    out[k] = typeof v === "number" && Number.isFinite(v) ? v : null;
-  }
+  for (const [k, v] of Object.entries(result?.metrics ?? {})) out[k] = typeof v === "number" && Number.isFinite(v) ? v : null;
   return out;
 }
 
@@ -83,13 +83,9 @@ export function completedOutcome(job: TrialJob): TrialOutcome {
   return { ...job, status: "completed", metrics: metricsOf(result) };
 }
 
-function errorText(e: unknown): string | undefined {
-  if (typeof e === "string") return e;
-  if (e && typeof e === "object" && typeof (e as any).message === "string") {
-    const hint = (e as any).hint;
-    return hint ? `${(e as any).message} (hint: ${hint})` : (e as any).message;
-  }
-  return undefined;
+function errorText(e: RunResult["error"]): string | undefined {
+  if (!e) return undefined;
+  return e.hint ? `${e.message} (hint: ${e.hint})` : e.message;
 }
 
 /**
@@ -113,7 +109,7 @@ function runOne(job: TrialJob, resume: boolean, opts: SchedulerOptions, track: (
   const { command, args, cwd, env } = opts.command(job, resume);
   // An interrupted run's result.json is stale once it resumes: a resumed trial that dies before
   // writing its own must not be taken for still interrupted.
-  if (resume) rmSync(join(job.runDir, "result.json"), { force: true });
+  if (resume) rmSync(runFile(job.runDir, "result"), { force: true });
   return new Promise((resolveOutcome) => {
     // Its own process group: a Ctrl-C at the terminal reaches the sweep only, which forwards it once.
     const child = spawn(command, args, { cwd, env: env ?? process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
@@ -125,14 +121,15 @@ function runOne(job: TrialJob, resume: boolean, opts: SchedulerOptions, track: (
     let buf = "";
     const onLine = (line: string) => {
       if (!line.trim()) return;
-      let ev: RunEvent;
+      let parsed: unknown;
       try {
-        ev = JSON.parse(line);
+        parsed = JSON.parse(line);
       } catch {
         stderr = (stderr + line + "\n").slice(-8192);
         return;
       }
-      if (!ev || typeof ev !== "object" || typeof (ev as any).type !== "string") return;
+      if (eventProblem(parsed) !== null) return;
+      const ev = parsed as RunEvent;
       if (ev.type === "error") lastError = ev.hint ? `${ev.message} (hint: ${ev.hint})` : ev.message;
       if (ev.type === "end") endStatus = ev.status;
       opts.onEvent?.({ type: "trial-event", job, event: ev });

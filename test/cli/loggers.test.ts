@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { EventBus, type RunEvent } from "../../runtime/events.js";
-import { attachLogger, attachSweepLogger, chooseMode, formatStepLine, type Subscribable } from "../../cli/loggers.js";
+import type { Subscribable } from "../../cli/logger.js";
+import { attachLogger, attachSweepLogger, chooseMode, formatStepLine } from "../../cli/loggers.js";
 import type { SweepEvent } from "../../cli/ui/sweep-events.js";
 import { checkpointAt500, completed, evalAt500, start, step, sweepStart } from "./ui/fixtures.js";
 

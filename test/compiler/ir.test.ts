@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { checkFile, checkSource, compileExperiment, compileFile, compileSweep, isSweepIR, loadIR, validateIR } from "../../compiler/index.js";
 import { canonicalJSON, hashIR } from "../../compiler/lower.js";
-import { UserError } from "../../compiler/errors.js";
+import { UserError } from "../../common/errors.js";
 
 const EXAMPLES = fileURLToPath(new URL("../../examples/", import.meta.url));
 const examples = readdirSync(EXAMPLES).filter((f) => f.endsWith(".hgc")).sort();

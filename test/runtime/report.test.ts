@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main as reportMain } from "../../cli/report.js";
-import { UserError } from "../../compiler/errors.js";
+import { UserError } from "../../common/errors.js";
 import type { RunEvent } from "../../runtime/events.js";
 import { encodePng } from "../../runtime/image.js";
 import { formatValue, linePlot, niceTicks, readRun, summaryTable, writeReports } from "../../runtime/report.js";
@@ -56,7 +56,7 @@ function runFolder(opts: { result?: boolean; samples?: boolean } = {}): string {
   events.push({ type: "eval", step: 4, metrics: FINAL, skipped: [{ protocol: "ood.mahalanobis", reason: "a made-up reason" }], elapsedMs: 50 });
   events.push({ type: "end", step: 4, status: "completed", elapsedMs: 60, metrics: FINAL, runDir: dir });
   writeFileSync(join(dir, "metrics.jsonl"), events.map((e) => JSON.stringify(e)).join("\n") + "\n");
-  if (opts.result ?? true) writeFileSync(join(dir, "result.json"), JSON.stringify({ status: "completed", experiment: "hybrid", step: 4, metrics: FINAL }));
+  if (opts.result ?? true) writeFileSync(join(dir, "result.json"), JSON.stringify({ status: "completed", experiment: "hybrid", steps: 4, metrics: FINAL }));
   if (opts.samples) writeFileSync(join(dir, "samples.png"), encodePng(new Float32Array(16).fill(0.5), 4, 4));
   return dir;
 }
@@ -126,10 +126,22 @@ describe("reports", () => {
     expect(() => readRun(empty)).toThrow(/is not a run folder: it has no ir.json/);
     const a = folder();
     writeFileSync(join(a, "result.json"), "{ not json");
-    expect(() => readRun(a)).toThrow(/result\.json is corrupt/);
+    expect(() => readRun(a)).toThrow(/result\.json: not valid JSON \(line 1\)$/);
     const b = folder();
     writeFileSync(join(b, "metrics.jsonl"), 'garbage\n{"type":"end"}\n');
-    expect(() => readRun(b)).toThrow(/metrics\.jsonl is corrupt: line 1 is not JSON/);
+    expect(() => readRun(b)).toThrow(/metrics\.jsonl: line 1 is not valid JSON$/);
+    const c = folder();
+    writeFileSync(join(c, "result.json"), '{\n  "status": "completed",\n  "steps": 4,\n}\n');
+    expect(() => readRun(c)).toThrow(/result\.json: not valid JSON \(line 4\)$/);
+    writeFileSync(join(c, "result.json"), JSON.stringify({ status: "completed", steps: "four" }));
+    expect(() => readRun(c)).toThrow(/result\.json: `steps` \("four"\) is not what hgc writes there$/);
+    writeFileSync(join(c, "result.json"), JSON.stringify({ status: "done" }));
+    expect(() => readRun(c)).toThrow(/result\.json: `status` \("done"\)/);
+    const d = folder();
+    writeFileSync(join(d, "metrics.jsonl"), '{"type":"step","step":1}\n{"type":"eval"}\n{"type":"end","step":1}\n');
+    expect(() => readRun(d)).toThrow(/metrics\.jsonl: line 2: `step` is missing$/);
+    writeFileSync(join(d, "ir.json"), "[]");
+    expect(() => readRun(d)).toThrow(/ir\.json: not an object$/);
   });
 
   it("reads the trainer's result.json: parameters, timings and the last losses when no step was logged", () => {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { PNG } from "pngjs";
 import { afterAll, describe, expect, it } from "vitest";
-import { UserError } from "../../../compiler/errors.js";
+import { UserError } from "../../../common/errors.js";
 import { loadDataset } from "../../../runtime/data/index.js";
 import { dataset, idxBytes, tempDir } from "./helpers.js";
 

@@ -2,7 +2,7 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { cacheInfo, loadDataset } from "../../../runtime/data/index.js";
 import { PACKAGED, buildPackaged, packagedPool } from "../../../runtime/data/packaged.js";
-import { UserError } from "../../../compiler/errors.js";
+import { UserError } from "../../../common/errors.js";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { cachePath } from "../../../runtime/data/cache.js";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { generateSynthetic } from "../../../runtime/data/synthetic.js";
 import { loadDataset } from "../../../runtime/data/index.js";
 import { dataset } from "./helpers.js";
-import { UserError } from "../../../compiler/errors.js";
+import { UserError } from "../../../common/errors.js";
 
 const opts = { count: 2000, classes: 10, size: [28, 28] as [number, number], noise: 0.05, seed: 1, split: "train" };
 

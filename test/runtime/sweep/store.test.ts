@@ -30,6 +30,16 @@ describe("readRunFolder", () => {
     expect(series.find((s) => s.name === "linear_probe.accuracy")).toEqual({ step: 2, name: "linear_probe.accuracy", value: 0.5 });
   });
 
+  it("indexes a folder with a damaged file as damaged, naming the file and the line", () => {
+    const root = mkdtempSync(join(tmpdir(), "hgc-store-"));
+    const dir = runFolder(root, "tiny-bad", { withResult: false });
+    writeFileSync(join(dir, "result.json"), '{\n  "status": "completed",\n  "metrics": {\n}');
+    const { record } = readRunFolder(dir);
+    expect(record.status).toBe("damaged");
+    expect(record.error).toBe(`${join(dir, "result.json")}: not valid JSON (line 4)`);
+    expect(record.steps).toBe(2);
+  });
+
   it("calls a run that started but left no result interrupted", () => {
     const root = mkdtempSync(join(tmpdir(), "hgc-store-"));
     expect(readRunFolder(runFolder(root, "tiny-x", { withResult: false })).record.status).toBe("interrupted");

@@ -1,5 +1,7 @@
 // Errors that reach the user. A UserError is the user's to fix: it prints one line and a hint,
 // never a stack trace. Anything else that escapes is a bug in hgc and is reported as one.
+// This module imports nothing, so that every layer (compiler, runtime, cli, editors) can throw
+// and recognise user errors without depending on another layer.
 
 export class UserError extends Error {
   constructor(

@@ -1,14 +1,19 @@
-// A small argument parser for the sweep, runs and compare commands: `--flag`, `--opt value`,
-// `--opt=value`, and positionals. Unknown options are usage errors (exit 2) with a hint.
-import { UserError } from "../../compiler/errors.js";
+// The CLI's one argument parser: `--flag`, `--opt value`, `--opt=value`, short aliases (`-h`,
+// `-v`) and positionals; `--` ends the options. Every command parses with it, so every command
+// treats a mistake the same way: an unknown option is a usage error (exit 2) that names the
+// nearest known one.
+import { UserError } from "../common/errors.js";
+import { didYouMean } from "../compiler/diagnostics.js";
 
 export interface ArgSpec {
   /** Options that take a value. */
   values: string[];
-  /** Options that take none. */
+  /** Options that take none. `help` is always known. */
   flags: string[];
   /** Options that may be given more than once (values collected in order). */
   repeat?: string[];
+  /** Short forms, e.g. `{ v: "verbose" }` for `-v`; `-h` is always `--help`. */
+  short?: Record<string, string>;
 }
 
 export interface ParsedArgs {
@@ -19,25 +24,30 @@ export interface ParsedArgs {
 
 export function parseArgs(argv: string[], spec: ArgSpec, command: string): ParsedArgs {
   const out: ParsedArgs = { positionals: [], values: {}, flags: new Set() };
+  const short: Record<string, string> = { h: "help", ...spec.short };
+  const help = `run \`hgc ${command} --help\` to see the options`;
+  const unknown = (option: string): UserError => {
+    const near = option.startsWith("--") ? didYouMean(option.slice(2), [...spec.values, ...spec.flags, "help"])[0] : undefined;
+    return new UserError(`unknown option \`${option}\` for \`hgc ${command}\`${near ? ` (did you mean \`--${near}\`?)` : ""}`, help, 2);
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--") {
       out.positionals.push(...argv.slice(i + 1));
       break;
     }
-    if (!a.startsWith("--") || a === "--") {
-      if (a.startsWith("-") && a.length > 1 && a !== "-h") {
-        throw new UserError(`unknown option \`${a}\` for \`hgc ${command}\``, `run \`hgc ${command} --help\` to see the options`, 2);
-      }
-      if (a === "-h") out.flags.add("help");
-      else out.positionals.push(a);
+    if (!a.startsWith("-") || a === "-") {
+      out.positionals.push(a);
       continue;
     }
     const eq = a.indexOf("=");
-    const name = a.slice(2, eq < 0 ? undefined : eq);
+    let name: string;
+    if (a.startsWith("--")) name = a.slice(2, eq < 0 ? undefined : eq);
+    else if (short[a.slice(1)] !== undefined) name = short[a.slice(1)]!;
+    else throw unknown(a);
     if (spec.values.includes(name)) {
       const value = eq >= 0 ? a.slice(eq + 1) : argv[++i];
-      if (value === undefined) throw new UserError(`\`--${name}\` needs a value`, `run \`hgc ${command} --help\` to see the options`, 2);
+      if (value === undefined) throw new UserError(`\`--${name}\` needs a value`, help, 2);
       if (out.values[name] && !spec.repeat?.includes(name)) {
         throw new UserError(`\`--${name}\` is given twice`, `give it once`, 2);
       }
@@ -46,7 +56,7 @@ export function parseArgs(argv: string[], spec: ArgSpec, command: string): Parse
       if (eq >= 0) throw new UserError(`\`--${name}\` takes no value`, `write \`--${name}\` alone`, 2);
       out.flags.add(name);
     } else {
-      throw new UserError(`unknown option \`--${name}\` for \`hgc ${command}\``, `run \`hgc ${command} --help\` to see the options`, 2);
+      throw unknown(`--${name}`);
     }
   }
   return out;
