@@ -7,7 +7,8 @@ import { createTokenInstance, EOF, tokenMatcher } from "../grammar/chevrotain.js
 import type { Item, Pos, Program, Span } from "./ast.js";
 import { diag as makeDiag, type Code, type Diagnostic, type Result } from "./diagnostics.js";
 import { relocate } from "./relocate.js";
-import { itemsToAst, lineStarts, programNode, report, tokenSpan, type AstContext } from "./to-ast.js";
+import { report, tokenSpan, type AstContext } from "./cst.js";
+import { itemsToAst, lineStarts, programNode } from "./to-ast.js";
 import { describeToken } from "../grammar/messages.js";
 import { hgcParser } from "../grammar/parser.js";
 import {
