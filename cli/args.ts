@@ -62,9 +62,13 @@ export function parseArgs(argv: string[], spec: ArgSpec, command: string): Parse
   return out;
 }
 
-/** A positive integer option, or a usage error naming it. */
-export function intOption(v: string | undefined, name: string, min = 1): number | undefined {
+/** The largest value an integer option takes unless it says otherwise: exact, and a plausible count. */
+export const INT_OPTION_MAX = 2 ** 31 - 1;
+
+/** An integer option in [min, max], or a usage error naming it and the range. */
+export function intOption(v: string | undefined, name: string, min = 1, max = INT_OPTION_MAX): number | undefined {
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v) || Number(v) < min) throw new UserError(`\`--${name}\` must be an integer ≥ ${min}, got \`${v}\``, undefined, 2);
+  if (Number(v) > max) throw new UserError(`\`--${name}\` must be an integer ≤ ${max}, got \`${v}\``, undefined, 2);
   return Number(v);
 }

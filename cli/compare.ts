@@ -4,10 +4,11 @@ import type { IRExperiment } from "../compiler/ir.js";
 import { UserError } from "../common/errors.js";
 import { readRunIr } from "../runtime/run-folder.js";
 import { parseArgs } from "./args.js";
-import { fmt } from "../runtime/sweep/report.js";
+import { formatValue } from "../common/format.js";
 import type { RunRecord } from "../runtime/store.js";
 import { openStore, resolveRun } from "./runs.js";
 import { layoutTable } from "./ui/format.js";
+import { formatChange, jsonDiff, type JsonChange } from "../compiler/diff.js";
 
 const USAGE = `usage: hgc compare A B [--root DIR] [--json]
 
@@ -20,55 +21,7 @@ options:
   --json       print JSON
 `;
 
-export interface JsonChange {
-  /** e.g. `params.lambda`, `evaluate[2].k`. */
-  path: string;
-  kind: "changed" | "added" | "removed";
-  a?: unknown;
-  b?: unknown;
-}
-
-/** Fields that say where an IR came from or what it hashes to, not what it is. */
-const IGNORED = new Set(["source", "hash"]);
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** Every path where two JSON values differ, depth first, keys in sorted order. */
-export function jsonDiff(a: unknown, b: unknown, path = "", ignore: Set<string> = IGNORED): JsonChange[] {
-  if (isObject(a) && isObject(b)) {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !(path === "" && ignore.has(k))).sort();
-    return keys.flatMap((k) => {
-      const p = path ? `${path}.${k}` : k;
-      if (!(k in a)) return [{ path: p, kind: "added" as const, b: b[k] }];
-      if (!(k in b)) return [{ path: p, kind: "removed" as const, a: a[k] }];
-      return jsonDiff(a[k], b[k], p, ignore);
-    });
-  }
-  if (Array.isArray(a) && Array.isArray(b)) {
-    const out: JsonChange[] = [];
-    for (let i = 0; i < Math.max(a.length, b.length); i++) {
-      const p = `${path}[${i}]`;
-      if (i >= a.length) out.push({ path: p, kind: "added", b: b[i] });
-      else if (i >= b.length) out.push({ path: p, kind: "removed", a: a[i] });
-      else out.push(...jsonDiff(a[i], b[i], p, ignore));
-    }
-    return out;
-  }
-  return Object.is(a, b) ? [] : [{ path: path || "(root)", kind: "changed", a, b }];
-}
-
-function show(v: unknown): string {
-  const s = JSON.stringify(v);
-  return s === undefined ? "undefined" : s.length > 60 ? s.slice(0, 57) + "…" : s;
-}
-
-export function formatChange(c: JsonChange): string {
-  if (c.kind === "added") return `+ ${c.path}: ${show(c.b)}`;
-  if (c.kind === "removed") return `- ${c.path}: ${show(c.a)}`;
-  return `~ ${c.path}: ${show(c.a)} → ${show(c.b)}`;
-}
+export { formatChange, jsonDiff, type JsonChange } from "../compiler/diff.js";
 
 function readIr(run: RunRecord): IRExperiment {
   return readRunIr(run.runDir);
@@ -93,7 +46,7 @@ export function compareRuns(a: RunRecord, b: RunRecord): Comparison {
 
 function signed(v: number | null): string {
   if (v === null) return "—";
-  return v > 0 ? `+${fmt(v)}` : fmt(v);
+  return v > 0 ? `+${formatValue(v)}` : formatValue(v);
 }
 
 export function formatComparison(c: Comparison): string[] {
@@ -111,7 +64,7 @@ export function formatComparison(c: Comparison): string[] {
   if (!c.metrics.length) out.push("  (neither run has metrics)");
   else {
     out.push(
-      ...layoutTable([["", "A", "B", "B − A"], ...c.metrics.map((m) => [m.name, fmt(m.a), fmt(m.b), signed(m.diff)])]).map((l) => "  " + l),
+      ...layoutTable([["", "A", "B", "B − A"], ...c.metrics.map((m) => [m.name, formatValue(m.a), formatValue(m.b), signed(m.diff)])]).map((l) => "  " + l),
     );
   }
   out.push("", c.ir.length ? `IR differences (${c.ir.length})` : "IR differences: none (same experiment)");

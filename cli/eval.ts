@@ -1,5 +1,6 @@
 // `hgc eval RUN [--checkpoint N]`: run the experiment's evaluate { } protocols on a saved checkpoint.
 import { UserError } from "../common/errors.js";
+import { formatDuration } from "../common/format.js";
 import { BACKEND_PREFERENCES, type BackendPreference } from "../runtime/backend.js";
 import { evaluateCheckpoint } from "../runtime/evaluate-run.js";
 import { intOption, parseArgs } from "./args.js";
@@ -26,12 +27,13 @@ export async function main(argv: string[]): Promise<number> {
   const backend = (args.values.backend?.[0] ?? "auto") as BackendPreference;
   if (!BACKEND_PREFERENCES.includes(backend)) throw new UserError(`unknown backend \`${backend}\``, `use one of ${BACKEND_PREFERENCES.join(", ")}`, 2);
   const step = intOption(args.values.checkpoint?.[0], "checkpoint", 0);
-  const r = await evaluateCheckpoint(args.positionals[0]!, { backend, ...(step !== undefined ? { step } : {}) });
+  const warn = (message: string) => process.stderr.write(`hgc: warning: ${message}\n`);
+  const r = await evaluateCheckpoint(args.positionals[0]!, { backend, warn, ...(step !== undefined ? { step } : {}) });
   if (args.flags.has("json")) {
     process.stdout.write(`${JSON.stringify({ step: r.step, metrics: r.metrics, skipped: r.skipped }, null, 2)}\n`);
     return 0;
   }
-  process.stdout.write(`checkpoint at step ${r.step} (${r.backend.name}, ${(r.elapsedMs / 1000).toFixed(1)}s)\n`);
+  process.stdout.write(`checkpoint at step ${r.step} (${r.backend.name}, ${formatDuration(r.elapsedMs)})\n`);
   for (const line of formatMetrics(r.metrics)) process.stdout.write(`${line}\n`);
   for (const s of r.skipped) process.stdout.write(`  ${s.protocol}: not applicable (${s.reason})\n`);
   process.stdout.write(`wrote ${r.path}\n`);

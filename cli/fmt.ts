@@ -1,10 +1,13 @@
 // `hgc fmt FILE… [--check|--write]`: the canonical layout of .hgc files (compiler/format.ts).
-import { readdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { readdirSync, readSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import { renderDiagnostics } from "../compiler/diagnostics.js";
 import { format } from "../compiler/format.js";
+import { MAX_FILE_BYTES } from "../compiler/resolve.js";
+import { readRegularFile } from "../runtime/faults.js";
 import { parseArgs } from "./args.js";
+import { decodeLossless, encodeLossless } from "./lossless.js";
 import { useColor } from "./color.js";
 
 const USAGE = `usage: hgc fmt FILE… [--check | --write]
@@ -65,7 +68,8 @@ function formatFile(file: string, mode: Mode): Outcome {
   const path = stdin ? "<stdin>" : resolve(file);
   let text: string;
   try {
-    text = readFileSync(stdin ? 0 : file, "utf8");
+    // Only a regular file (not a FIFO, not /dev/zero behind a symlink), of a source file's size.
+    text = decodeLossless(stdin ? readStdin(MAX_FILE_BYTES) : readRegularFile(file, MAX_FILE_BYTES));
   } catch (err) {
     ioError(stdin ? "<stdin>" : file, err);
     return { code: 2 };
@@ -76,7 +80,7 @@ function formatFile(file: string, mode: Mode): Outcome {
     return { code: 1 };
   }
   if (mode === "print") {
-    process.stdout.write(value);
+    process.stdout.write(encodeLossless(value));
     return { code: 0 };
   }
   if (value === text) return { code: 0 };
@@ -110,12 +114,39 @@ function expand(path: string): string[] {
   return found;
 }
 
+/** Standard input, refused past `maxBytes` (`hgc fmt - < /dev/zero` must end). */
+function readStdin(maxBytes: number): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = Buffer.alloc(64 * 1024);
+    let n: number;
+    try {
+      n = readSync(0, chunk, 0, chunk.length, null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EAGAIN") {
+        // a non-blocking stdin with nothing yet: wait a little rather than spin
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+        continue;
+      }
+      if ((err as NodeJS.ErrnoException).code === "EOF") break;
+      throw err;
+    }
+    if (n === 0) break;
+    total += n;
+    if (total > maxBytes) throw new Error(`is too large (more than ${maxBytes / 1024 / 1024} MB)`);
+    chunks.push(chunk.subarray(0, n));
+  }
+  return Buffer.concat(chunks);
+}
+
 /** Write to a temporary file beside the target, then rename it over the target (through a symlink, its target). */
 function writeAtomically(path: string, text: string): void {
   const file = realpathSync(path);
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.fmt.tmp`);
   try {
-    writeFileSync(tmp, text, { mode: statSync(file).mode });
+    // The bytes fmt does not change stay as they were, valid UTF-8 or not (cli/lossless.ts).
+    writeFileSync(tmp, encodeLossless(text), { mode: statSync(file).mode });
     renameSync(tmp, file);
   } catch (err) {
     try {

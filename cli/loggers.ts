@@ -3,7 +3,8 @@
 // `json` prints every event as one line of JSON. The runtime never knows which one listens.
 import type { EvalEvent, Metrics, RunEvent, StartEvent, StepEvent } from "../runtime/events.js";
 import type { Logger, LoggerOptions, Subscribable, TextSink } from "./logger.js";
-import { etaMs, formatCount, formatDuration, formatLr, formatRate, formatValue, layoutTable } from "./ui/format.js";
+import { formatCount, formatDuration, formatValue } from "../common/format.js";
+import { etaMs, formatLr, formatRate, layoutTable, LIVE_DIGITS } from "./ui/format.js";
 // The TUI (ink and React) is loaded up front, not on first use: a dynamic import is read from
 // disk a file per event-loop turn, and a training loop that yields only between steps would
 // starve it, leaving the dashboard blank for the first seconds of a run.
@@ -88,13 +89,13 @@ export function attachJson<E>(bus: Subscribable<E>, opts: LoggerOptions = {}): L
 export function formatStepLine(e: StepEvent, startStep = 0): string {
   const width = String(e.totalSteps).length;
   const losses = Object.entries(e.losses)
-    .map(([name, v]) => `${name}=${formatValue(v)}`)
+    .map(([name, v]) => `${name}=${formatValue(v, LIVE_DIGITS)}`)
     .join(" ");
   const eta = etaMs(e.step, e.totalSteps, e.elapsedMs, startStep);
   const parts = [
     `step ${String(e.step).padStart(width)}/${e.totalSteps}`,
     ...(losses ? [`loss ${losses}`] : []),
-    `obj=${formatValue(e.objective)}`,
+    `obj=${formatValue(e.objective, LIVE_DIGITS)}`,
     `lr ${formatLr(e.lr)}`,
     `${formatRate(e.imagesPerSec)} img/s`,
     `eta ${eta === undefined ? "?" : formatDuration(eta)}`,
@@ -111,7 +112,7 @@ export function formatStartLine(e: StartEvent): string {
 
 /** A metrics map as indented `name  value` rows (null shown as —). */
 export function formatMetrics(metrics: Metrics, indent = "  "): string[] {
-  const rows = Object.entries(metrics).map(([k, v]) => [k, formatValue(v)]);
+  const rows = Object.entries(metrics).map(([k, v]) => [k, formatValue(v, LIVE_DIGITS)]);
   return layoutTable(rows).map((l) => indent + l);
 }
 
@@ -220,7 +221,7 @@ export function formatTrialLine(state: SweepState, t: TrialState): string {
   if (t.status === "failed") return `${head}: ${(t.error ?? "failed").split("\n")[0]}`;
   if (t.status === "running") return t.totalSteps ? `${head}  step ${t.step}/${t.totalSteps}` : head;
   const key = keyMetricOf(state, t.metrics);
-  const metric = key ? `  ${key[0]} ${formatValue(key[1])}` : "";
+  const metric = key ? `  ${key[0]} ${formatValue(key[1], LIVE_DIGITS)}` : "";
   const time = t.elapsedMs !== undefined ? `  ${formatDuration(t.elapsedMs)}` : "";
   return head + metric + time;
 }

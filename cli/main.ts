@@ -2,6 +2,7 @@
 // The `hgc` command: dispatches to one module per subcommand (cli/<command>.ts), each exporting
 // `main(argv): Promise<number>` that returns the process exit code.
 import { isUserError } from "../common/errors.js";
+import { isWorldFault, worldFault } from "../runtime/faults.js";
 import { exitQuietlyOnClosedPipe } from "./pipe.js";
 
 /** Commands that own long-lived work and handle a closed output themselves (their loggers go quiet). */
@@ -50,6 +51,9 @@ async function dispatch(argv: string[]): Promise<number> {
 }
 
 export function reportError(err: unknown): number {
+  // A full disk or a forbidden folder met where no command said what it was doing is still the
+  // world's fault, not a bug in hgc.
+  if (isWorldFault(err)) err = worldFault(err, err.syscall ? `${err.syscall}` : "an input/output operation");
   if (isUserError(err)) {
     process.stderr.write(`hgc: error: ${err.message}\n`);
     if (err.hint) process.stderr.write(`  hint: ${err.hint}\n`);

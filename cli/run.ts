@@ -1,8 +1,8 @@
 // `hgc run FILE`: compile (or read) an experiment, train it on the best backend present, evaluate
-// it and leave a run folder. Ctrl-C finishes the current step, writes a checkpoint and exits 130;
-// a second Ctrl-C exits at once.
+// it and leave a run folder. Ctrl-C (SIGINT) or SIGTERM finishes the current step, writes a
+// checkpoint and exits 130 or 143 (128 + the signal, as a shell reports it); a second one exits at once.
 import { existsSync } from "node:fs";
-import { compileFile, loadIR, renderDiagnostics } from "../compiler/index.js";
+import { compileFile, hashIR, loadIR, renderDiagnostics } from "../compiler/index.js";
 import { UserError } from "../common/errors.js";
 import type { IRExperiment } from "../compiler/ir.js";
 import { BACKEND_PREFERENCES, type BackendPreference } from "../runtime/backend.js";
@@ -40,6 +40,12 @@ export async function loadExperiment(file: string, experiment?: string, stderr: 
   if (!existsSync(file)) throw new UserError(`cannot read \`${file}\`: no such file`, "check the path", 2);
   if (file.endsWith(".json")) {
     const value = loadIR(file);
+    // A hand-edited IR is not what its hash says: run it as the new experiment it is, and say so.
+    const hash = hashIR(value);
+    if (hash !== value.hash) {
+      stderr.write(`hgc: warning: \`${file}\` was edited after it was compiled (its content does not match its hash); it runs as a new experiment, hash ${hash.slice(0, 12)}\n`);
+      value.hash = hash;
+    }
     if (experiment && value.name !== experiment) throw new UserError(`\`${file}\` holds experiment \`${value.name}\`, not \`${experiment}\``, undefined, 2);
     return value;
   }
@@ -62,21 +68,23 @@ export async function main(argv: string[]): Promise<number> {
   const backend = (args.values.backend?.[0] ?? "auto") as BackendPreference;
   if (!BACKEND_PREFERENCES.includes(backend)) throw new UserError(`unknown backend \`${backend}\``, `use one of ${BACKEND_PREFERENCES.join(", ")}`, 2);
   const steps = intOption(args.values.steps?.[0], "steps");
-  const seed = intOption(args.values.seed?.[0], "seed", 0);
+  const seed = intOption(args.values.seed?.[0], "seed", 0, Number.MAX_SAFE_INTEGER);
   const ir = await loadExperiment(args.positionals[0]!, args.values.experiment?.[0]);
 
   const bus = new EventBus();
   const mode = chooseMode({ json: args.flags.has("json"), noTui: args.flags.has("no-tui") }, process.stdout);
   const logger = attachLogger(bus, mode, { quiet: args.flags.has("quiet") });
 
-  let stop = false;
-  const onSigint = () => {
-    if (stop) process.exit(130);
-    stop = true;
-    bus.emit({ type: "log", level: "warn", message: "interrupted: finishing this step and writing a checkpoint (Ctrl-C again to quit at once)" });
+  // The first signal's exit code; a second signal of either kind exits at once.
+  let stop: number | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop !== null) process.exit(stop);
+    stop = signal === "SIGTERM" ? 143 : 130;
+    const again = signal === "SIGTERM" ? "send it again" : "Ctrl-C again";
+    bus.emit({ type: "log", level: "warn", message: `interrupted (${signal}): finishing this step and writing a checkpoint (${again} to quit at once)` });
   };
-  process.on("SIGINT", onSigint);
-  process.on("SIGTERM", onSigint);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
     const outcome = await runExperiment({
       ir,
@@ -87,16 +95,16 @@ export async function main(argv: string[]): Promise<number> {
       ...(seed !== undefined ? { seed } : {}),
       ...(args.flags.has("no-eval") ? { evaluate: false } : {}),
       bus,
-      shouldStop: () => stop,
+      shouldStop: () => stop !== null,
     });
     await logger.close();
-    if (outcome.status === "interrupted") return 130;
+    if (outcome.status === "interrupted") return stop ?? 130;
     return outcome.status === "completed" ? 0 : 1;
   } catch (err) {
     await logger.close();
     throw err;
   } finally {
-    process.off("SIGINT", onSigint);
-    process.off("SIGTERM", onSigint);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
 }

@@ -8,7 +8,7 @@ import { readRunIr } from "../runtime/run-folder.js";
 import type { RunRecord, Store, SweepRecord, TrialRecord } from "../runtime/store.js";
 import { Store as StoreClass, defaultDbPath } from "../runtime/store.js";
 import { parseArgs } from "./args.js";
-import { fmt } from "../runtime/sweep/report.js";
+import { formatValue } from "../common/format.js";
 import { layoutTable } from "./ui/format.js";
 
 const USAGE = `usage: hgc runs [--root DIR] [--experiment NAME] [--status STATUS] [--sweep NAME] [--json]
@@ -76,7 +76,7 @@ export function formatRunList(runs: RunRecord[]): string[] {
       r.backend ?? "—",
       when(r.started),
       headlineMetrics(r)
-        .map(([k, v]) => `${k} ${fmt(v)}`)
+        .map(([k, v]) => `${k} ${formatValue(v)}`)
         .join("  ") || "—",
       shortDir(r.runDir),
     ]),
@@ -117,7 +117,7 @@ export function irSummary(ir: IRExperiment | undefined): string[] {
   const est = ir.estimates ?? {};
   lines.push(
     `hash ${String(ir.hash ?? "?").slice(0, 12)}  ${est.parameters !== undefined ? `${Number(est.parameters).toLocaleString("en-US")} parameters` : ""}` +
-      `${est.flopsPerStep !== undefined ? `  ${fmt(est.flopsPerStep / 1e9)} GFLOP/step` : ""}`,
+      `${est.flopsPerStep !== undefined ? `  ${formatValue(est.flopsPerStep / 1e9)} GFLOP/step` : ""}`,
   );
   for (const e of Object.values(ir.encoders ?? {})) {
     const tok = ir.tokenizers?.[e.tokens];
@@ -159,7 +159,7 @@ export function formatRunShow(store: Store, r: RunRecord): string[] {
   out.push("", "metrics");
   const names = Object.keys(r.metrics).sort();
   if (!names.length) out.push("  (none yet)");
-  else out.push(...layoutTable(names.map((m) => [m, fmt(r.metrics[m])])).map((l) => "  " + l));
+  else out.push(...layoutTable(names.map((m) => [m, formatValue(r.metrics[m])])).map((l) => "  " + l));
   const series = store.metricSeries(r.id);
   const losses = Object.keys(series).filter((n) => n.startsWith("loss.") || n === "objective");
   if (losses.length) {
@@ -168,7 +168,7 @@ export function formatRunShow(store: Store, r: RunRecord): string[] {
       ...layoutTable(
         losses.map((n) => {
           const s = series[n]!.filter((p) => p.value !== null);
-          return s.length ? [n, `${fmt(s[0]!.value)} at step ${s[0]!.step} → ${fmt(s[s.length - 1]!.value)} at step ${s[s.length - 1]!.step}`] : [n, "—"];
+          return s.length ? [n, `${formatValue(s[0]!.value)} at step ${s[0]!.step} → ${formatValue(s[s.length - 1]!.value)} at step ${s[s.length - 1]!.step}`] : [n, "—"];
         }),
       ).map((l) => "  " + l),
     );

@@ -7,6 +7,7 @@ import type { GridStmt, Program, SweepItem } from "../compiler/ast.js";
 import { compileFile, renderDiagnostics } from "../compiler/index.js";
 import { parse } from "../compiler/parse.js";
 import { UserError } from "../common/errors.js";
+import { formatCount } from "../common/format.js";
 import type { IRSweep } from "../compiler/ir.js";
 import { defaultDbPath, Store } from "../runtime/store.js";
 import type { SweepAggregate, TrialOutcome } from "../runtime/sweep/aggregate.js";
@@ -16,6 +17,7 @@ import { planTrial } from "../runtime/sweep/scheduler.js";
 import { useColor } from "./color.js";
 import { attachSweepLogger, chooseMode } from "./loggers.js";
 import { layoutTable } from "./ui/format.js";
+import { formatPoint } from "./ui/sweep-state.js";
 import { SweepBus, type AggregateRow, type GridPoint, type ParetoPoint } from "./ui/sweep-events.js";
 
 const USAGE = `usage: hgc sweep FILE [options]
@@ -186,21 +188,6 @@ export function loadSweep(file: string, name: string | undefined, overrides: Swe
 
 // ---- dry run ----------------------------------------------------------------------------------
 
-export function formatPoint(point: Record<string, number>): string {
-  return Object.entries(point).map(([k, v]) => `${k}=${v}`).join(" ") || "—";
-}
-
-/** A count with an SI prefix at 3 significant digits: `3820`, `370k`, `75.9M`, `3.65G`. */
-export function formatSI(x: number): string {
-  const units = ["", "k", "M", "G", "T", "P", "E"];
-  let i = 0;
-  while (Math.abs(x) >= 1000 && i < units.length - 1) {
-    x /= 1000;
-    i++;
-  }
-  return `${Number(x.toPrecision(3))}${units[i]}`;
-}
-
 export function dryRunLines(sweep: IRSweep, dir: string, jobs: number): string[] {
   const idLength = trialIdLength(sweep.trials);
   const plans = sweep.trials.map((t) => planTrial(trialPaths(dir, t, idLength).runDir));
@@ -210,12 +197,12 @@ export function dryRunLines(sweep: IRSweep, dir: string, jobs: number): string[]
     return [
       t.id.slice(0, 8),
       t.experiment,
-      formatPoint(t.point),
+      formatPoint(t.point) || "—",
       String(t.seed),
-      formatSI(est.parameters),
-      formatSI(est.flopsPerStep),
+      formatCount(est.parameters),
+      formatCount(est.flopsPerStep),
       String(steps),
-      formatSI(est.flopsPerStep * steps),
+      formatCount(est.flopsPerStep * steps),
       { done: "done, skip", resume: "resume", fresh: "run" }[plans[i]!],
     ];
   });
@@ -226,7 +213,7 @@ export function dryRunLines(sweep: IRSweep, dir: string, jobs: number): string[]
   return [
     `sweep ${sweep.name}: ${sweep.trials.length} trials, jobs ${jobs}${sweep.params.length ? `, swept ${sweep.params.join(", ")}` : ""}`,
     ...layoutTable([["TRIAL", "EXPERIMENT", "POINT", "SEED", "PARAMS", "FLOP/STEP", "STEPS", "FLOP", "PLAN"], ...rows]),
-    `total: ${steps} steps, ${formatSI(total)} FLOP${done ? ` (${done} trial${done > 1 ? "s" : ""} already done; ${formatSI(todo)} FLOP to run)` : ""}`,
+    `total: ${steps} steps, ${formatCount(total)} FLOP${done ? ` (${done} trial${done > 1 ? "s" : ""} already done; ${formatCount(todo)} FLOP to run)` : ""}`,
     `folder: ${shortPath(dir)}`,
   ];
 }

@@ -3,24 +3,11 @@
 // validated against ir.schema.json before anyone sees it.
 import { createHash } from "node:crypto";
 import { gridPoints, type IRBody, type SweepCheck } from "./check/index.js";
+import { hashIR } from "./hash.js";
 import type { IRExperiment, IRSweep, IRTrial } from "./ir.js";
 import { estimate } from "./shapes.js";
 
-/** JSON with object keys sorted at every level: the normal form the hash is taken over. */
-export function canonicalJSON(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJSON(v === undefined ? null : v)).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJSON(v)}`).join(",")}}`;
-}
-
-/** sha256 (hex) of the canonical IR without `source` and `hash`: equal for equal experiments wherever they are written. */
-export function hashIR(ir: Omit<IRExperiment, "hash"> | IRExperiment): string {
-  const { source: _source, hash: _hash, ...rest } = ir as IRExperiment;
-  return createHash("sha256").update(canonicalJSON(rest)).digest("hex");
-}
+export { canonicalJSON, hashIR } from "./hash.js";
 
 /** The full IR of a checked experiment body. */
 export function lowerExperiment(body: IRBody, seed?: number): IRExperiment {

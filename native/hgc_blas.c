@@ -1,9 +1,12 @@
-// hgc_blas: single-precision kernels for hgc's tfjs wasm backend: matrix products over the
-// system's BLAS, and the few elementwise, reduction and copy kernels the wasm backend runs slowly.
+// hgc_blas: single-precision kernels for hgc's tfjs wasm backend: matrix products (the system's
+// BLAS where one loads, else the built-in GEMM of hgc_gemm.c), the fused attention of
+// hgc_attention.c, and the few elementwise, reduction and copy kernels the wasm backend runs
+// slowly. Large products and the attention run on the thread pool of hgc_pool.c.
 //
 // The BLAS is not linked: its library is opened with dlopen at run time and `cblas_sgemm` is
-// looked up by name, so the addon builds on a machine without BLAS headers or libraries and
-// only `open()` reports what is missing. The prototype below is the standard CBLAS one.
+// looked up by name, so the addon builds on a machine without BLAS headers or libraries; where
+// none loads, `open()` reports why and the built-in GEMM serves. The prototype below is the
+// standard CBLAS one.
 //
 // The products read and write float32 memory the caller owns (the wasm backend's heap) in
 // place: every call takes one Float32Array and element offsets into it, checked against its
@@ -17,6 +20,8 @@
 #include <string.h>
 
 #include <node_api.h>
+
+#include "hgc_native.h"
 
 // CBLAS enums (cblas.h): row-major order, no-transpose and transpose.
 enum { CBLAS_ROW_MAJOR = 101 };
@@ -62,7 +67,8 @@ static int set_prop(napi_env env, napi_value obj, const char* key, napi_value va
 
 // open(candidates: string[]) -> { library, core? } | { error }
 // Tries each library name or path in order; the first that loads and exports cblas_sgemm wins.
-// Once a library is open, later calls return it without trying again.
+// Once a library is open, later calls return it without trying again. Without one, sgemm runs
+// the built-in GEMM (gemmInfo() names its micro-kernels).
 static napi_value Open(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -107,6 +113,8 @@ static napi_value Open(napi_env env, napi_callback_info info) {
         void* gt = dlsym(handle, "openblas_get_num_threads");
         if (st != NULL) memcpy(&blas_set_threads, &st, sizeof blas_set_threads);
         if (gt != NULL) memcpy(&blas_get_threads, &gt, sizeof blas_get_threads);
+        // One OpenBLAS thread: large products are split across hgc's own pool instead.
+        if (blas_set_threads != NULL) blas_set_threads(1);
         snprintf(blas_library, sizeof blas_library, "%s", name);
         void* cn = dlsym(handle, "openblas_get_corename");
         if (cn != NULL) {
@@ -125,24 +133,6 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   }
   set_prop(env, result, "error", make_string(env, used ? errors : "no library names given"));
   return result;
-}
-
-// setThreads(n) -> the thread count in effect (OpenBLAS only; -1 where the library has no such
-// control).
-static napi_value SetThreads(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t n = 1;
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &n) != napi_ok || n < 1) {
-    return throw_type(env, "setThreads: expected a positive integer");
-  }
-  int32_t now = -1;
-  if (blas_set_threads != NULL) blas_set_threads(n);
-  if (blas_get_threads != NULL) now = blas_get_threads();
-  napi_value v;
-  CHECK(env, napi_create_int32(env, now, &v));
-  return v;
 }
 
 static int get_int(napi_env env, napi_value v, int32_t* out) {
@@ -165,21 +155,72 @@ static int get_typed(napi_env env, napi_value v, napi_typedarray_type want, void
   return type == want;
 }
 
+// Products of at least this many multiply-adds are split across the pool's threads: below it,
+// waking the second thread costs more than it saves (set by setThreads; measured in
+// docs/performance.md).
+static double par_min_work = 1 << 20;
+
+// Which engine runs a product: the open BLAS library for products with an inner dimension of at
+// least blas_min_k, the built-in GEMM for the rest (and for all where no library is open, or
+// blas_min_k is infinite). Set by setGemmPolicy; docs/performance.md has the measurements.
+static double blas_min_k = 0;
+static int use_blas_for(int m, int n, int k) {
+  (void)m;
+  (void)n;
+  return blas_sgemm != NULL && (double)k >= blas_min_k;
+}
+
+typedef struct {
+  float* heap;
+  bool ta, tb;
+  int m, n, k;
+  const int32_t* a_offs;
+  const int32_t* b_offs;
+  int32_t c_off;
+  int count;
+  int blas;
+} gemm_task;
+
+static void one_product(const gemm_task* t, const float* a, const float* b, float* c, int m) {
+  const int lda = t->ta ? t->m : t->k, ldb = t->tb ? t->k : t->n;
+  if (t->k == 0) {
+    memset(c, 0, (size_t)m * (size_t)t->n * sizeof(float));
+  } else if (t->blas) {
+    blas_sgemm(CBLAS_ROW_MAJOR, t->ta ? CBLAS_TRANS : CBLAS_NO_TRANS, t->tb ? CBLAS_TRANS : CBLAS_NO_TRANS, m, t->n, t->k, 1.0f, a,
+               lda > 0 ? lda : 1, b, ldb > 0 ? ldb : 1, 0.0f, c, t->n > 0 ? t->n : 1);
+  } else {
+    hgc_gemm(t->ta, t->tb, m, t->n, t->k, 1.0f, a, lda, b, ldb, c, t->n);
+  }
+}
+
+static void gemm_part(void* arg, int part, int parts) {
+  const gemm_task* t = arg;
+  const int64_t c_size = (int64_t)t->m * t->n;
+  if (t->count >= 2 || parts == 1) {
+    const int begin = (int)((int64_t)t->count * part / parts), end = (int)((int64_t)t->count * (part + 1) / parts);
+    for (int i = begin; i < end; i++) one_product(t, t->heap + t->a_offs[i], t->heap + t->b_offs[i], t->heap + t->c_off + c_size * i, t->m);
+    return;
+  }
+  // One product split by rows of C, in multiples of 16 rows (whole register tiles).
+  const int blocks = (t->m + 15) / 16;
+  const int r0 = (int)((int64_t)blocks * part / parts) * 16, r1 = part + 1 == parts ? t->m : (int)((int64_t)blocks * (part + 1) / parts) * 16;
+  if (r1 <= r0) return;
+  const float* a = t->heap + t->a_offs[0] + (t->ta ? r0 : (int64_t)r0 * t->k);
+  one_product(t, a, t->heap + t->b_offs[0], t->heap + t->c_off + (int64_t)r0 * t->n, r1 - r0);
+}
+
 // sgemm(heap, transA, transB, m, n, k, aOffsets, bOffsets, cOffset)
 //
 // For each i < aOffsets.length: C_i = op(A_i) · op(B_i), all row-major in `heap` (a
 // Float32Array), where A_i starts at element aOffsets[i] (m×k, or k×m stored when transA),
 // B_i at bOffsets[i] (k×n, or n×k when transB), and C_i at cOffset + i·m·n. Offsets are in
-// elements. Every block is checked to lie inside the heap.
+// elements. Every block is checked to lie inside the heap. Runs on OpenBLAS or the built-in GEMM
+// (see use_blas_for), on the pool's threads when the product is large enough.
 static napi_value Sgemm(napi_env env, napi_callback_info info) {
   size_t argc = 9;
   napi_value argv[9];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 9) return throw_type(env, "sgemm: expected 9 arguments");
-  if (blas_sgemm == NULL) {
-    napi_throw_error(env, NULL, "sgemm: no BLAS library is open");
-    return NULL;
-  }
   float* heap = NULL;
   size_t heap_len = 0;
   bool ta = false, tb = false;
@@ -214,19 +255,12 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
-  if (c_size == 0) return NULL;
-  const int lda = ta ? m : k;
-  const int ldb = tb ? k : n;
-  for (size_t i = 0; i < a_count; i++) {
-    float* c = heap + c_off + c_size * i;
-    if (k == 0) {
-      memset(c, 0, c_size * sizeof(float));
-      continue;
-    }
-    blas_sgemm(CBLAS_ROW_MAJOR, ta ? CBLAS_TRANS : CBLAS_NO_TRANS, tb ? CBLAS_TRANS : CBLAS_NO_TRANS,
-               m, n, k, 1.0f, heap + a_offs[i], lda > 0 ? lda : 1, heap + b_offs[i],
-               ldb > 0 ? ldb : 1, 0.0f, c, n > 0 ? n : 1);
-  }
+  if (c_size == 0 || a_count == 0) return NULL;
+  gemm_task t = {heap, ta, tb, m, n, k, a_offs, b_offs, c_off, (int)a_count, use_blas_for(m, n, k)};
+  const double work = (double)a_count * (double)c_size * (double)k;
+  // Split a batch by matrices, a single product by rows (each part packs its own operands).
+  const int splittable = a_count >= 2 || m >= 32;
+  hgc_pool_run(gemm_part, &t, splittable && work >= par_min_work ? hgc_pool_threads() : 1);
   return NULL;
 }
 
@@ -312,16 +346,8 @@ static inline float tanh_rational(float x) {
 
 HGC_LOOPS(base, )
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
-HGC_LOOPS(avx2, __attribute__((target("avx2"))))
-static int use_avx2(void) {
-  static int cached = -1;
-  if (cached < 0) {
-    __builtin_cpu_init();
-    cached = __builtin_cpu_supports("avx2") ? 1 : 0;
-  }
-  return cached;
-}
-#define DISPATCH(NAME, ...) (use_avx2() ? NAME##_avx2(__VA_ARGS__) : NAME##_base(__VA_ARGS__))
+HGC_LOOPS(avx2, __attribute__((target("avx2,fma"))))
+#define DISPATCH(NAME, ...) (hgc_cpu_avx2() ? NAME##_avx2(__VA_ARGS__) : NAME##_base(__VA_ARGS__))
 #else
 #define DISPATCH(NAME, ...) NAME##_base(__VA_ARGS__)
 #endif
@@ -646,6 +672,95 @@ static napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// ---- engine settings, fused attention ------------------------------------------------------------
+
+// setThreads(n, parMinWork) -> the threads in effect: products of at least parMinWork
+// multiply-adds, and the attention, run on n threads (the caller included).
+static napi_value SetThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t n = 1;
+  double min_work = 0;
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &n) != napi_ok || n < 1 || napi_get_value_double(env, argv[1], &min_work) != napi_ok)
+    return throw_type(env, "setThreads(n, parMinWork): expected a positive integer and a number");
+  par_min_work = min_work;
+  napi_value v;
+  CHECK(env, napi_create_int32(env, hgc_pool_set_threads(n), &v));
+  return v;
+}
+
+// setGemmPolicy(isa, blasMinK) -> true when the built-in GEMM's micro-kernels are now `isa`
+// ("AVX-512", "AVX2", "portable" or "best"); products with an inner dimension of at least blasMinK
+// go to the open BLAS library, if any (Infinity: none).
+static napi_value SetGemmPolicy(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char isa[32];
+  size_t len = 0;
+  double min_work = 0;
+  if (argc < 2 || napi_get_value_string_utf8(env, argv[0], isa, sizeof isa, &len) != napi_ok || napi_get_value_double(env, argv[1], &min_work) != napi_ok)
+    return throw_type(env, "setGemmPolicy(isa, blasMinK)");
+  blas_min_k = min_work;
+  napi_value v;
+  CHECK(env, napi_get_boolean(env, hgc_gemm_set_isa(isa), &v));
+  return v;
+}
+
+// gemmInfo() -> { isa, threads, blas }: the built-in GEMM's micro-kernels, the pool's threads and
+// whether a BLAS library is open.
+static napi_value GemmInfo(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result, threads, blas;
+  CHECK(env, napi_create_object(env, &result));
+  CHECK(env, napi_create_int32(env, hgc_pool_threads(), &threads));
+  CHECK(env, napi_get_boolean(env, blas_sgemm != NULL, &blas));
+  set_prop(env, result, "isa", make_string(env, hgc_gemm_isa()));
+  set_prop(env, result, "threads", threads);
+  set_prop(env, result, "blas", blas);
+  return result;
+}
+
+// attention(heap, qkv, y, p, n, T, H, dh, causal): see hgc_attention in hgc_native.h.
+static napi_value Attention(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float* heap;
+  size_t heap_len;
+  int64_t a[8];
+  if (argc < 9 || !get_typed(env, argv[0], napi_float32_array, (void**)&heap, &heap_len) || !get_ints(env, argv, 1, 8, a))
+    return throw_type(env, "attention(heap, qkv, y, p, n, T, H, dh, causal)");
+  const int64_t qkv = a[0], y = a[1], p = a[2], n = a[3], T = a[4], H = a[5], dh = a[6];
+  if (n <= 0 || T <= 0 || H <= 0 || dh <= 0) return NULL;
+  const int64_t D = H * dh;
+  if (!inside(qkv, n * T * 3 * D, heap_len) || !inside(y, n * T * D, heap_len) || !inside(p, n * H * T * T, heap_len))
+    return range_error(env, "attention: outside the heap");
+  hgc_attention(heap + qkv, heap + y, heap + p, (int)n, (int)T, (int)H, (int)dh, a[7] != 0);
+  return NULL;
+}
+
+// attentionGrad(heap, dy, qkv, p, dqkv, n, T, H, dh): see hgc_attention_grad in hgc_native.h.
+static napi_value AttentionGrad(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float* heap;
+  size_t heap_len;
+  int64_t a[8];
+  if (argc < 9 || !get_typed(env, argv[0], napi_float32_array, (void**)&heap, &heap_len) || !get_ints(env, argv, 1, 8, a))
+    return throw_type(env, "attentionGrad(heap, dy, qkv, p, dqkv, n, T, H, dh)");
+  const int64_t dy = a[0], qkv = a[1], p = a[2], dqkv = a[3], n = a[4], T = a[5], H = a[6], dh = a[7];
+  if (n <= 0 || T <= 0 || H <= 0 || dh <= 0) return NULL;
+  const int64_t D = H * dh;
+  if (!inside(dy, n * T * D, heap_len) || !inside(qkv, n * T * 3 * D, heap_len) || !inside(p, n * H * T * T, heap_len) ||
+      !inside(dqkv, n * T * 3 * D, heap_len))
+    return range_error(env, "attentionGrad: outside the heap");
+  hgc_attention_grad(heap + dy, heap + qkv, heap + p, heap + dqkv, (int)n, (int)T, (int)H, (int)dh);
+  return NULL;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, Open, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -660,6 +775,10 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"geluGrad", NULL, GeluGrad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layerNorm", NULL, LayerNorm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layerNormGrad", NULL, LayerNormGrad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setGemmPolicy", NULL, SetGemmPolicy, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gemmInfo", NULL, GemmInfo, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"attention", NULL, Attention, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"attentionGrad", NULL, AttentionGrad, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
     return NULL;

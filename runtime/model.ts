@@ -25,7 +25,7 @@
 
 import type { IREncoder, IRExperiment, IRHead, IRTokenizer } from "../compiler/ir.js";
 import { tf } from "./backend.js";
-import { gelu as fusedGelu, layerNorm as fusedLayerNorm, matMulT } from "./kernels/fused.js";
+import { attentionComposite, attention as fusedAttention, gelu as fusedGelu, layerNorm as fusedLayerNorm, matMulT } from "./kernels/fused.js";
 import { Rng } from "./rng.js";
 import { tokenInputs, tokenize } from "./tokens.js";
 
@@ -283,21 +283,10 @@ export class Model {
 
   /** Multi-head self-attention of a [n·T, D] sequence batch; returns [n·T, D] (before the residual). */
   private attention(e: Encoder, b: Block, x: tf.Tensor2D, n: number, T: number): tf.Tensor2D {
-    const D = e.ir.width;
-    const H = e.ir.heads;
-    const dh = D / H;
     const qkv = affine(x, b.qkv); // [n·T, 3D]
-    const [q0, k0, v0] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // each [n·T, D]
-    const q = tf.transpose(tf.reshape(tf.mul(q0, 1 / Math.sqrt(dh)), [n, T, H, dh]), [0, 2, 1, 3]); // [n, H, T, dh]
-    // k is laid out [n, H, dh, T] so that q·k is a plain (untransposed) batched product.
-    const kT = tf.transpose(tf.reshape(k0, [n, T, H, dh]), [0, 2, 3, 1]); // [n, H, dh, T]
-    const v = tf.transpose(tf.reshape(v0, [n, T, H, dh]), [0, 2, 1, 3]); // [n, H, T, dh]
-    let scores = tf.matMul(q as tf.Tensor4D, kT as tf.Tensor4D); // [n, H, T, T]
-    if (e.mask) scores = tf.add(scores, e.mask);
-    const att = tf.softmax(scores); // [n, H, T, T]; masked entries are exactly 0
-    const y = tf.matMul(att, v as tf.Tensor4D); // [n, H, T, dh]
-    const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [n * T, D]) as tf.Tensor2D; // [n·T, D]
-    return affine(merged, b.proj);
+    // One native kernel where registered, the composite ops elsewhere (runtime/kernels/fused.ts).
+    const y = fusedAttention(qkv, n, T, e.ir.heads, e.mask !== null) ?? attentionComposite(qkv, n, T, e.ir.heads, e.mask);
+    return affine(y, b.proj);
   }
 
   /**

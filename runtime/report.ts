@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { UserError } from "../common/errors.js";
+import { formatDuration, formatValue } from "../common/format.js";
 import type { EndEvent, Metrics, StartEvent } from "./events.js";
 import { readRunEvents, readRunIr, readRunResult, runFile } from "./run-folder.js";
 import { writeFileAtomic } from "./atomic.js";
@@ -121,24 +122,6 @@ function cleanMetrics(m: Metrics): Metrics {
 
 // ---------------------------------------------------------------------------------------------
 // Text
-
-/** A metric value for people: 4 significant digits, `—` for a metric that was not computed. */
-export function formatValue(v: number | null | undefined): string {
-  if (v === null || v === undefined) return "—";
-  if (Number.isInteger(v)) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(3);
-  return v.toPrecision(4).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
-}
-
-/** "2h 03m", "4m 05s", "12.3s" */
-export function formatDuration(ms: number): string {
-  const sec = ms / 1000;
-  if (sec < 60) return `${sec.toFixed(1)}s`;
-  const m = Math.floor(sec / 60);
-  if (m < 60) return `${m}m ${String(Math.floor(sec % 60)).padStart(2, "0")}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
-}
 
 /** The final losses: the last logged value of every loss term, the objective and the lr. */
 export function finalLosses(s: RunSummary): [string, number | null][] {

@@ -19,11 +19,15 @@ import path from "node:path";
 import type { IRExperiment } from "../compiler/ir.js";
 import { isUserError, UserError } from "../common/errors.js";
 import { selectBackend, type BackendChoice, type BackendPreference } from "./backend.js";
-import { loadCheckpoint, latestCheckpoint, saveCheckpoint, checkpointsDir, type CheckpointState } from "./checkpoint.js";
+import { checkWeightsFit, checkpointsDir, loadIntactCheckpoint, removeStaleTemps, saveCheckpoint, type Checkpoint, type CheckpointState } from "./checkpoint.js";
+import { formatChange, jsonDiff } from "../compiler/diff.js";
+import { hashIR } from "../compiler/hash.js";
+import { makeDirs, removeStaleFiles } from "./atomic.js";
+import { duringIo, isWorldFault, worldFault } from "./faults.js";
 import { loadDataset } from "./data/index.js";
 import { EventBus, type EvalEvent, type Metrics, type RunEvent } from "./events.js";
 import { writeFileAtomic } from "./atomic.js";
-import { runFile, type RunResultFile, type RunStatus } from "./run-folder.js";
+import { readRunIr, runFile, type RunResultFile, type RunStatus } from "./run-folder.js";
 import { datasetLoader, evalContext } from "./inference.js";
 import { isOutOfMemory, OUT_OF_MEMORY_HINT, OutOfMemoryError } from "./memory.js";
 import { Model } from "./model.js";
@@ -66,6 +70,9 @@ export function effectiveIr(ir: IRExperiment, o: { steps?: number; seed?: number
     if (!(Number.isInteger(o.steps) && o.steps >= 1)) throw new UserError(`--steps must be a positive integer, got ${o.steps}`, undefined, 2);
     copy.train.steps = o.steps;
   }
+  // The run folder's ir.json must verify against its own hash: an override that changes the
+  // experiment gives it a new one (the default folder name still comes from the original).
+  if (copy.seed !== ir.seed || copy.train.steps !== ir.train.steps) copy.hash = hashIR(copy);
   return copy;
 }
 
@@ -88,27 +95,43 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const metricsFile = runFile(runDir, "metrics");
 
   const backend: BackendChoice = await selectBackend(opts.backend ?? "auto");
-  fs.mkdirSync(runDir, { recursive: true });
+  const log = (level: "info" | "warn", message: string) => bus.emit({ type: "log", level, message });
+  duringIo(`creating the run folder ${runDir}`, () => makeDirs(runDir));
 
-  // Resume or start afresh.
-  const ckptRef = opts.resume ? latestCheckpoint(runDir) : null;
-  if (opts.resume && !ckptRef) {
-    throw new UserError(`nothing to resume in ${runDir}: it has no checkpoint`, "run without --resume to start the run", 1);
-  }
-  if (ckptRef) {
-    truncateMetrics(metricsFile, ckptRef.step);
-  } else {
-    fs.rmSync(metricsFile, { force: true });
-    fs.rmSync(checkpointsDir(runDir), { recursive: true, force: true });
-    fs.rmSync(runFile(runDir, "result"), { force: true });
-  }
-  writeFileAtomic(runFile(runDir, "ir"), `${JSON.stringify(ir, null, 2)}\n`);
-  const metricsOut = fs.openSync(metricsFile, "a");
+  // Resume (from the newest intact checkpoint, of this very experiment) or start afresh. Every
+  // refusal comes before the folder is touched, but for the leftovers of dead processes: a
+  // checkpoint a crash left half-replaced is restored first, so resume can use it.
+  duringIo(`cleaning ${runDir}`, () => {
+    removeStaleFiles(runDir);
+    removeStaleTemps(checkpointsDir(runDir));
+  });
+  const resumed = opts.resume ? resumePoint(runDir, ir, log) : null;
+  // The last state a failure leaves intact, for its message.
+  const goodCheckpoint = (step: number, where: string) => `the last good checkpoint is step ${step} (${where}); \`hgc run … --resume\` continues from it`;
+  let lastGood = resumed ? goodCheckpoint(resumed.state.step, resumed.path) : undefined;
+  const metricsOut = duringIo(`preparing the run folder ${runDir}`, () => {
+    if (resumed) {
+      truncateMetrics(metricsFile, resumed.state.step);
+    } else {
+      fs.rmSync(metricsFile, { force: true });
+      fs.rmSync(checkpointsDir(runDir), { recursive: true, force: true });
+      fs.rmSync(runFile(runDir, "result"), { force: true });
+    }
+    writeFileAtomic(runFile(runDir, "ir"), `${JSON.stringify(ir, null, 2)}\n`);
+    return fs.openSync(metricsFile, "a");
+  });
+  // A failed write of metrics.jsonl (a full disk) is remembered and ends the run after the step,
+  // instead of escaping from whichever emit() met it.
+  let writeFault: unknown = null;
   const record = (e: RunEvent) => {
-    if (e.type !== "log") fs.writeSync(metricsOut, `${JSON.stringify(e)}\n`);
+    if (e.type === "log" || writeFault) return;
+    try {
+      fs.writeSync(metricsOut, `${JSON.stringify(e)}\n`);
+    } catch (err) {
+      writeFault = err;
+    }
   };
   const unsubscribe = bus.on(record);
-  const log = (level: "info" | "warn", message: string) => bus.emit({ type: "log", level, message });
 
   let model: Model | null = null;
   let trainer: Trainer | null = null;
@@ -130,13 +153,15 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     model = new Model(ir, seed);
     parameters = model.parameterCount;
     trainer = new Trainer(ir, model, trainSet, seed, total);
-    if (ckptRef) {
-      const ckpt = loadCheckpoint(ckptRef.path);
-      if (ckpt.state.irHash !== runKey(ir)) {
-        throw new UserError(`the checkpoint in ${runDir} is of a different experiment or seed`, "resume with the same file, experiment and --seed, or start a new run folder with --out", 1);
-      }
+    if (resumed) {
+      const ckpt = resumed;
+      checkWeightsFit(ckpt, model.params);
       model.writeWeights(ckpt.weights);
-      trainer.optimizer.writeState(ckpt.state.optimizerStep, ckpt.optimizer);
+      try {
+        trainer.optimizer.writeState(ckpt.state.optimizerStep, ckpt.optimizer);
+      } catch (err) {
+        throw new UserError(`the checkpoint ${ckpt.path} does not fit this experiment's optimizer: ${(err as Error).message}`, "resume with the experiment that wrote it", 1);
+      }
       trainer.restorePosition(ckpt.state.step, ckpt.state.rng, ckpt.state.sampler);
       startStep = ckpt.state.step;
       last = { step: startStep, losses: ckpt.state.losses, weights: {}, objective: NaN, lr: NaN, gradNorm: NaN };
@@ -183,7 +208,16 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
         losses: last?.losses ?? {},
         time: new Date().toISOString(),
       };
-      const where = saveCheckpoint(runDir, state, await model!.readWeights(), await trainer!.optimizer.readState());
+      const weights = await model!.readWeights();
+      const moments = await trainer!.optimizer.readState();
+      let where: string;
+      try {
+        where = saveCheckpoint(runDir, state, weights, moments, ir);
+      } catch (err) {
+        if (isWorldFault(err)) throw worldFault(err, `writing the checkpoint of step ${step} in ${checkpointsDir(runDir)}`, lastGood ?? "no checkpoint of this run was written yet", 1);
+        throw err;
+      }
+      lastGood = goodCheckpoint(step, where);
       bus.emit({ type: "checkpoint", step, path: where });
     };
 
@@ -213,6 +247,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
         throw err;
       }
       step = last.step;
+      if (writeFault) throw isWorldFault(writeFault) ? worldFault(writeFault, `writing ${metricsFile}`, lastGood, 1) : writeFault;
       const ms = Date.now() - s0;
       trainMs += ms;
       stepsTimed++;
@@ -260,6 +295,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       cleanup();
       return { status, runDir, result: finish() };
     }
+    if (isWorldFault(err)) err = worldFault(err, "the run", lastGood, 1);
     const e = err as Error;
     error = { message: e.message, ...(isUserError(err) && err.hint ? { hint: err.hint } : {}) };
     bus.emit({ type: "error", message: e.message, ...(isUserError(err) && err.hint ? { hint: err.hint } : {}) });
@@ -316,10 +352,20 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       finishedAt: new Date().toISOString(),
       ...(error ? { error } : {}),
     };
-    writeFileAtomic(runFile(runDir, "result"), `${JSON.stringify(result, null, 2)}\n`);
+    let resultFault: unknown = null;
+    try {
+      writeFileAtomic(runFile(runDir, "result"), `${JSON.stringify(result, null, 2)}\n`);
+    } catch (err) {
+      resultFault = err;
+    }
     bus.emit({ type: "end", step: steps, status, elapsedMs: Date.now() - t0, metrics, runDir });
     unsubscribe();
     fs.closeSync(metricsOut);
+    if (resultFault) {
+      if (!isWorldFault(resultFault)) throw resultFault;
+      const what = error ? ` after: ${error.message}` : ` (the run ended ${status})`;
+      throw worldFault(resultFault, `writing ${runFile(runDir, "result")}${what}`, lastGood, 1);
+    }
     // The reports are a view of the files above; failing to draw them must not fail the run.
     try {
       writeReports(runDir);
@@ -328,6 +374,42 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     }
     return result;
   }
+}
+
+/**
+ * The newest intact checkpoint of `runDir`, when it belongs to `ir`: damaged ones are skipped with
+ * a warning each; an experiment that differs from the one the checkpoint was written by is
+ * refused, naming the fields that differ.
+ */
+function resumePoint(runDir: string, ir: IRExperiment, log: (level: "info" | "warn", message: string) => void): Checkpoint {
+  const found = loadIntactCheckpoint(runDir);
+  if (!found) throw new UserError(`nothing to resume in ${runDir}: it has no checkpoint`, "run without --resume to start the run", 1);
+  const ckpt = found.checkpoint;
+  for (const d of found.damaged) log("warn", `${d.message}; skipped`);
+  if (found.damaged.length) log("warn", `resuming from the newest intact checkpoint instead: step ${ckpt.state.step} (${ckpt.path})`);
+  if (!ckpt.verified) log("warn", `the checkpoint ${ckpt.path} has no checksums (written by an older hgc): it is used unverified`);
+  // The experiment the checkpoint belongs to: its own copy, else (older hgc) the run folder's ir.json.
+  let own: unknown = ckpt.ir;
+  if (!own) {
+    try {
+      own = readRunIr(runDir);
+    } catch {
+      own = null;
+    }
+  }
+  const changes = own ? jsonDiff(own, ir) : [];
+  if (changes.length) {
+    const shown = changes.slice(0, 5).map(formatChange).join("; ");
+    throw new UserError(
+      `the experiment differs from the one ${runDir} was run with, in ${changes.length} field${changes.length > 1 ? "s" : ""}: ${shown}${changes.length > 5 ? "; …" : ""}`,
+      "resume with the same file, experiment, --steps and --seed (a hand-edited IR is a new experiment: run it in a new folder with --out)",
+      1,
+    );
+  }
+  if (!own && ckpt.state.irHash !== runKey(ir)) {
+    throw new UserError(`the checkpoint in ${runDir} is of a different experiment or seed`, "resume with the same file, experiment and --seed, or start a new run folder with --out", 1);
+  }
+  return ckpt;
 }
 
 /** What a checkpoint must match to be resumed: the experiment as run (hash and overrides). */

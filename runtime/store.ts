@@ -220,6 +220,47 @@ function folderMtime(dir: string): number {
   return t;
 }
 
+/** How long to wait for a database another process holds locked: $HGC_DB_WAIT_MS, default 30 s. */
+function lockWaitMs(): number {
+  const v = Number(process.env.HGC_DB_WAIT_MS);
+  return Number.isFinite(v) && v >= 0 ? v : 30_000;
+}
+
+function isBusy(err: unknown): boolean {
+  return /^SQLITE_(BUSY|LOCKED)/.test((err as { code?: string })?.code ?? "");
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * `fn()`, retried with a growing pause while another process holds the database locked (a sweep
+ * indexing its trials, an open `sqlite3` shell), then a UserError saying so. Each attempt also
+ * waits SQLite's own busy timeout, a fraction of the whole.
+ */
+function whileLocked<T>(path: string, fn: () => T): T {
+  const budget = lockWaitMs();
+  const t0 = Date.now();
+  for (let pause = 20; ; pause = Math.min(2 * pause, 1000)) {
+    try {
+      return fn();
+    } catch (err) {
+      if (/^SQLITE_(FULL|READONLY|IOERR)/.test((err as { code?: string })?.code ?? "")) {
+        throw new UserError(`cannot write the results database ${path}: ${(err as Error).message}`, "free disk space or make its folder writable (or set HGC_DB to another file); the run folders are intact and it is rebuilt from them", 1);
+      }
+      if (!isBusy(err)) throw err;
+      const waited = Date.now() - t0;
+      if (waited >= budget) {
+        throw new UserError(
+          `the results database ${path} is locked by another process (waited ${(waited / 1000).toFixed(1)} s)`,
+          "wait for the other hgc command (a sweep?) to finish, or close the program holding the file; HGC_DB_WAIT_MS sets how long to wait",
+          1,
+        );
+      }
+      Atomics.wait(sleeper, 0, 0, Math.min(pause, budget - waited));
+    }
+  }
+}
+
 export class Store {
   readonly db: Database.Database;
 
@@ -227,9 +268,11 @@ export class Store {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     try {
       this.db = new Database(path);
-      this.db.pragma("busy_timeout = 5000");
-      this.db.pragma("journal_mode = WAL");
-      this.db.exec(SCHEMA);
+      this.db.pragma(`busy_timeout = ${Math.min(250, lockWaitMs())}`);
+      whileLocked(path, () => {
+        this.db.pragma("journal_mode = WAL");
+        this.db.exec(SCHEMA);
+      });
     } catch (err) {
       const code = (err as { code?: string }).code ?? "";
       if (/^SQLITE_(NOTADB|CORRUPT|CANTOPEN|READONLY|IOERR)/.test(code)) {
@@ -241,6 +284,18 @@ export class Store {
       }
       throw err;
     }
+    // Every statement and transaction of this connection waits out another process's lock the
+    // same way; inside a transaction a lock ends the transaction, which is retried whole.
+    const db = this.db;
+    const prepare = db.prepare.bind(db);
+    const transaction = db.transaction.bind(db);
+    const guard = <F extends (...args: any[]) => any>(f: F): F => ((...args: any[]) => (db.inTransaction ? f(...args) : whileLocked(path, () => f(...args)))) as F;
+    (db as { prepare: unknown }).prepare = (sql: string) => {
+      const stmt = prepare(sql);
+      for (const m of ["run", "get", "all"] as const) (stmt as any)[m] = guard((stmt as any)[m].bind(stmt));
+      return stmt;
+    };
+    (db as { transaction: unknown }).transaction = (fn: (...args: any[]) => unknown) => guard(transaction(fn));
   }
 
   static open(path = defaultDbPath()): Store {

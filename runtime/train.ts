@@ -169,6 +169,10 @@ export class Trainer {
       const head = ir.heads[loss.head]!;
       const encoder = head.input.encoder;
       if (loss.kind === "ntxent") {
+        // The checker rejects this too (HGC053); an IR written by hand reaches here unchecked.
+        if (ir.train.batch < 2) {
+          throw new UserError(`train.batch is ${ir.train.batch}: the contrastive loss \`${name}\` needs at least 2 images a batch (the others are its negatives)`, "use batch: 2 or more (64 or more works best)", 1);
+        }
         const pass = this.passIndex({ encoder, views: loss.views, copies: 2 });
         this.terms.push({ loss: name, kind: "ntxent", head: loss.head, pass, temperature: loss.temperature });
       } else {

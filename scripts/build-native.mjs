@@ -1,7 +1,9 @@
-// Builds the optional native addon (native/: matrix products by the system's BLAS for the wasm
-// backend) with the node-gyp that ships with npm. Never fails the install: without a C compiler,
-// Node's headers or node-gyp, it prints one line and hgc uses the wasm backend's own kernels.
-// The BLAS library itself is only looked for at run time (runtime/kernels/index.ts).
+// Builds the optional native addon (native/: the wasm backend's matrix products by a built-in
+// GEMM or the system's BLAS, fused attention, GELU and LayerNorm) with the node-gyp that ships with
+// npm. Never fails the install: without a C compiler, Node's headers or node-gyp, it prints one
+// line and hgc uses the wasm backend's own kernels. No system package is needed: a BLAS library is
+// only looked for at run time, and the built-in GEMM serves where none loads
+// (runtime/kernels/index.ts).
 //
 //   node scripts/build-native.mjs        build (run by `npm install`)
 //   HGC_NATIVE=0 npm install             skip the build
@@ -35,16 +37,16 @@ function nodeDir() {
 }
 
 function main() {
-  if (process.env.HGC_NATIVE === "0") return say(`native BLAS kernels skipped (HGC_NATIVE=0); ${fallback}`);
-  if (process.platform === "win32") return say(`native BLAS kernels are not built on Windows; ${fallback}`);
+  if (process.env.HGC_NATIVE === "0") return say(`native kernels skipped (HGC_NATIVE=0); ${fallback}`);
+  if (process.platform === "win32") return say(`native kernels are not built on Windows; ${fallback}`);
   const gyp = nodeGyp();
-  if (!gyp) return say(`native BLAS kernels not built (node-gyp not found); ${fallback}`);
+  if (!gyp) return say(`native kernels not built (node-gyp not found); ${fallback}`);
   const args = [gyp, "rebuild", "--loglevel=error"];
   const nd = nodeDir();
   if (nd) args.push(`--nodedir=${nd}`);
   const r = spawnSync(process.execPath, args, { cwd: dir, encoding: "utf8", timeout: 300_000 });
   if (r.status === 0 && existsSync(join(dir, "build", "Release", "hgc_blas.node"))) {
-    return say("native BLAS kernels built (native/build/Release/hgc_blas.node)");
+    return say("native kernels built (native/build/Release/hgc_blas.node)");
   }
   const out = `${r.stderr ?? ""}\n${r.stdout ?? ""}`;
   const why =
@@ -54,7 +56,7 @@ function main() {
       .map((l) => l.trim())
       .find((l) => /error|not found|No such file/i.test(l) && !/^gyp (ERR!|info) (stack|System|command|cwd|node -v|node-gyp -v|not ok)/.test(l)) ??
     `node-gyp exited with ${r.status}`;
-  say(`native BLAS kernels not built (${why.slice(0, 160)}); ${fallback}`);
+  say(`native kernels not built (${why.slice(0, 160)}); ${fallback}`);
 }
 
 main();

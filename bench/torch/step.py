@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """One training step of hgc's reference model in PyTorch, timed on one thread.
 
-Usage: /usr/bin/python3 bench/torch/step.py [bench/torch/reference.json]
+Usage: /usr/bin/python3 bench/torch/step.py [bench/torch/reference.json] [--threads N]
 
 The model and step are the ones hgc builds from the same spec (runtime/model.ts, train.ts,
 losses.ts, optimizer.ts):
@@ -31,9 +31,10 @@ import statistics
 import sys
 import time
 
-# One thread everywhere, before torch (and its BLAS) load.
+# `--threads N` (default 1): set everywhere before torch (and its BLAS) load.
+THREADS = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 1
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = "1"
+    os.environ[var] = str(THREADS)
 
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
@@ -205,10 +206,10 @@ def blas_core():
 
 
 def main():
-    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "reference.json")
+    path = sys.argv[1] if len(sys.argv) > 1 and not sys.argv[1].startswith("--") else os.path.join(os.path.dirname(__file__), "reference.json")
     with open(path) as f:
         spec = json.load(f)
-    torch.set_num_threads(1)
+    torch.set_num_threads(THREADS)
     if "--check" in sys.argv:
         return check(spec, sys.argv[sys.argv.index("--check") + 1])
     torch.manual_seed(spec["seed"])

@@ -1,6 +1,6 @@
 import { Box, Text } from "ink";
 import type { EvalEvent } from "../../runtime/events.js";
-import { formatDuration } from "./format.js";
+import { formatDuration } from "../../common/format.js";
 import { MetricsTable } from "./MetricsTable.js";
 
 export interface EvalResultProps {

@@ -1,6 +1,6 @@
 import { Box, Text } from "ink";
 import type { StartEvent } from "../../runtime/events.js";
-import { formatCount } from "./format.js";
+import { formatCount } from "../../common/format.js";
 
 export interface HeaderProps {
   readonly start: StartEvent;

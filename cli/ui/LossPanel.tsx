@@ -1,5 +1,6 @@
 import { Box, Text } from "ink";
-import { formatLr, formatValue, formatWeight } from "./format.js";
+import { formatValue } from "../../common/format.js";
+import { formatLr, LIVE_DIGITS } from "./format.js";
 import { Sparkline } from "./Sparkline.js";
 
 export interface LossPanelProps {
@@ -28,12 +29,12 @@ export function LossPanel({ losses, weights, objective, lr, history, sparkWidth 
   const rows: Row[] = [
     ...Object.entries(losses).map(([name, v]) => ({
       name,
-      weight: weights[name] === undefined ? "" : `×${formatWeight(weights[name])}`,
-      value: formatValue(v),
+      weight: weights[name] === undefined ? "" : `×${formatValue(weights[name], LIVE_DIGITS)}`,
+      value: formatValue(v, LIVE_DIGITS),
       values: history[name] ?? [],
       bad: !Number.isFinite(v),
     })),
-    { name: "objective", weight: "", value: formatValue(objective), values: history.objective ?? [], bold: true, bad: !Number.isFinite(objective) },
+    { name: "objective", weight: "", value: formatValue(objective, LIVE_DIGITS), values: history.objective ?? [], bold: true, bad: !Number.isFinite(objective) },
     { name: "lr", weight: "", value: formatLr(lr), values: history.lr ?? [] },
   ];
   const nameWidth = Math.max(...rows.map((r) => r.name.length)) + 2;

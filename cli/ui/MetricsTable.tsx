@@ -1,6 +1,7 @@
 import { Box, Text } from "ink";
 import type { Metrics } from "../../runtime/events.js";
-import { formatValue } from "./format.js";
+import { LIVE_DIGITS } from "./format.js";
+import { formatValue } from "../../common/format.js";
 
 export interface MetricsTableProps {
   readonly metrics: Metrics;
@@ -19,7 +20,7 @@ export function MetricsTable({ metrics }: MetricsTableProps) {
             <Text>{k}</Text>
           </Box>
           <Text bold={v !== null} dimColor={v === null}>
-            {formatValue(v)}
+            {formatValue(v, LIVE_DIGITS)}
           </Text>
         </Box>
       ))}

@@ -1,5 +1,6 @@
 import { Box, Static, Text } from "ink";
-import { etaMs, formatDuration } from "./format.js";
+import { formatDuration } from "../../common/format.js";
+import { etaMs } from "./format.js";
 import { FinishedItem } from "./FinishedItem.js";
 import { LossPanel } from "./LossPanel.js";
 import type { RunState } from "./run-state.js";

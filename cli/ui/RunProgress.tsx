@@ -1,5 +1,6 @@
 import { Text } from "ink";
-import { formatDuration, formatRate } from "./format.js";
+import { formatDuration } from "../../common/format.js";
+import { formatRate } from "./format.js";
 import { ProgressBar } from "./ProgressBar.js";
 
 export interface RunProgressProps {

@@ -1,5 +1,5 @@
 import { Text } from "ink";
-import { formatDuration } from "./format.js";
+import { formatDuration } from "../../common/format.js";
 import { ProgressBar } from "./ProgressBar.js";
 
 export interface SweepProgressProps {

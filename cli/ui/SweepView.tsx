@@ -1,6 +1,6 @@
 import { Box, Static, Text } from "ink";
 import { AggregateTable } from "./AggregateTable.js";
-import { formatDuration } from "./format.js";
+import { formatDuration } from "../../common/format.js";
 import { ParetoList } from "./ParetoList.js";
 import { SweepHeader } from "./SweepHeader.js";
 import { SweepProgress } from "./SweepProgress.js";

@@ -1,5 +1,6 @@
 import { Box, Text } from "ink";
-import { formatDuration, formatValue } from "./format.js";
+import { formatDuration, formatValue } from "../../common/format.js";
+import { LIVE_DIGITS } from "./format.js";
 import { ProgressBar } from "./ProgressBar.js";
 import { formatPoint, type TrialState } from "./sweep-state.js";
 
@@ -57,7 +58,7 @@ function TrialDetail({ trial, keyMetric }: Pick<TrialRowProps, "trial" | "keyMet
         <Text>
           {keyMetric ? (
             <>
-              {keyMetric[0]} <Text bold>{formatValue(keyMetric[1])}</Text>
+              {keyMetric[0]} <Text bold>{formatValue(keyMetric[1], LIVE_DIGITS)}</Text>
             </>
           ) : null}
           {trial.elapsedMs !== undefined ? <Text dimColor>  {formatDuration(trial.elapsedMs)}</Text> : null}

@@ -1,50 +1,15 @@
-// Text formatting shared by the terminal UI and the plain logger, so both say the same thing
-// the same way.
+// Text formatting of the terminal UI and the plain logger, so both say the same thing the same
+// way. Values, durations and counts are common/format.ts's, shared with the reports.
+
+/** Significant digits of values on the dashboard and in progress lines, whose columns are narrow. */
+export const LIVE_DIGITS = 3;
 
 const SPARK = "▁▂▃▄▅▆▇█";
-
-/** A duration as `45s`, `3m12s` or `2h05m`. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return "?";
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, "0")}s`;
-  const h = Math.floor(m / 60);
-  return `${h}h${String(m % 60).padStart(2, "0")}m`;
-}
-
-/** A loss or metric value: three significant digits, exponent form for very small or large. */
-export function formatValue(x: number | null | undefined): string {
-  if (x === null || x === undefined) return "—";
-  if (Number.isNaN(x)) return "NaN";
-  if (!Number.isFinite(x)) return x > 0 ? "Inf" : "-Inf";
-  if (x === 0) return "0";
-  const a = Math.abs(x);
-  if (a >= 1e5 || a < 1e-3) return x.toExponential(1).replace("e+", "e");
-  if (a >= 100) return x.toFixed(1);
-  if (a >= 1) return x.toFixed(2);
-  return x.toPrecision(3);
-}
-
-/** A weight or a grid value as short as it can be: `0.5`, `1`, `0.333`. */
-export function formatWeight(x: number): string {
-  return Number.isFinite(x) ? String(Number(x.toPrecision(3))) : formatValue(x);
-}
 
 /** A learning rate as `9.8e-4`. */
 export function formatLr(lr: number): string {
   if (lr === 0) return "0";
   return lr.toExponential(1).replace("e+", "e");
-}
-
-/** A count as `812`, `12.3k` or `1.24M`. */
-export function formatCount(n: number): string {
-  const a = Math.abs(n);
-  if (a >= 1e9) return `${(n / 1e9).toFixed(2)}G`;
-  if (a >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
-  if (a >= 1e4) return `${(n / 1e3).toFixed(1)}k`;
-  return String(Math.round(n));
 }
 
 /** A rate such as images per second, without spurious digits. */

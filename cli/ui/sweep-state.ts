@@ -1,6 +1,7 @@
 // What the sweep view shows, folded from sweep events. Pure, like run-state.
 import type { Metrics } from "../../runtime/events.js";
-import { formatValue, layoutTable } from "./format.js";
+import { formatValue } from "../../common/format.js";
+import { layoutTable, LIVE_DIGITS } from "./format.js";
 import type { AggregateRow, ParetoPoint, SweepEndEvent, SweepEvent, SweepStartEvent, SweepTrial } from "./sweep-events.js";
 
 export type TrialStatus = "queued" | "running" | "done" | "failed" | "skipped";
@@ -84,7 +85,7 @@ export function keyMetricOf(state: SweepState, metrics: Metrics | undefined): [s
 /** `wg=0.25 wc=0.75` */
 export function formatPoint(point: Readonly<Record<string, number | string>>): string {
   return Object.entries(point)
-    .map(([k, v]) => `${k}=${typeof v === "number" ? String(Number(v.toPrecision(3))) : v}`)
+    .map(([k, v]) => `${k}=${typeof v === "number" ? formatValue(v, LIVE_DIGITS) : v}`)
     .join(" ");
 }
 
@@ -99,7 +100,7 @@ export function aggregateLines(rows: readonly AggregateRow[]): string[] {
       String(r.seeds),
       ...metrics.map((m) => {
         const v = r.metrics[m];
-        return v ? `${formatValue(v.mean)} ± ${formatValue(v.std)}` : "—";
+        return v ? `${formatValue(v.mean, LIVE_DIGITS)} ± ${formatValue(v.std, LIVE_DIGITS)}` : "—";
       }),
     ]),
   ]);
@@ -111,7 +112,7 @@ export function paretoLines(points: readonly ParetoPoint[]): string[] {
     points.map((p) => [
       formatPoint(p.point),
       Object.entries(p.metrics)
-        .map(([k, v]) => `${k} ${formatValue(v)}`)
+        .map(([k, v]) => `${k} ${formatValue(v, LIVE_DIGITS)}`)
         .join("  "),
     ]),
   );

@@ -13,7 +13,7 @@
 // A file that fails any check (size, magic, version, tag, CRC, label range) is rebuilt.
 
 import { mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readRegularFile } from "../faults.js";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import * as zlib from "node:zlib";
@@ -101,9 +101,9 @@ export async function cached(
   const file = cachePath(dir, key);
   let buf: Buffer | null = null;
   try {
-    buf = await readFile(file);
+    buf = readRegularFile(file, 2 ** 31 - 1);
   } catch {
-    buf = null; // missing or unreadable: build it
+    buf = null; // missing, unreadable or not a regular file: build it
   }
   if (buf) {
     const got = decodeCache(buf, tag);
@@ -116,8 +116,9 @@ export async function cached(
   try {
     mkdirSync(dir, { recursive: true });
     const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-    writeFileSync(tmp, bytes);
     try {
+      // a full disk leaves no partial temporary file behind
+      writeFileSync(tmp, bytes);
       renameSync(tmp, file);
     } catch (err) {
       try {

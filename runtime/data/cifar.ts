@@ -6,9 +6,8 @@
 // Grayscale = 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601 luma), scaled to [0, 1].
 
 import { readdirSync, statSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { dataError, genericSplits, officialSplits, type Pool, type Split } from "./pool.js";
+import { dataError, genericSplits, officialSplits, readDataFile, type Pool, type Split } from "./pool.js";
 
 export const CIFAR10_CLASS_NAMES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];
 const SIDE = 32;
@@ -55,12 +54,7 @@ export async function cifarPool(path: string, classes: 10 | 100): Promise<Pool> 
   const bufs: Buffer[] = [];
   const counts: number[] = [];
   for (const f of order) {
-    let b: Buffer;
-    try {
-      b = await readFile(f);
-    } catch (err) {
-      throw dataError(f, `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, hint);
-    }
+    const b = readDataFile(f, hint);
     if (b.length === 0) throw dataError(f, "is empty", hint);
     if (b.length % record !== 0) {
       throw dataError(f, `is ${b.length} bytes, not a whole number of ${record}-byte CIFAR-${classes} records (truncated, or the wrong classes:)`, hint);

@@ -4,21 +4,37 @@
 // 0.114 B), composited over black by their alpha. Every image is resized to the first image's size.
 
 import { readdirSync, statSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PNG } from "pngjs";
 import { resize } from "../image.js";
-import { dataError, genericSplits, type Pool } from "./pool.js";
+import { dataError, genericSplits, readDataFile, type Pool } from "./pool.js";
 
 const HINT = "lay the folder out as <path>/<class name>/<image>.png, one sub-folder per class";
 
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/**
+ * pngjs's messages, in hgc's words: some are about its stream plumbing rather than the file, and
+ * two carry typos ("waitng", "beggining") that should not reach the user as ours.
+ */
+function pngProblem(message: string): string {
+  if (/read requests|Ran out of data|Unexpected end of input/i.test(message)) return "is truncated (it ends before its image data does)";
+  if (/^Crc error/i.test(message)) return "is damaged (a chunk fails its CRC check)";
+  if (/IHDR/.test(message)) return "is damaged (it does not start with an IHDR header chunk)";
+  if (/unrecognised content at end of stream|extra data found/i.test(message)) return "is damaged (unreadable data after or inside its chunks)";
+  if (/invalid (compressed|inflate) data|incorrect header check|invalid (distance|block|stored)/i.test(message)) return "is damaged (its compressed image data is corrupt)";
+  return `cannot be decoded (${message.toLowerCase()})`;
+}
+
 /** Decode one PNG file to grayscale floats in [0, 1]. */
 export function decodePngGray(buf: Buffer, file: string): { pixels: Float32Array; height: number; width: number } {
+  const HINT_PNG = "re-export the image as PNG, or remove it";
+  if (buf.length < 8 || !buf.subarray(0, 8).equals(PNG_SIGNATURE)) throw dataError(file, "is not a decodable PNG: it lacks the PNG signature (is it a PNG file at all?)", HINT_PNG);
   let png: { width: number; height: number; data: Buffer };
   try {
     png = PNG.sync.read(buf);
   } catch (err) {
-    throw dataError(file, `is not a decodable PNG (${(err as Error).message})`, "re-export the image as PNG, or remove it");
+    throw dataError(file, `is not a decodable PNG: it ${pngProblem((err as Error).message)}`, HINT_PNG);
   }
   const { width, height, data } = png;
   if (width === 0 || height === 0) throw dataError(file, "is an empty image", "remove it");
@@ -56,13 +72,7 @@ export async function folderPool(path: string): Promise<Pool> {
   let width = 0;
   const images: Float32Array[] = [];
   for (const { file } of files) {
-    let buf: Buffer;
-    try {
-      buf = await readFile(file);
-    } catch (err) {
-      throw dataError(file, `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, HINT);
-    }
-    const img = decodePngGray(buf, file);
+    const img = decodePngGray(readDataFile(file, HINT), file);
     if (images.length === 0) {
       height = img.height;
       width = img.width;

@@ -3,21 +3,14 @@
 //   number of dimensions; then one big-endian u32 per dimension; then the data, row-major.
 //   Images: 3 dimensions (n, rows, cols). Labels: 1 dimension (n).
 
-import { readFile } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
-import { bytePool, dataError, genericSplits, type Pool } from "./pool.js";
+import { bytePool, dataError, readDataFile, genericSplits, type Pool } from "./pool.js";
 
 const HINT = "point images: and labels: at IDX files (e.g. train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz)";
 
 /** Read a file, gunzipping it when it starts with the gzip magic. */
 export async function readMaybeGzip(file: string, hint: string): Promise<Buffer> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw dataError(file, code === "ENOENT" ? "no such file" : `cannot be read (${code ?? (err as Error).message})`, hint);
-  }
+  let buf = readDataFile(file, hint);
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
       buf = gunzipSync(buf);

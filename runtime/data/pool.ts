@@ -3,6 +3,7 @@
 // The split rule lives here, once, for every file-backed source; docs/data.md states it.
 
 import { UserError } from "../../common/errors.js";
+import { NotReadableError, readRegularFile } from "../faults.js";
 import { Rng } from "../rng.js";
 import type { ImageSet } from "./types.js";
 
@@ -112,4 +113,18 @@ export function bytePool(
 /** One UserError shape for every bad data file: `<file>: <what was wrong>`, exit code 2 (I/O). */
 export function dataError(file: string, problem: string, hint: string): UserError {
   return new UserError(`${file}: ${problem}`, hint, 2);
+}
+
+/** The largest data file hgc reads (a Buffer's practical limit; MNIST's biggest file is 47 MB). */
+const MAX_DATA_BYTES = 2 ** 31 - 1;
+
+/** A data file's bytes: only a regular file (a FIFO or a device is refused, not read forever). */
+export function readDataFile(file: string, hint: string): Buffer {
+  try {
+    return readRegularFile(file, MAX_DATA_BYTES);
+  } catch (err) {
+    if (err instanceof NotReadableError) throw dataError(file, err.message, hint);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw dataError(file, code === "ENOENT" ? "no such file" : `cannot be read (${code ?? (err as Error).message})`, hint);
+  }
 }

@@ -1,4 +1,4 @@
-// GELU and LayerNorm as single ops, forward and gradient, where the native kernels are registered
+// GELU, LayerNorm and multi-head self-attention as single ops, forward and gradient, where the native kernels are registered
 // (runtime/kernels/index.ts), and as the composite tf ops everywhere else. The composite forms are
 // the model's own definitions; the fused ones compute the same function in one pass over the data
 // (the composite GELU is ~10 elementwise passes forward and ~20 in its gradient, each streaming a
@@ -12,7 +12,7 @@ import { tf } from "../backend.js";
 import { nativeKernels } from "./index.js";
 
 /** Names of the custom kernels registered for the wasm backend by registerNativeKernels(). */
-export const FUSED_KERNELS = ["HgcGelu", "HgcGeluGrad", "HgcLayerNorm", "HgcLayerNormGrad"] as const;
+export const FUSED_KERNELS = ["HgcGelu", "HgcGeluGrad", "HgcLayerNorm", "HgcLayerNormGrad", "HgcAttention", "HgcAttentionGrad"] as const;
 
 /** True when the wasm backend is active and has both kernels (forward and gradient) registered. */
 function fusedReady(forward: string, gradient: string): boolean {
@@ -79,6 +79,53 @@ export function layerNorm(x: tf.Tensor2D, g: tf.Tensor, b: tf.Tensor, eps: numbe
   let f = layerNormByEps.get(eps);
   if (!f) layerNormByEps.set(eps, (f = layerNormFused(eps)));
   return f(x, g, b) as tf.Tensor2D;
+}
+
+/**
+ * Multi-head self-attention from qkv [n·T, 3D] as tf ops: split, heads apart, softmax(q·kᵀ/√dh +
+ * mask)·v, heads merged back to [n·T, D]. `mask` is additive [T, T] (−1e9 above the diagonal for a
+ * causal encoder) or null.
+ */
+export function attentionComposite(qkv: tf.Tensor2D, n: number, T: number, H: number, mask: tf.Tensor2D | null): tf.Tensor2D {
+  const D = qkv.shape[1] / 3;
+  const dh = D / H;
+  const [q0, k0, v0] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // each [n·T, D]
+  const q = tf.transpose(tf.reshape(tf.mul(q0, 1 / Math.sqrt(dh)), [n, T, H, dh]), [0, 2, 1, 3]); // [n, H, T, dh]
+  // k is laid out [n, H, dh, T] so that q·k is a plain (untransposed) batched product.
+  const kT = tf.transpose(tf.reshape(k0, [n, T, H, dh]), [0, 2, 3, 1]); // [n, H, dh, T]
+  const v = tf.transpose(tf.reshape(v0, [n, T, H, dh]), [0, 2, 1, 3]); // [n, H, T, dh]
+  let scores = tf.matMul(q as tf.Tensor4D, kT as tf.Tensor4D); // [n, H, T, T]
+  if (mask) scores = tf.add(scores, mask);
+  const att = tf.softmax(scores); // [n, H, T, T]; masked entries are exactly 0
+  const y = tf.matMul(att, v as tf.Tensor4D); // [n, H, T, dh]
+  return tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [n * T, D]) as tf.Tensor2D; // [n·T, D]
+}
+
+function attentionFused(n: number, T: number, heads: number, causal: boolean) {
+  return tf.customGrad(((qkv: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [y, p] = tf.engine().runKernel("HgcAttention", { qkv }, { n, T, heads, causal }) as tf.Tensor[];
+    save([qkv, p!]);
+    return {
+      value: y!,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [tf.engine().runKernel("HgcAttentionGrad", { dy: dy as tf.Tensor, qkv: saved[0]!, p: saved[1]! }, {}) as tf.Tensor],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+}
+
+const attentionByShape = new Map<string, ReturnType<typeof attentionFused>>();
+
+/**
+ * Multi-head self-attention of n sequences of T positions from their qkv projection [n·T, 3D]
+ * (q, k and v side by side, each head's dh = D/heads columns in order): softmax(q·kᵀ/√dh, causal
+ * mask) · v with the heads merged back, [n·T, D]. Null where the fused kernel is not registered:
+ * the model then runs its composite ops (runtime/model.ts), which compute the same function.
+ */
+export function attention(qkv: tf.Tensor2D, n: number, T: number, heads: number, causal: boolean): tf.Tensor2D | null {
+  if (!fusedReady("HgcAttention", "HgcAttentionGrad") || qkv.dtype !== "float32" || qkv.shape[0] !== n * T || qkv.shape[1] % (3 * heads) !== 0) return null;
+  const key = `${n},${T},${heads},${causal}`;
+  let f = attentionByShape.get(key);
+  if (!f) attentionByShape.set(key, (f = attentionFused(n, T, heads, causal)));
+  return f(qkv) as tf.Tensor2D;
 }
 
 /**

@@ -1,36 +1,41 @@
-// Native kernels for the wasm backend: matrix products by the system's BLAS (OpenBLAS's
-// cblas_sgemm) through the small N-API addon in native/, reading and writing the wasm heap in
-// place, and native loops for the other kernels the wasm backend runs slowly in a training step.
+// Native kernels for the wasm backend: matrix products by OpenBLAS (where the system has it) or by
+// the addon's built-in GEMM (everywhere else), through the small N-API addon in native/, reading
+// and writing the wasm heap in place; a fused attention; and native loops for the other kernels
+// the wasm backend runs slowly in a training step.
 //
 // Why: the wasm backend's BatchMatMul reaches ~20 GFLOP/s on a large square product but only
 // 1–5 GFLOP/s on the skinny, transposed and batched products of a Transformer's training step,
-// where one core of OpenBLAS reaches well over 100. With the products native, what remained was
-// Tanh (scalar libm in wasm), Sum over a leading axis (a transpose, then a sum), the slices and
-// concats of attention's split, generic transposes, broadcast arithmetic, and Identity/Cast
-// copies (every Multiply gradient casts its operands). Each kernel here computes what the wasm
-// kernel computes — the same float32 operations, sums in another order, tanh by a rational
+// where one core of a packed, vectorized GEMM reaches well over 100. With the products native, what
+// remained was Tanh (scalar libm in wasm), Sum over a leading axis (a transpose, then a sum), the
+// slices and concats of attention's split, generic transposes, broadcast arithmetic, and
+// Identity/Cast copies (every Multiply gradient casts its operands). Each kernel here computes what
+// the wasm kernel computes — the same float32 operations, sums in another order, tanh by a rational
 // approximation within a few ulps — so results agree to float32 rounding. Anything a kernel here
 // does not handle (other dtypes, strided multi-axis slices, broadcasts that do not fold into two
 // dimensions) goes to the wasm backend's own kernel.
 //
-// Four kernels of our own (HgcGelu, HgcLayerNorm and their gradients) serve the fused GELU and
-// LayerNorm of runtime/kernels/fused.ts, which the model calls; without them it runs the
-// composite ops.
+// Six kernels of our own (HgcGelu, HgcLayerNorm, HgcAttention and their gradients) serve the fused
+// ops of runtime/kernels/fused.ts, which the model calls; without them it runs the composite ops.
 //
 // Optional by design: the addon is built at install time where a C compiler is present
-// (scripts/build-native.mjs), and it opens the BLAS library with dlopen when first used. Where
-// either is missing, or the backend is not wasm, or HGC_NATIVE=0, registerNativeKernels() changes
-// nothing and says why; training runs on the wasm backend's own kernels.
+// (scripts/build-native.mjs). It needs no system package: it opens a BLAS library with dlopen when
+// one is there and otherwise multiplies with its own GEMM. Where the addon is missing, or the
+// backend is not wasm, or HGC_NATIVE=0, registerNativeKernels() changes nothing and says why;
+// training runs on the wasm backend's own kernels.
 //
 // Environment:
 //   HGC_NATIVE=0        do not register native kernels
-//   HGC_BLAS=<path>     the BLAS library to open (instead of the sonames below)
-//   HGC_BLAS_THREADS=n  OpenBLAS threads (default 1: tfjs's wasm backend is single-threaded
-//                       under Node, and the small products of training do not pay for more)
+//   HGC_BLAS=<path>     the BLAS library to open (instead of the sonames below);
+//   HGC_BLAS=builtin    open none: every product on the built-in GEMM
+//   HGC_GEMM_ISA=AVX2   the built-in GEMM's micro-kernels (AVX-512, AVX2, portable; default the
+//                       best this CPU has), for tests and measurements
+//   HGC_THREADS=n       threads for large products and the attention (default: 2, or 1 on one core
+//                       or a machine already busy; see defaultThreads)
 //   HGC_NATIVE_KERNELS=BatchMatMul,Tanh,…   replace only these kernels (for measurements)
 
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { availableParallelism, loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 // tfjs itself, not backend.ts: backend.ts registers these kernels, so importing it here would be a cycle.
@@ -48,6 +53,12 @@ export interface NativeKernels {
   library?: string;
   /** OpenBLAS's kernel family for this CPU, e.g. "Haswell" (OPENBLAS_CORETYPE overrides it). */
   blasCore?: string;
+  /** What multiplies, e.g. "built-in GEMM (AVX2)" or "OpenBLAS sgemm, Haswell". */
+  gemm?: string;
+  /** Threads for large products and the attention. */
+  threads?: number;
+  /** Why no BLAS library serves (the built-in GEMM does), where one was looked for. */
+  blasMissing?: string;
 }
 
 /** Library names tried in order: OpenBLAS (Debian, Fedora, Homebrew), then a generic CBLAS. */
@@ -65,7 +76,11 @@ export const BLAS_CANDIDATES: readonly string[] = [
 
 interface Addon {
   open(candidates: string[]): { library?: string; core?: string; error?: string };
-  setThreads(n: number): number;
+  setThreads(n: number, parMinWork: number): number;
+  setGemmPolicy(isa: string, blasMinWork: number): boolean;
+  gemmInfo(): { isa: string; threads: number; blas: boolean };
+  attention(heap: Float32Array, qkv: number, y: number, p: number, n: number, T: number, H: number, dh: number, causal: 0 | 1): void;
+  attentionGrad(heap: Float32Array, dy: number, qkv: number, p: number, dqkv: number, n: number, T: number, H: number, dh: number): void;
   sgemm(heap: Float32Array, transA: boolean, transB: boolean, m: number, n: number, k: number, aOffsets: Int32Array, bOffsets: Int32Array, cOffset: number): void;
   tanh(heap: Float32Array, x: number, y: number, n: number): void;
   sum(heap: Float32Array, x: number, y: number, outer: number, reduce: number, inner: number): void;
@@ -89,8 +104,8 @@ interface WasmBackend {
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 /** The kernels replaced, each made from the wasm backend's own (its fallback), with a label. */
-const KERNELS: { name: string; label: (blas: string) => string; make: (fallback: tf.KernelFunc) => tf.KernelFunc }[] = [
-  { name: "BatchMatMul", label: (blas) => `BatchMatMul (${blas})`, make: batchMatMul },
+const KERNELS: { name: string; label: (gemm: string) => string; make: (fallback: tf.KernelFunc) => tf.KernelFunc }[] = [
+  { name: "BatchMatMul", label: (gemm) => `BatchMatMul (${gemm})`, make: batchMatMul },
   { name: "Tanh", label: () => "Tanh (native)", make: tanh },
   { name: "Sum", label: () => "Sum (native)", make: sum },
   { name: "Slice", label: () => "Slice (native)", make: slice },
@@ -111,6 +126,8 @@ const CUSTOM: { name: string; label: string; kernelFunc: tf.KernelFunc }[] = [
   { name: "HgcGeluGrad", label: "GELU gradient (fused, native)", kernelFunc: geluGradKernel },
   { name: "HgcLayerNorm", label: "LayerNorm (fused, native)", kernelFunc: layerNormKernel },
   { name: "HgcLayerNormGrad", label: "LayerNorm gradient (fused, native)", kernelFunc: layerNormGradKernel },
+  { name: "HgcAttention", label: "attention (fused, native)", kernelFunc: attentionKernel },
+  { name: "HgcAttentionGrad", label: "attention gradient (fused, native)", kernelFunc: attentionGradKernel },
 ];
 
 const require = createRequire(import.meta.url);
@@ -130,14 +147,51 @@ export function addonPath(): string | null {
 let addon: Addon | null = null;
 let library: string | null = null;
 let blasCore: string | null = null;
+let blasMissing: string | null = null;
+/** False while configureGemm({ blas: false }) keeps every product on the built-in GEMM. */
+let blasEnabled = true;
 /** The wasm backend's own kernel configs, restored by unregisterNativeKernels(). */
 const originals = new Map<string, tf.KernelConfig>();
 /** Our own kernels registered now. */
 const custom = new Set<string>();
 
-/** Load the addon and open the BLAS library once; a string is the reason it cannot be used. */
-function loadBlas(): string | null {
-  if (addon && library) return null;
+/**
+ * The inner dimension from which a product goes to the BLAS library rather than the built-in GEMM,
+ * measured per shape (docs/performance.md, "Which GEMM"): against OpenBLAS on its AVX-512 kernels,
+ * or with the built-in GEMM on AVX2, OpenBLAS wins the products with a long inner dimension (the
+ * weight gradients xᵀ·dy, the MLP's output layer of a wide model) and the built-in GEMM the rest;
+ * the built-in AVX-512 GEMM wins every product against OpenBLAS on AVX2 kernels (the Haswell family
+ * OPENBLAS_CORETYPE may force) or older. The choice depends on the machine only, never on timings,
+ * so a run's numbers do not either.
+ */
+export function blasMinK(isa: string, core: string | null): number {
+  // A library we know nothing of may be the reference BLAS, far slower than any packed GEMM.
+  if (core === null) return Number.POSITIVE_INFINITY;
+  if (isa === "portable") return 0;
+  const blas512 = /SkylakeX|Cooperlake|SapphireRapids|Accelerate/i.test(core);
+  if (isa === "AVX-512" && !blas512) return Number.POSITIVE_INFINITY;
+  return 512;
+}
+
+/**
+ * Threads for large products and the attention: HGC_THREADS, else 2 where the machine has two
+ * cores or more and they are not already busy (a 1-minute load average below the core count). On
+ * an oversubscribed machine a split product waits for its slower half, and one thread is faster
+ * (docs/performance.md). The numbers do not depend on it: each part computes its rows or matrices
+ * in the same order either way.
+ */
+export function defaultThreads(): number {
+  const env = Number.parseInt(process.env.HGC_THREADS ?? "", 10);
+  if (Number.isInteger(env) && env > 0) return env;
+  const cores = availableParallelism();
+  return cores >= 2 && loadavg()[0]! < cores ? 2 : 1;
+}
+/** Products of at least this many multiply-adds (all matrices of a batch) are split over the threads. */
+export const PAR_MIN_WORK = 1 << 19;
+
+/** Load the addon and open a BLAS library once (or settle for the built-in GEMM); a string is the reason the addon cannot be used. */
+function loadAddon(): string | null {
+  if (addon) return null;
   const file = addonPath();
   if (!file) return "the native addon is not built (native/build/Release/hgc_blas.node; `node scripts/build-native.mjs` builds it)";
   let a: Addon;
@@ -146,19 +200,51 @@ function loadBlas(): string | null {
   } catch (err) {
     return `the native addon does not load: ${String((err as Error).message).split("\n")[0]}`;
   }
-  const wanted = process.env.HGC_BLAS ? [process.env.HGC_BLAS] : [...BLAS_CANDIDATES];
-  const opened = a.open(wanted);
-  if (!opened.library) return `no BLAS library with cblas_sgemm was found (${opened.error ?? "?"})`;
-  const threads = Number.parseInt(process.env.HGC_BLAS_THREADS ?? "1", 10);
-  a.setThreads(Number.isInteger(threads) && threads > 0 ? threads : 1);
+  if (typeof a.gemmInfo !== "function") return "the native addon is out of date (`node scripts/build-native.mjs` rebuilds it)";
+  const wanted = process.env.HGC_BLAS;
+  if (wanted === "builtin") {
+    blasMissing = "HGC_BLAS=builtin";
+  } else {
+    const opened = a.open(wanted ? [wanted] : [...BLAS_CANDIDATES]);
+    if (opened.library) {
+      library = opened.library;
+      blasCore = opened.core ?? null;
+    } else {
+      blasMissing = `no BLAS library with cblas_sgemm was found (${opened.error ?? "?"})`;
+    }
+  }
+  const isa = process.env.HGC_GEMM_ISA ?? "best";
+  if (!a.setGemmPolicy(isa, Number.POSITIVE_INFINITY)) return `HGC_GEMM_ISA=${isa}: this CPU or build has no such GEMM micro-kernels (AVX-512, AVX2, portable)`;
+  a.setThreads(defaultThreads(), PAR_MIN_WORK);
   addon = a;
-  library = opened.library;
-  blasCore = opened.core ?? null;
+  applyPolicy(isa);
   return null;
 }
 
-function describeLibrary(lib: string): string {
-  if (/openblas/i.test(lib) || blasCore) return `OpenBLAS sgemm${blasCore ? `, ${blasCore}` : ""}`;
+/** The built-in GEMM's micro-kernels `isa`, and which products the BLAS library (if open and enabled) takes. */
+function applyPolicy(isa: string): boolean {
+  const ok = addon!.setGemmPolicy(isa, Number.POSITIVE_INFINITY);
+  const core = blasCore ?? (/openblas/i.test(library ?? "") ? "" : /Accelerate/.test(library ?? "") ? "Accelerate" : null);
+  minK = library && blasEnabled ? blasMinK(addon!.gemmInfo().isa, core) : Number.POSITIVE_INFINITY;
+  addon!.setGemmPolicy(isa, minK);
+  return ok;
+}
+
+/** The inner dimension from which the BLAS library multiplies (Infinity: the built-in GEMM does all). */
+let minK = Number.POSITIVE_INFINITY;
+
+/** What multiplies: the built-in GEMM, and the BLAS library for the products it wins where one is open. */
+function describeGemm(): string {
+  const info = addon!.gemmInfo();
+  const builtin = `built-in GEMM (${info.isa})`;
+  const threads = `, ${info.threads} thread${info.threads === 1 ? "" : "s"}`;
+  if (!library || minK === Number.POSITIVE_INFINITY) return `${builtin}${threads}${library && blasEnabled ? `; faster here than ${describeLibrary()}` : ""}`;
+  return `${builtin}, ${describeLibrary()} for inner dimensions from ${minK}${threads}`;
+}
+
+function describeLibrary(): string {
+  const lib = library!;
+  if (/openblas/i.test(lib) || blasCore) return `OpenBLAS sgemm${blasCore ? ` ${blasCore}` : ""}`;
   return /Accelerate/.test(lib) ? "Accelerate sgemm" : `${path.basename(lib)} sgemm`;
 }
 
@@ -170,9 +256,9 @@ export function nativeKernelNames(): string[] {
 }
 
 /**
- * Serve the wasm backend's matrix products by the native BLAS, and the other kernels above by
- * native loops. Idempotent; call after the backend is chosen. A no-op, with the reason, where the
- * addon or the BLAS library is missing, the active backend is not wasm, or HGC_NATIVE=0.
+ * Serve the wasm backend's matrix products natively (OpenBLAS or the built-in GEMM), and the other
+ * kernels above by native loops. Idempotent; call after the backend is chosen. A no-op, with the
+ * reason, where the addon is missing, the active backend is not wasm, or HGC_NATIVE=0.
  * `only` (or HGC_NATIVE_KERNELS) limits it to the named kernels, for measurements.
  */
 export function registerNativeKernels(opts: { only?: readonly string[] } = {}): NativeKernels {
@@ -183,10 +269,10 @@ export function registerNativeKernels(opts: { only?: readonly string[] } = {}): 
     if (!opts.only) return status;
     unregisterNativeKernels();
   }
-  const why = loadBlas();
+  const why = loadAddon();
   if (why) return { enabled: false, kernels: [], reason: why };
   const kernels: string[] = [];
-  const blas = describeLibrary(library!);
+  const gemm = describeGemm();
   const only = opts.only ?? process.env.HGC_NATIVE_KERNELS?.split(",").map((k) => k.trim());
   for (const k of KERNELS) {
     if (only && !only.includes(k.name)) continue;
@@ -196,7 +282,7 @@ export function registerNativeKernels(opts: { only?: readonly string[] } = {}): 
     tf.unregisterKernel(k.name, "wasm");
     // The original's setupFunc stays, so a re-initialised backend still sets up the fallback path.
     tf.registerKernel({ ...original, kernelFunc: k.make(original.kernelFunc) });
-    kernels.push(k.label(blas));
+    kernels.push(k.label(gemm));
   }
   for (const k of CUSTOM) {
     if (only && !only.includes(k.name)) continue;
@@ -205,7 +291,16 @@ export function registerNativeKernels(opts: { only?: readonly string[] } = {}): 
     custom.add(k.name);
     kernels.push(k.label);
   }
-  status = { enabled: kernels.length > 0, kernels, library: library!, ...(blasCore ? { blasCore } : {}), ...(kernels.length ? {} : { reason: "the wasm backend registered none of the kernels replaced natively" }) };
+  status = {
+    enabled: kernels.length > 0,
+    kernels,
+    gemm,
+    threads: addon!.gemmInfo().threads,
+    ...(library ? { library } : {}),
+    ...(blasCore ? { blasCore } : {}),
+    ...(blasMissing ? { blasMissing } : {}),
+    ...(kernels.length ? {} : { reason: "the wasm backend registered none of the kernels replaced natively" }),
+  };
   return status;
 }
 
@@ -583,4 +678,50 @@ function layerNormGradKernel(args: KernelArgs): tf.TensorInfo[] {
     cols,
   );
   return [dx, dg, db];
+}
+
+// ---- fused attention (used through runtime/kernels/fused.ts) --------------------------------------
+
+/** [y [n·T, D], p [n, H, T, T]] of multi-head self-attention over qkv [n·T, 3D]. */
+function attentionKernel(args: KernelArgs): tf.TensorInfo[] {
+  const { qkv } = args.inputs as { qkv: tf.TensorInfo };
+  const { n, T, heads, causal } = args.attrs as { n: number; T: number; heads: number; causal: boolean };
+  const backend = args.backend as unknown as WasmBackend;
+  const D = qkv.shape[1]! / 3;
+  const y = backend.makeOutput([n * T, D], "float32");
+  const p = backend.makeOutput([n, heads, T, T], "float32");
+  if (n * T * D > 0) addon!.attention(backend.wasm.HEAPF32, offsetOf(backend, qkv), offsetOf(backend, y), offsetOf(backend, p), n, T, heads, D / heads, causal ? 1 : 0);
+  return [y, p];
+}
+
+/** dqkv [n·T, 3D] of the fused attention, from dy [n·T, D], qkv and the forward's weights p. */
+function attentionGradKernel(args: KernelArgs): tf.TensorInfo {
+  const { dy, qkv, p } = args.inputs as Record<"dy" | "qkv" | "p", tf.TensorInfo>;
+  const backend = args.backend as unknown as WasmBackend;
+  const [n, heads, T] = p.shape as [number, number, number, number];
+  const D = qkv.shape[1]! / 3;
+  const dqkv = backend.makeOutput(qkv.shape, "float32");
+  if (n * T * D > 0) addon!.attentionGrad(backend.wasm.HEAPF32, offsetOf(backend, dy), offsetOf(backend, qkv), offsetOf(backend, p), offsetOf(backend, dqkv), n, T, heads, D / heads);
+  return dqkv;
+}
+
+/**
+ * Choose the built-in GEMM's micro-kernels and which products go to the BLAS library, for tests
+ * and measurements: `isa` one of AVX-512, AVX2, portable or best; `blas` false sends every product
+ * to the built-in GEMM (as HGC_BLAS=builtin does), true restores the default split; `threads` sets
+ * the threads. False when the
+ * addon is not loaded or the CPU lacks the micro-kernels.
+ */
+export function configureGemm(opts: { isa?: string; blas?: boolean; threads?: number }): boolean {
+  if (loadAddon()) return false;
+  if (opts.blas !== undefined) blasEnabled = opts.blas;
+  if (opts.threads !== undefined) addon!.setThreads(opts.threads, PAR_MIN_WORK);
+  const ok = applyPolicy(opts.isa ?? process.env.HGC_GEMM_ISA ?? "best");
+  if (status) status = { ...status, gemm: describeGemm() };
+  return ok;
+}
+
+/** The built-in GEMM's micro-kernels, the threads, and whether a BLAS library is open; null without the addon. */
+export function gemmInfo(): { isa: string; threads: number; blas: boolean } | null {
+  return loadAddon() ? null : addon!.gemmInfo();
 }

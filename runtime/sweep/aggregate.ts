@@ -52,12 +52,12 @@ export interface SweepAggregate {
 
 export function pointKey(experiment: string, point: Record<string, number>, params: string[]): string {
   const names = params.length ? params.filter((p) => p in point) : Object.keys(point).sort();
-  const parts = names.map((p) => `${p}=${formatValue(point[p]!)}`);
+  const parts = names.map((p) => `${p}=${paramText(point[p]!)}`);
   return [experiment, ...parts].join(" ");
 }
 
 /** A param value as written in keys and file names: shortest round-trip form. */
-export function formatValue(v: number): string {
+export function paramText(v: number): string {
   return String(v);
 }
 

@@ -1,8 +1,8 @@
 // Self-contained SVG plots of a sweep (no scripts, fonts or external references): the Pareto
 // front over the first two objectives, and each metric against each swept param with error bars.
 import type { GroupRow, SweepAggregate } from "./aggregate.js";
-import { formatValue } from "./aggregate.js";
-import { fmt } from "./report.js";
+import { paramText } from "./aggregate.js";
+import { formatValue } from "../../common/format.js";
 
 export interface PlotPoint {
   x: number;
@@ -159,13 +159,13 @@ export function renderPlot(spec: PlotSpec): string {
   for (const t of yTicks) {
     out.push(
       `<line x1="${m.left}" x2="${n(m.left + pw)}" y1="${n(sy(t))}" y2="${n(sy(t))}" stroke="#eeeeee"/>`,
-      `<text x="${m.left - 6}" y="${n(sy(t) + 4)}" text-anchor="end">${esc(fmt(t))}</text>`,
+      `<text x="${m.left - 6}" y="${n(sy(t) + 4)}" text-anchor="end">${esc(formatValue(t))}</text>`,
     );
   }
   for (const t of xTicks) {
     out.push(
       `<line x1="${n(sx(t))}" x2="${n(sx(t))}" y1="${m.top}" y2="${n(m.top + ph)}" stroke="#eeeeee"/>`,
-      `<text x="${n(sx(t))}" y="${n(m.top + ph + 18)}" text-anchor="middle">${esc(fmt(t))}</text>`,
+      `<text x="${n(sx(t))}" y="${n(m.top + ph + 18)}" text-anchor="middle">${esc(formatValue(t))}</text>`,
     );
   }
   out.push(
@@ -197,7 +197,7 @@ export function renderPlot(spec: PlotSpec): string {
           `<path class="errorbar" d="M${n(cx)},${n(a)}V${n(b)}M${n(cx - 4)},${n(a)}H${n(cx + 4)}M${n(cx - 4)},${n(b)}H${n(cx + 4)}" stroke="${s.color}" fill="none"/>`,
         );
       }
-      const tip = p.label ? `<title>${esc(p.label)}: (${esc(fmt(p.x))}, ${esc(fmt(p.y))})</title>` : "";
+      const tip = p.label ? `<title>${esc(p.label)}: (${esc(formatValue(p.x))}, ${esc(formatValue(p.y))})</title>` : "";
       out.push(
         `<circle class="point${s.muted ? " muted" : ""}" cx="${n(cx)}" cy="${n(cy)}" r="${s.muted ? 4 : 5}" fill="${s.color}" stroke="#ffffff">${tip}</circle>`,
       );
@@ -280,7 +280,7 @@ export function metricPlots(agg: SweepAggregate): SweepPlot[] {
     if (!withParam.length) continue;
     const others = agg.params.filter((p) => p !== param);
     const byOthers = (g: GroupRow) =>
-      [g.experiment, ...others.filter((p) => p in g.point).map((p) => `${p}=${formatValue(g.point[p]!)}`)].join(" ");
+      [g.experiment, ...others.filter((p) => p in g.point).map((p) => `${p}=${paramText(g.point[p]!)}`)].join(" ");
     // On a simplex the other weights follow from this one (wc = 1 − wg): a line per value of them
     // would hold one point each, so such params draw one line per experiment instead.
     const lonely = (key: (g: GroupRow) => string) => {

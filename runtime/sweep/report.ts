@@ -1,20 +1,13 @@
 // The sweep's tables: sweep.csv (every metric, full precision, for other tools) and sweep.md
 // (mean ± std at 4 significant digits, the Pareto front, failed trials and the plots).
 import type { GroupRow, MetricStat, SweepAggregate, TrialOutcome } from "./aggregate.js";
-import { formatValue } from "./aggregate.js";
+import { formatValue } from "../../common/format.js";
+import { paramText } from "./aggregate.js";
 
-/** A number at `digits` significant digits, without trailing zeros or exponent noise for common magnitudes. */
-export function fmt(v: number | null | undefined, digits = 4): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return "—";
-  if (v === 0) return "0";
-  const abs = Math.abs(v);
-  if (abs >= 1e6 || abs < 1e-4) return v.toExponential(digits - 1).replace(/\.?0+e/, "e");
-  return String(Number(v.toPrecision(digits)));
-}
-
+/** A metric's mean ± std over seeds: the std at 2 significant digits, enough to judge the mean's. */
 export function fmtStat(s: MetricStat | undefined): string {
   if (!s) return "—";
-  return s.std === null ? `${fmt(s.mean)} (n=1)` : `${fmt(s.mean)} ± ${fmt(s.std, 2)}`;
+  return s.std === null ? `${formatValue(s.mean)} (n=1)` : `${formatValue(s.mean)} ± ${formatValue(s.std, 2)}`;
 }
 
 function csvField(v: string): string {
@@ -98,7 +91,7 @@ export function toMarkdown({ agg, trials, plots }: MarkdownInput): string {
       ["experiment", ...agg.params, "n", ...shown.map(arrow), ...(agg.objectives.length ? ["Pareto"] : [])],
       agg.groups.map((g) => [
         g.experiment,
-        ...agg.params.map((p) => (p in g.point ? formatValue(g.point[p]!) : "")),
+        ...agg.params.map((p) => (p in g.point ? paramText(g.point[p]!) : "")),
         `${g.completed}/${g.seeds.length}`,
         ...shown.map((m) => fmtStat(g.metrics[m])),
         ...(agg.objectives.length ? [paretoCell(g)] : []),
@@ -143,7 +136,7 @@ export function toMarkdown({ agg, trials, plots }: MarkdownInput): string {
           t.id.slice(0, 8),
           t.experiment,
           Object.entries(t.point)
-            .map(([k, v]) => `${k}=${formatValue(v)}`)
+            .map(([k, v]) => `${k}=${paramText(v)}`)
             .join(" "),
           String(t.seed),
           firstLine(t.error ?? "unknown error"),

@@ -88,7 +88,7 @@ describe("plain logger", () => {
     expect(out.lines().slice(1)).toEqual([
       expect.stringMatching(/^step +1\/1500/),
       expect.stringMatching(/^step  500\/1500/),
-      "eval at step 500 (4s)",
+      "eval at step 500 (4.2s)",
       "  linear_probe.accuracy  0.812",
       "  linear_probe.ece       0.0312",
       "  knn.accuracy           0.795",
@@ -105,7 +105,7 @@ describe("plain logger", () => {
     bus.emit(start);
     bus.emit(completed);
     expect(out.lines()).toEqual([
-      "run quickstart  backend tensorflow  1.23M params  data fashion_mnist/train 60.0k, fashion_mnist/test 10.0k  1500 steps × batch 256  seed 7  → runs/quickstart-1a2b3c",
+      "run quickstart  backend tensorflow  1.23M params  data fashion_mnist/train 60k, fashion_mnist/test 10k  1500 steps × batch 256  seed 7  → runs/quickstart-1a2b3c",
       "finished at step 1500 after 3m45s  → runs/quickstart-1a2b3c",
       "results",
       "  linear_probe.accuracy  0.843",
@@ -197,11 +197,11 @@ describe("sweep plain logger", () => {
     expect(lines[1]).toBe("▸ aaaa1111  wg=0.25  seed 1  running");
     const progress = lines.filter((l) => l.startsWith("sweep 0/4"));
     expect(progress).toHaveLength(2); // at 2 s and 4 s of 5 s
-    expect(progress[0]).toBe("sweep 0/4 done  2 running  elapsed 2s  eta 18s  (aaaa1111 4/10, cccc2222 0/?)");
-    expect(lines).toContain("✓ aaaa1111  wg=0.25  seed 1  done  linear_probe.accuracy 0.812  5s");
+    expect(progress[0]).toBe("sweep 0/4 done  2 running  elapsed 2.0s  eta 18s  (aaaa1111 4/10, cccc2222 0/?)");
+    expect(lines).toContain("✓ aaaa1111  wg=0.25  seed 1  done  linear_probe.accuracy 0.812  5.0s");
     expect(err.lines()).toEqual(["✗ cccc2222  wg=0.25  seed 2  failed: data file removed"]);
     expect(lines.slice(-5)).toEqual([
-      "sweep finished after 5s: 1 done, 0 skipped, 1 failed",
+      "sweep finished after 5.0s: 1 done, 0 skipped, 1 failed",
       "point    seeds  linear_probe.accuracy",
       "wg=0.25  1      0.812 ± 0",
       "pareto front",

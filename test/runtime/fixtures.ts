@@ -2,7 +2,7 @@
 // width-16 causal Transformer over 64 quantized pixels, a contrastive projection and a next-token
 // head, `gen + 0.5·con`. A step takes milliseconds.
 import type { IRExperiment } from "../../compiler/ir.js";
-import { createHash } from "node:crypto";
+import { hashIR } from "../../compiler/hash.js";
 
 export interface TinyOptions {
   steps?: number;
@@ -109,7 +109,7 @@ export function tinyIr(o: TinyOptions = {}): IRExperiment {
   ir.heads.lm!.parameters = width * levels * patch * patch + levels * patch * patch;
   const parameters = ir.encoders.enc!.parameters + ir.heads.proj!.parameters + ir.heads.lm!.parameters;
   ir.estimates = { parameters, flopsPerStep: 6 * parameters * T * 3 * ir.train.batch, imagesPerStep: 3 * ir.train.batch };
-  const { hash: _h, source: _s, ...rest } = ir;
-  ir.hash = createHash("sha256").update(JSON.stringify(rest)).digest("hex");
+  // The compiler's own hash, so the IR verifies like a compiled one (a mismatch means hand-edited).
+  ir.hash = hashIR(ir);
   return ir;
 }

@@ -6,7 +6,8 @@ import { main as reportMain } from "../../cli/report.js";
 import { UserError } from "../../common/errors.js";
 import type { RunEvent } from "../../runtime/events.js";
 import { encodePng } from "../../runtime/image.js";
-import { formatValue, linePlot, niceTicks, readRun, summaryTable, writeReports } from "../../runtime/report.js";
+import { formatValue } from "../../common/format.js";
+import { linePlot, niceTicks, readRun, summaryTable, writeReports } from "../../runtime/report.js";
 
 const FINAL = {
   "linear_probe.accuracy": 0.8125,
@@ -155,7 +156,7 @@ describe("reports", () => {
     expect(s.parameters).toBe(999);
     expect(s.step).toBe(4);
     const table = summaryTable(s);
-    expect(table).toMatch(/time\s+2m 05s \(12\.5 ms\/step\)/);
+    expect(table).toMatch(/time\s+2m05s \(12\.5 ms\/step\)/);
     expect(table).toMatch(/loss\.con\s+2\.5/);
     expect(table).toMatch(/parameters\s+999/);
   });
@@ -175,7 +176,7 @@ describe("reports", () => {
     expect(formatValue(0.81254)).toBe("0.8125");
     expect(formatValue(1.5)).toBe("1.5");
     expect(formatValue(4)).toBe("4");
-    expect(formatValue(2e-5)).toBe("2.000e-5");
+    expect(formatValue(2e-5)).toBe("2e-5");
     expect(formatValue(null)).toBe("—");
   });
 

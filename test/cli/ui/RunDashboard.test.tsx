@@ -21,7 +21,7 @@ describe("run dashboard", () => {
     expect(frame).toContain("hgc run quickstart");
     expect(frame).toContain("backend tensorflow");
     expect(frame).toContain("params 1.23M");
-    expect(frame).toContain("fashion_mnist/train 60.0k · fashion_mnist/test 10.0k");
+    expect(frame).toContain("fashion_mnist/train 60k · fashion_mnist/test 10k");
     expect(frame).toContain("1500 × batch 256");
     expect(frame).toContain("waiting for the first step");
   });
@@ -37,7 +37,7 @@ describe("run dashboard", () => {
     // gen = 2 + 3/√300 = 2.17; con = 4 + 2/√300 = 4.12; objective = 0.5·gen + con = 5.20
     expect(row("gen")).toMatch(/^gen +×0\.5 +2\.17 +[▁▂▃▄▅▆▇█]{24}$/);
     expect(row("con")).toMatch(/^con +×1 +4\.12 +[▁▂▃▄▅▆▇█]{24}$/);
-    expect(row("objective")).toMatch(/^objective +5\.20 +[▁▂▃▄▅▆▇█]{24}$/);
+    expect(row("objective")).toMatch(/^objective +5\.2 +[▁▂▃▄▅▆▇█]{24}$/);
     expect(row("lr")).toMatch(/^lr +1\.0e-3 +[▁▂▃▄▅▆▇█]+$/);
     // Falling losses: the sparkline starts high and ends at the bottom.
     expect(row("gen")!.trimEnd().endsWith("▁")).toBe(true);

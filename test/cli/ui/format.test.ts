@@ -1,23 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { bar, etaMs, formatCount, formatDuration, formatLr, formatValue, layoutTable, sparkline } from "../../../cli/ui/format.js";
+import { bar, etaMs, formatLr, layoutTable, sparkline } from "../../../cli/ui/format.js";
 
 describe("formatting", () => {
-  it("writes durations as seconds, minutes and seconds, or hours and minutes", () => {
-    expect(formatDuration(4_400)).toBe("4s");
-    expect(formatDuration(192_000)).toBe("3m12s");
-    expect(formatDuration(7_500_000)).toBe("2h05m");
-  });
-
-  it("writes values with three significant digits, and NaN, Inf and missing values by name", () => {
-    expect(formatValue(2.3149)).toBe("2.31");
-    expect(formatValue(0.81234)).toBe("0.812");
-    expect(formatValue(123.45)).toBe("123.5");
-    expect(formatValue(0.00012)).toBe("1.2e-4");
-    expect(formatValue(NaN)).toBe("NaN");
-    expect(formatValue(-Infinity)).toBe("-Inf");
-    expect(formatValue(null)).toBe("—");
+  it("writes learning rates in short exponent form", () => {
     expect(formatLr(0.00098)).toBe("9.8e-4");
-    expect(formatCount(1_234_567)).toBe("1.23M");
+    expect(formatLr(0)).toBe("0");
   });
 
   it("draws a rising series as a rising sparkline, one cell per value", () => {

@@ -80,8 +80,8 @@ describe("sweep TUI on a terminal", () => {
     bus.emit({ type: "sweep-end", elapsedMs: 1000, table: [{ point: { wg: 0.25 }, seeds: 1, metrics: { "linear_probe.accuracy": { mean: 0.8, std: 0 } } }], pareto: [] });
     await logger.close();
     const all = out.writes.join("");
-    expect(strip(all)).toMatch(/✓ aaaa1111 +wg=0\.25 +seed 1 +done +linear_probe\.accuracy 0\.800/);
-    expect(strip(all)).toMatch(/wg=0\.25 +1 +0\.800 ± 0/);
+    expect(strip(all)).toMatch(/✓ aaaa1111 +wg=0\.25 +seed 1 +done +linear_probe\.accuracy 0\.8\b/);
+    expect(strip(all)).toMatch(/wg=0\.25 +1 +0\.8 ± 0/);
     expect(all.lastIndexOf(CURSOR_SHOW)).toBeGreaterThan(all.lastIndexOf(CURSOR_HIDE));
   });
 });

@@ -206,6 +206,15 @@ describe("folder source", () => {
     await rejects(loadDataset(dataset("folder", { path: at("broken") })), at("broken", "x", "bad.png"), /not a decodable PNG/);
   });
 
+  it("says a truncated PNG is truncated, in hgc's words rather than pngjs's", async () => {
+    mkdirSync(at("cut", "x"), { recursive: true });
+    const whole = png(4, 4, () => [10, 20, 30, 255]);
+    writeFileSync(at("cut", "x", "cut.png"), whole.subarray(0, whole.length - 20));
+    const err = await loadDataset(dataset("folder", { path: at("cut") })).then(() => null, (e: Error) => e);
+    expect(err?.message).toMatch(/cut\.png: is not a decodable PNG: it is truncated/);
+    expect(err?.message).not.toMatch(/waitng|beggining|read requests/);
+  });
+
   it("names an empty class folder and a missing folder", async () => {
     mkdirSync(at("holes", "full"), { recursive: true });
     mkdirSync(at("holes", "empty"), { recursive: true });

@@ -4,8 +4,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { selectBackend, tf } from "../../../runtime/backend.js";
 import { loadDataset } from "../../../runtime/data/index.js";
-import { gelu, geluComposite, layerNorm, layerNormComposite, matMulT } from "../../../runtime/kernels/fused.js";
-import { batchOffsets, nativeKernels, registerNativeKernels, unregisterNativeKernels } from "../../../runtime/kernels/index.js";
+import { attention, attentionComposite, gelu, geluComposite, layerNorm, layerNormComposite, matMulT } from "../../../runtime/kernels/fused.js";
+import { batchOffsets, configureGemm, nativeKernels, registerNativeKernels, unregisterNativeKernels } from "../../../runtime/kernels/index.js";
 import { Model } from "../../../runtime/model.js";
 import { Rng } from "../../../runtime/rng.js";
 import { Trainer } from "../../../runtime/train.js";
@@ -145,7 +145,7 @@ describe("native BatchMatMul", () => {
     expect(again).toEqual(first);
     expect(first.kernels[0]).toMatch(/^BatchMatMul \(/);
     expect(first.kernels.map((k) => k.split(" (")[0]).sort()).toEqual(
-      ["Add", "BatchMatMul", "Cast", "Concat", "GELU", "GELU gradient", "Identity", "LayerNorm", "LayerNorm gradient", "Multiply", "RealDiv", "Slice", "SplitV", "Sub", "Sum", "Tanh", "Transpose"].sort(),
+      ["Add", "BatchMatMul", "Cast", "Concat", "GELU", "GELU gradient", "Identity", "LayerNorm", "LayerNorm gradient", "Multiply", "RealDiv", "Slice", "SplitV", "Sub", "Sum", "Tanh", "Transpose", "attention", "attention gradient"].sort(),
     );
     expect(nativeKernels()?.enabled).toBe(true);
     const rng = new Rng("native-leak");
@@ -183,6 +183,56 @@ describe("native BatchMatMul", () => {
     const fast = await run();
     for (let s = 0; s < steps; s++) {
       for (let j = 0; j < 4; j++) expect(Math.abs(fast[s]![j]! - plain[s]![j]!)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(plain[s]![j]!)));
+    }
+  });
+});
+
+describe("built-in GEMM", () => {
+  // Odd sizes around the register tiles (4×16, 6×16, 8×32) and cache blocks (k 256, m 128/144,
+  // n 2048), each in all four transpose forms; the products above 2^19 multiply-adds are split
+  // over two threads (by rows when single, by matrices when batched).
+  const SHAPES: [number[], number[]][] = [
+    [[1, 1], [1, 1]],
+    [[3, 17], [17, 1]],
+    [[17, 3], [3, 65]],
+    [[65, 129], [129, 17]],
+    [[129, 65], [65, 129]],
+    [[17, 300], [300, 33]],
+    [[300, 65], [65, 40]],
+    [[5, 3], [3, 2050]],
+    [[2, 3, 65, 17], [2, 3, 17, 9]],
+    [[3, 65, 129], [129, 65]],
+    [[1, 17, 3], [4, 3, 65]],
+  ];
+  const swap = (s: number[]) => [...s.slice(0, -2), s[s.length - 1]!, s[s.length - 2]!];
+
+  native("matches a float64 product on every layout and odd sizes, with each micro-kernel family this CPU has, on one thread and two", () => {
+    const rng = new Rng("builtin-gemm");
+    registerNativeKernels();
+    const defaultThreads = nativeKernels()!.threads!;
+    const families = ["portable", "AVX2", "AVX-512"].filter((isa) => configureGemm({ isa, blas: false }));
+    expect(families).toContain("portable");
+    expect(nativeKernels()?.gemm).toMatch(/^built-in GEMM \(/);
+    try {
+      for (const [as, bs] of SHAPES) {
+        for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+          const a = random(ta ? swap(as) : as, rng);
+          const b = random(tb ? swap(bs) : bs, rng);
+          const ref = reference(a, b, ta, tb);
+          const k = as[as.length - 1]!;
+          for (const isa of families) {
+            for (const threads of [1, 2]) {
+              configureGemm({ isa, blas: false, threads });
+              const got = tf.matMul(a, b, ta, tb);
+              expectClose(got, ref, k, `${isa}, ${threads} thread(s): [${as}]${ta ? "ᵀ" : ""}·[${bs}]${tb ? "ᵀ" : ""}`);
+              got.dispose();
+            }
+          }
+          tf.dispose([a, b]);
+        }
+      }
+    } finally {
+      configureGemm({ isa: "best", blas: true, threads: defaultThreads });
     }
   });
 });
@@ -423,5 +473,59 @@ describe("registerNativeKernels", () => {
     } finally {
       delete process.env.HGC_NATIVE;
     }
+  });
+});
+
+describe("fused attention", () => {
+  const rng = new Rng("attention");
+
+  /** The causal mask the model adds: 0 on and below the diagonal, −1e9 above. */
+  function causalMask(T: number): tf.Tensor2D {
+    const m = new Float32Array(T * T);
+    for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) m[i * T + j] = -1e9;
+    return tf.tensor2d(m, [T, T]);
+  }
+
+  native("gives the composite ops' attention and its gradient, causal or not, at odd sizes", async () => {
+    registerNativeKernels();
+    // [n, T, heads, dh]: the reference model's heads (dh 16), odd T and dh, one position, one head.
+    for (const [n, T, H, dh] of [[3, 17, 4, 16], [1, 65, 2, 5], [1, 1, 3, 4], [2, 9, 1, 32]] as const) {
+      const qkv = tf.mul(random([n * T, 3 * H * dh], rng), 2);
+      for (const causal of [true, false]) {
+        const mask = causal ? causalMask(T) : null;
+        const what = `n ${n}, T ${T}, heads ${H}, dh ${dh}, causal ${causal}`;
+        const names = await kernelNames(() => attention(qkv as tf.Tensor2D, n, T, H, causal)!);
+        expect(names, what).toContain("HgcAttention");
+        expect(names, what).not.toContain("Softmax");
+        const fused = valueAndGrads((t) => attention(t as tf.Tensor2D, n, T, H, causal)!, [qkv]);
+        const composite = valueAndGrads((t) => attentionComposite(t as tf.Tensor2D, n, T, H, mask), [qkv]);
+        expectSame({ plain: composite, fast: fused, shapes: [[], []] }, 2e-5, what);
+        mask?.dispose();
+      }
+      qkv.dispose();
+    }
+  });
+
+  native("runs on one thread and on two alike, and leaves no tensors behind", () => {
+    registerNativeKernels();
+    const qkv = random([8 * 33, 3 * 4 * 8], rng);
+    const before = tf.memory().numTensors;
+    const defaultThreads = nativeKernels()!.threads!;
+    configureGemm({ threads: 1 });
+    const one = valueAndGrads((t) => attention(t as tf.Tensor2D, 8, 33, 4, true)!, [qkv]);
+    configureGemm({ threads: 2 });
+    const two = valueAndGrads((t) => attention(t as tf.Tensor2D, 8, 33, 4, true)!, [qkv]);
+    configureGemm({ threads: defaultThreads });
+    // The same operations in the same order on each (sequence, head) pair: the same bits.
+    expectSame({ plain: one, fast: two, shapes: [[], []] }, 0, "1 and 2 threads");
+    expect(tf.memory().numTensors).toBe(before);
+    qkv.dispose();
+  });
+
+  it("is not used where the native kernels are not registered", () => {
+    unregisterNativeKernels();
+    const qkv = random([6, 12], rng) as tf.Tensor2D;
+    expect(attention(qkv, 2, 3, 2, true)).toBeNull();
+    qkv.dispose();
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { aggregate, type TrialOutcome } from "../../../runtime/sweep/aggregate.js";
 import { writeSweepOutputs } from "../../../runtime/sweep/output.js";
 import { metricPlots, niceTicks, paretoPlot, plotFileName } from "../../../runtime/sweep/plots.js";
-import { fmt, toCsv, toMarkdown } from "../../../runtime/sweep/report.js";
+import { toCsv, toMarkdown } from "../../../runtime/sweep/report.js";
 
 const sweep = {
   name: "lambda_grid",
@@ -25,16 +25,6 @@ function t(lambda: number, seed: number, acc: number, bpd: number): TrialOutcome
 // λ=10:  acc (0.5, 0.7) → 0.6;          bpd (3.6, 3.8) → 3.7  (dominated by both)
 const trials = [t(0.1, 1, 0.6, 3.0), t(0.1, 2, 0.8, 3.2), t(1, 1, 0.9, 3.5), t(1, 2, 0.9, 3.7), t(10, 1, 0.5, 3.6), t(10, 2, 0.7, 3.8)];
 const failed: TrialOutcome = { id: "f".repeat(16), experiment: "hybrid", point: { lambda: 10 }, seed: 3, status: "failed", runDir: "/r", metrics: {}, error: "cannot read /data/x.idx: no such file" };
-
-describe("fmt", () => {
-  it("prints four significant digits and switches to exponents for tiny or huge numbers", () => {
-    expect(fmt(0.123456)).toBe("0.1235");
-    expect(fmt(3)).toBe("3");
-    expect(fmt(2.5e-6)).toBe("2.5e-6");
-    expect(fmt(1.2e9)).toBe("1.2e+9");
-    expect(fmt(null)).toBe("—");
-  });
-});
 
 describe("toCsv", () => {
   it("writes one row per grid point with mean, std and n of every metric", () => {
