@@ -1,6 +1,7 @@
 // `hgc run --log tensorboard --log mlflow` on a tiny run, read back by readers.py: an independent
 // reader of each format (CRC-checked TFRecords and protobuf decoded by hand; MLflow's file-store
 // layout), which must find every metric of the run in both.
+import { hashIR } from "../../../compiler/hash.js";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,10 +34,11 @@ describe("hgc run --log tensorboard --log mlflow", () => {
     const ir = tinyIr({ steps: 4, evalEvery: 2 });
     const features = { encoder: "enc", member: "pooled" } as const;
     ir.evaluate = [
-      { kind: "knn", features, k: 5, train: "train", test: "test", temperature: 0.1, applicable: true },
+      { kind: "knn", features, k: 5, train: "train", test: "test", temperature: 0.1, applicable: true, baselines: ["init", "pixels"] },
       { kind: "bits_per_dim", data: "test", head: "lm", tokenizer: "pixels", applicable: true },
       { kind: "samples", count: 4, temperature: 1, head: "lm", tokenizer: "pixels", applicable: true },
     ] as IRProtocol[];
+    ir.hash = hashIR(ir); // the protocols changed: the file must still verify against its hash
     writeFileSync(join(dir, "tiny.json"), JSON.stringify(ir));
     const r = spawnSync(process.execPath, [CLI, "run", "tiny.json", "--out", "run", "--backend", "wasm", "--log", "tensorboard", "--log=mlflow", "--no-tui"], {
       cwd: dir,
