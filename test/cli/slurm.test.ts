@@ -68,6 +68,10 @@ interface Run {
 const ENV = { HGC_DB: "", HGC_SLURM_POLL_MS: "1000" };
 /** Real trials through a real scheduler: generous on a loaded machine (about a minute each on a quiet one). */
 const TIMEOUT = 600_000;
+// Steps of the trials that are cancelled or failed mid-run. The driver sees progress once per poll
+// (1 s here), and a quiet machine runs ~100 tiny steps a second: the window in which the test acts
+// (after the first checkpoint, well before the end) must span several polls on any machine.
+const LONG = 600;
 
 /** Runs `hgc ARGS` with `--json`, its events parsed as they come; `onEvent` may act on the sweep. */
 function hgc(args: string[], cwd: string, onEvent?: (e: any) => void): Promise<Run> {
@@ -165,10 +169,10 @@ describe.skipIf(!slurm.ok)(`hgc sweep --on slurm${slurm.ok ? "" : ` (skipped: ${
 
   it("resumes a task cancelled with scancel from its checkpoint on --resume, resubmitting only that trial", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "hgc-slurm-cancel-"));
-    writeFileSync(join(cwd, "tiny.hgc"), TINY(80, 10, "sweep two {\n  experiments = [tiny]\n  seeds = [1, 2]\n}\n"));
+    writeFileSync(join(cwd, "tiny.hgc"), TINY(LONG, 10, "sweep two {\n  experiments = [tiny]\n  seeds = [1, 2]\n}\n"));
     let cancelled: string | undefined;
     const first = await hgc(["sweep", "tiny.hgc", "--on", "slurm", "--json"], cwd, (e) => {
-      if (!cancelled && e.type === "trial-progress" && e.step >= 15 && e.step < 60) {
+      if (!cancelled && e.type === "trial-progress" && e.step >= 15 && e.step < LONG - 150) {
         const state = readJson(join(sweepFolder(cwd), "sweep.json"));
         const t = state.trials.find((x: any) => x.id === e.id);
         cancelled = e.id;
@@ -198,7 +202,7 @@ describe.skipIf(!slurm.ok)(`hgc sweep --on slurm${slurm.ok ? "" : ` (skipped: ${
 
   it("requeues a task killed by a node failure, which resumes from its checkpoint; --detach and --status around it", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "hgc-slurm-node-"));
-    writeFileSync(join(cwd, "tiny.hgc"), TINY(80, 10, "sweep one {\n  experiments = [tiny]\n  seeds = [3]\n}\n"));
+    writeFileSync(join(cwd, "tiny.hgc"), TINY(LONG, 10, "sweep one {\n  experiments = [tiny]\n  seeds = [3]\n}\n"));
     const submitted = await hgc(["sweep", "tiny.hgc", "--on", "slurm", "--detach", "--json"], cwd);
     expect(submitted.code, submitted.stderr).toBe(0);
     expect(submitted.stderr).toMatch(/1 trial queued or running on Slurm \(job \d+\); `hgc sweep tiny\.hgc --status` follows them/);
@@ -206,7 +210,7 @@ describe.skipIf(!slurm.ok)(`hgc sweep --on slurm${slurm.ok ? "" : ` (skipped: ${
     const node = spawnSync("sinfo", ["-h", "-N", "-o", "%N"], { encoding: "utf8" }).stdout.trim().split("\n")[0]!;
     let failed = false;
     const followed = await hgc(["sweep", "tiny.hgc", "--status", "--json"], cwd, (e) => {
-      if (!failed && e.type === "trial-progress" && e.step >= 15 && e.step < 60) {
+      if (!failed && e.type === "trial-progress" && e.step >= 15 && e.step < LONG - 150) {
         failed = true;
         spawnSync("scontrol", ["update", `nodename=${node}`, "state=down", "reason=hgc-test"]);
         // ReturnToService=2 may have brought it back already; then this is refused, harmlessly
