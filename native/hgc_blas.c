@@ -761,6 +761,37 @@ static napi_value AttentionGrad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// conv2d(heap, op, a, b, out, shape[12]): op 0 forward (a = x, b = w, out = y), 1 the input's
+// gradient (a = dy, b = w, out = dx), 2 the filter's gradient (a = x, b = dy, out = dw); shape is
+// n, h, w, c, kh, kw, o, stride, padTop, padLeft, oh, ow (see hgc_conv_shape).
+static napi_value Conv2d(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float* heap;
+  size_t heap_len;
+  int64_t a[4];
+  int32_t* dims;
+  size_t dims_len;
+  if (argc < 6 || !get_typed(env, argv[0], napi_float32_array, (void**)&heap, &heap_len) || !get_ints(env, argv, 1, 4, a) ||
+      !get_typed(env, argv[5], napi_int32_array, (void**)&dims, &dims_len) || dims_len != 12)
+    return throw_type(env, "conv2d(heap, op, a, b, out, shape: Int32Array(12))");
+  const hgc_conv_shape s = {dims[0], dims[1], dims[2], dims[3], dims[4], dims[5], dims[6], dims[7], dims[8], dims[9], dims[10], dims[11]};
+  for (int i = 0; i < 12; i++)
+    if (dims[i] < (i == 8 || i == 9 ? 0 : 1)) return throw_type(env, "conv2d: every size must be positive");
+  const int64_t op = a[0];
+  const int64_t x_size = (int64_t)s.n * s.h * s.w * s.c, w_size = (int64_t)s.kh * s.kw * s.c * s.o, y_size = (int64_t)s.n * s.oh * s.ow * s.o;
+  const int64_t sizes[3][3] = {{x_size, w_size, y_size}, {y_size, w_size, x_size}, {x_size, y_size, w_size}};
+  if (op < 0 || op > 2) return throw_type(env, "conv2d: op is 0, 1 or 2");
+  if (!inside(a[1], sizes[op][0], heap_len) || !inside(a[2], sizes[op][1], heap_len) || !inside(a[3], sizes[op][2], heap_len))
+    return range_error(env, "conv2d: outside the heap");
+  const int ok = op == 0   ? hgc_conv2d(heap + a[1], heap + a[2], heap + a[3], &s)
+                 : op == 1 ? hgc_conv2d_grad_input(heap + a[1], heap + a[2], heap + a[3], &s)
+                           : hgc_conv2d_grad_filter(heap + a[1], heap + a[2], heap + a[3], &s);
+  if (!ok) napi_throw_error(env, NULL, "conv2d: out of memory for the im2col buffers");
+  return NULL;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, Open, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -779,6 +810,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"gemmInfo", NULL, GemmInfo, NULL, NULL, NULL, napi_enumerable, NULL},
       {"attention", NULL, Attention, NULL, NULL, NULL, napi_enumerable, NULL},
       {"attentionGrad", NULL, AttentionGrad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"conv2d", NULL, Conv2d, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
     return NULL;

@@ -1,5 +1,5 @@
 // Shared declarations of the addon's C parts: the built-in GEMM (hgc_gemm.c), the thread pool
-// (hgc_pool.c) and the fused attention (hgc_attention.c). The N-API glue is hgc_blas.c.
+// (hgc_pool.c), the fused attention (hgc_attention.c) and the convolutions (hgc_conv.c). The N-API glue is hgc_blas.c.
 #ifndef HGC_NATIVE_H
 #define HGC_NATIVE_H
 
@@ -43,5 +43,18 @@ void hgc_attention(const float* qkv, float* y, float* p, int n, int T, int H, in
 // The gradient: dqkv [n·T, 3D] from dy [n·T, D], qkv and p.
 void hgc_attention_grad(const float* dy, const float* qkv, const float* p, float* dqkv, int n,
                         int T, int H, int dh);
+
+// ---- 2-D convolution (hgc_conv.c) -----------------------------------------------------------------
+
+// x [n, h, w, c] (NHWC), filter [kh, kw, c, o], output [n, oh, ow, o]; padding as tfjs computes it
+// (rows and columns of zeros before the first pixel; the rest after the last).
+typedef struct {
+  int n, h, w, c, kh, kw, o, stride, pad_top, pad_left, oh, ow;
+} hgc_conv_shape;
+
+// y = conv(x, w); dx from dy and w; dw from x and dy. Each returns 0 when out of memory.
+int hgc_conv2d(const float* x, const float* w, float* y, const hgc_conv_shape* s);
+int hgc_conv2d_grad_input(const float* dy, const float* w, float* dx, const hgc_conv_shape* s);
+int hgc_conv2d_grad_filter(const float* x, const float* dy, float* dw, const hgc_conv_shape* s);
 
 #endif

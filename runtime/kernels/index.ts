@@ -16,6 +16,8 @@
 //
 // Six kernels of our own (HgcGelu, HgcLayerNorm, HgcAttention and their gradients) serve the fused
 // ops of runtime/kernels/fused.ts, which the model calls; without them it runs the composite ops.
+// Three more (HgcConv2D and its two gradients) serve runtime/kernels/conv.ts: the wasm backend has
+// no Conv2DBackpropFilter, so the ResNet encoder trains on wasm through these or a slower composite.
 //
 // Optional by design: the addon is built at install time where a C compiler is present
 // (scripts/build-native.mjs). It needs no system package: it opens a BLAS library with dlopen when
@@ -81,6 +83,7 @@ interface Addon {
   gemmInfo(): { isa: string; threads: number; blas: boolean };
   attention(heap: Float32Array, qkv: number, y: number, p: number, n: number, T: number, H: number, dh: number, causal: 0 | 1): void;
   attentionGrad(heap: Float32Array, dy: number, qkv: number, p: number, dqkv: number, n: number, T: number, H: number, dh: number): void;
+  conv2d(heap: Float32Array, op: 0 | 1 | 2, a: number, b: number, out: number, shape: Int32Array): void;
   sgemm(heap: Float32Array, transA: boolean, transB: boolean, m: number, n: number, k: number, aOffsets: Int32Array, bOffsets: Int32Array, cOffset: number): void;
   tanh(heap: Float32Array, x: number, y: number, n: number): void;
   sum(heap: Float32Array, x: number, y: number, outer: number, reduce: number, inner: number): void;
@@ -128,6 +131,9 @@ const CUSTOM: { name: string; label: string; kernelFunc: tf.KernelFunc }[] = [
   { name: "HgcLayerNormGrad", label: "LayerNorm gradient (fused, native)", kernelFunc: layerNormGradKernel },
   { name: "HgcAttention", label: "attention (fused, native)", kernelFunc: attentionKernel },
   { name: "HgcAttentionGrad", label: "attention gradient (fused, native)", kernelFunc: attentionGradKernel },
+  { name: "HgcConv2D", label: "Conv2D (im2col, native)", kernelFunc: (args) => convKernel(0, args) },
+  { name: "HgcConv2DGradInput", label: "Conv2D input gradient (native)", kernelFunc: (args) => convKernel(1, args) },
+  { name: "HgcConv2DGradFilter", label: "Conv2D filter gradient (native)", kernelFunc: (args) => convKernel(2, args) },
 ];
 
 const require = createRequire(import.meta.url);
@@ -703,6 +709,21 @@ function attentionGradKernel(args: KernelArgs): tf.TensorInfo {
   const dqkv = backend.makeOutput(qkv.shape, "float32");
   if (n * T * D > 0) addon!.attentionGrad(backend.wasm.HEAPF32, offsetOf(backend, dy), offsetOf(backend, qkv), offsetOf(backend, p), offsetOf(backend, dqkv), n, T, heads, D / heads);
   return dqkv;
+}
+
+// ---- 2-D convolution (used through runtime/kernels/conv.ts) ---------------------------------------
+
+/**
+ * op 0: y = conv(x, w); op 1: dx from dy and w; op 2: dw from x and dy. The attrs carry the
+ * geometry tfjs computes for the forward convolution (conv.ts), so all three agree on it.
+ */
+function convKernel(op: 0 | 1 | 2, args: KernelArgs): tf.TensorInfo {
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { shape, outShape } = args.attrs as { shape: number[]; outShape: number[] };
+  const backend = args.backend as unknown as WasmBackend;
+  const out = backend.makeOutput(outShape, "float32");
+  if (sizeOf(outShape) > 0) addon!.conv2d(backend.wasm.HEAPF32, op, offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out), Int32Array.from(shape));
+  return out;
 }
 
 /**

@@ -1,0 +1,211 @@
+// 2-D convolution for the ResNet encoder, forward and both gradients, by im2col and the built-in
+// GEMM (hgc_gemm.c). The wasm backend has a Conv2D and a Conv2DBackpropInput kernel but no
+// Conv2DBackpropFilter, so a convolutional network cannot train on it without these.
+//
+// Layouts are tfjs's: x [N, H, W, C] (NHWC), w [KH, KW, C, O], y [N, OH, OW, O]. With
+// K = KH·KW·C and the im2col matrix X [N·OH·OW, K] (row (n, oy, ox), column (kh, kw, c), zero
+// where the window reads padding):
+//   forward       y  = X · w                 (w read as [K, O])
+//   grad input    dX = dy · wᵀ, then dx = col2im(dX) (each window's values added back in place)
+//   grad filter   dw = Xᵀ · dy
+// The images are cut into chunks of a size that depends on the shapes only, never on the threads,
+// and the filter gradient sums the chunks' partial products in chunk order afterwards: the
+// numbers are the same for any number of threads. Chunks run on the pool of hgc_pool.c.
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hgc_native.h"
+
+// Rows of the im2col matrix per chunk, about: enough for the GEMM to run at speed, small enough
+// that a chunk's matrix stays in cache.
+#define CHUNK_ROWS 1024
+
+typedef struct {
+  const float* x;   // forward, grad filter: the input
+  const float* w;   // forward, grad input: the filter
+  const float* dy;  // grads: the output gradient
+  float* y;         // forward: the output
+  float* dx;        // grad input
+  float* partial;   // grad filter: one [K, O] product per chunk
+  hgc_conv_shape s;
+  float* cols;  // one im2col buffer per part (NULL for a pointwise convolution)
+  int chunk;    // images per chunk
+  int chunks;   // chunks in all
+} conv_task;
+
+static int conv_k(const hgc_conv_shape* s) { return s->kh * s->kw * s->c; }
+
+// Images per chunk: CHUNK_ROWS output positions, at least one image.
+static int chunk_images(const hgc_conv_shape* s) {
+  const int per = s->oh * s->ow;
+  const int n = per >= CHUNK_ROWS ? 1 : CHUNK_ROWS / per;
+  return n < s->n ? n : s->n;
+}
+
+// The im2col rows of images [n0, n0 + count) into cols [count·OH·OW, K].
+static void im2col(const float* x, const hgc_conv_shape* s, int n0, int count, float* cols) {
+  const int K = conv_k(s);
+  const size_t run = (size_t)s->c * sizeof(float);
+  float* row = cols;
+  for (int n = n0; n < n0 + count; n++) {
+    const float* img = x + (size_t)n * s->h * s->w * s->c;
+    for (int oy = 0; oy < s->oh; oy++) {
+      for (int ox = 0; ox < s->ow; ox++, row += K) {
+        float* dst = row;
+        for (int ky = 0; ky < s->kh; ky++) {
+          const int iy = oy * s->stride - s->pad_top + ky;
+          for (int kx = 0; kx < s->kw; kx++, dst += s->c) {
+            const int ix = ox * s->stride - s->pad_left + kx;
+            if (iy < 0 || iy >= s->h || ix < 0 || ix >= s->w) memset(dst, 0, run);
+            else memcpy(dst, img + ((size_t)iy * s->w + ix) * s->c, run);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Add the rows of dcols [count·OH·OW, K] back into dx's images [n0, n0 + count) (zeroed first).
+static void col2im(const float* dcols, const hgc_conv_shape* s, int n0, int count, float* dx) {
+  const int K = conv_k(s);
+  const size_t image = (size_t)s->h * s->w * s->c;
+  memset(dx + (size_t)n0 * image, 0, (size_t)count * image * sizeof(float));
+  const float* row = dcols;
+  for (int n = n0; n < n0 + count; n++) {
+    float* img = dx + (size_t)n * image;
+    for (int oy = 0; oy < s->oh; oy++) {
+      for (int ox = 0; ox < s->ow; ox++, row += K) {
+        const float* src = row;
+        for (int ky = 0; ky < s->kh; ky++) {
+          const int iy = oy * s->stride - s->pad_top + ky;
+          for (int kx = 0; kx < s->kw; kx++, src += s->c) {
+            const int ix = ox * s->stride - s->pad_left + kx;
+            if (iy < 0 || iy >= s->h || ix < 0 || ix >= s->w) continue;
+            float* dst = img + ((size_t)iy * s->w + ix) * s->c;
+            for (int c = 0; c < s->c; c++) dst[c] += src[c];
+          }
+        }
+      }
+    }
+  }
+}
+
+// A 1×1 convolution with stride 1 and no padding reads x itself as the im2col matrix.
+static int is_pointwise(const hgc_conv_shape* s) {
+  return s->kh == 1 && s->kw == 1 && s->stride == 1 && s->pad_top == 0 && s->pad_left == 0 && s->oh == s->h && s->ow == s->w;
+}
+
+static void forward_part(void* arg, int part, int parts) {
+  conv_task* t = (conv_task*)arg;
+  const hgc_conv_shape* s = &t->s;
+  const int K = conv_k(s), per = s->oh * s->ow;
+  const int pointwise = is_pointwise(s);
+  float* cols = pointwise ? NULL : t->cols + (size_t)part * t->chunk * per * K;
+  for (int ch = part; ch < t->chunks; ch += parts) {
+    const int n0 = ch * t->chunk;
+    const int count = n0 + t->chunk <= s->n ? t->chunk : s->n - n0;
+    const float* a = t->x + (size_t)n0 * per * K;
+    if (!pointwise) {
+      im2col(t->x, s, n0, count, cols);
+      a = cols;
+    }
+    hgc_gemm(0, 0, count * per, s->o, K, 1.0f, a, K, t->w, s->o, t->y + (size_t)n0 * per * s->o, s->o);
+  }
+}
+
+static void grad_input_part(void* arg, int part, int parts) {
+  conv_task* t = (conv_task*)arg;
+  const hgc_conv_shape* s = &t->s;
+  const int K = conv_k(s), per = s->oh * s->ow;
+  const int pointwise = is_pointwise(s);
+  float* cols = pointwise ? NULL : t->cols + (size_t)part * t->chunk * per * K;
+  for (int ch = part; ch < t->chunks; ch += parts) {
+    const int n0 = ch * t->chunk;
+    const int count = n0 + t->chunk <= s->n ? t->chunk : s->n - n0;
+    const float* dy = t->dy + (size_t)n0 * per * s->o;
+    if (pointwise) {
+      hgc_gemm(0, 1, count * per, K, s->o, 1.0f, dy, s->o, t->w, s->o, t->dx + (size_t)n0 * per * K, K);
+    } else {
+      hgc_gemm(0, 1, count * per, K, s->o, 1.0f, dy, s->o, t->w, s->o, cols, K);
+      col2im(cols, s, n0, count, t->dx);
+    }
+  }
+}
+
+static void grad_filter_part(void* arg, int part, int parts) {
+  conv_task* t = (conv_task*)arg;
+  const hgc_conv_shape* s = &t->s;
+  const int K = conv_k(s), per = s->oh * s->ow;
+  const int pointwise = is_pointwise(s);
+  float* cols = pointwise ? NULL : t->cols + (size_t)part * t->chunk * per * K;
+  for (int ch = part; ch < t->chunks; ch += parts) {
+    const int n0 = ch * t->chunk;
+    const int count = n0 + t->chunk <= s->n ? t->chunk : s->n - n0;
+    const float* a = t->x + (size_t)n0 * per * K;
+    if (!pointwise) {
+      im2col(t->x, s, n0, count, cols);
+      a = cols;
+    }
+    hgc_gemm(1, 0, K, s->o, count * per, 1.0f, a, K, t->dy + (size_t)n0 * per * s->o, s->o, t->partial + (size_t)ch * K * s->o, s->o);
+  }
+}
+
+// The task's chunking and its im2col buffers (one per thread that may run a part); 0 when out of memory.
+static int make_task(const hgc_conv_shape* s, conv_task* t) {
+  memset(t, 0, sizeof *t);
+  t->s = *s;
+  t->chunk = chunk_images(s);
+  t->chunks = (s->n + t->chunk - 1) / t->chunk;
+  if (is_pointwise(s)) return 1;
+  const int threads = hgc_pool_threads();
+  const int parts = threads < t->chunks ? threads : t->chunks;
+  t->cols = (float*)malloc((size_t)parts * t->chunk * s->oh * s->ow * conv_k(s) * sizeof(float));
+  return t->cols != NULL;
+}
+
+int hgc_conv2d(const float* x, const float* w, float* y, const hgc_conv_shape* s) {
+  conv_task t;
+  if (!make_task(s, &t)) return 0;
+  t.x = x;
+  t.w = w;
+  t.y = y;
+  hgc_pool_run(forward_part, &t, t.chunks);
+  free(t.cols);
+  return 1;
+}
+
+int hgc_conv2d_grad_input(const float* dy, const float* w, float* dx, const hgc_conv_shape* s) {
+  conv_task t;
+  if (!make_task(s, &t)) return 0;
+  t.dy = dy;
+  t.w = w;
+  t.dx = dx;
+  hgc_pool_run(grad_input_part, &t, t.chunks);
+  free(t.cols);
+  return 1;
+}
+
+int hgc_conv2d_grad_filter(const float* x, const float* dy, float* dw, const hgc_conv_shape* s) {
+  conv_task t;
+  if (!make_task(s, &t)) return 0;
+  const size_t size = (size_t)conv_k(s) * s->o;
+  t.x = x;
+  t.dy = dy;
+  t.partial = t.chunks == 1 ? dw : (float*)malloc((size_t)t.chunks * size * sizeof(float));
+  if (!t.partial) {
+    free(t.cols);
+    return 0;
+  }
+  hgc_pool_run(grad_filter_part, &t, t.chunks);
+  free(t.cols);
+  if (t.chunks > 1) {
+    memcpy(dw, t.partial, size * sizeof(float));
+    for (int ch = 1; ch < t.chunks; ch++) {
+      const float* p = t.partial + (size_t)ch * size;
+      for (size_t i = 0; i < size; i++) dw[i] += p[i];
+    }
+    free(t.partial);
+  }
+  return 1;
+}
