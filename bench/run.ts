@@ -57,6 +57,7 @@ export async function benchRun(): Promise<string[]> {
   // Synthetic images of the same size: the step's cost does not depend on the pixels.
   const data = generateSynthetic({ name: "bench", count: Math.max(256, ir.train.batch * 4), classes: 10, size: [h, w], noise: 0.05, seed: 1, split: "train" });
   const enc = Object.values(ir.encoders)[0]!;
+  if (enc.kind !== "transformer") throw new Error("the bench ladder measures the quickstart's transformer");
   const lines = [
     `quickstart model: ${enc.layers} layers, width ${enc.width}, ${enc.heads} heads, ${enc.length} tokens, batch ${ir.train.batch}, ${ir.estimates.imagesPerStep} encoder images/step`,
   ];

@@ -121,6 +121,10 @@ export function irSummary(ir: IRExperiment | undefined): string[] {
       `${est.flopsPerStep !== undefined ? `  ${formatValue(est.flopsPerStep / 1e9)} GFLOP/step` : ""}`,
   );
   for (const e of Object.values(ir.encoders ?? {})) {
+    if (e.kind === "resnet") {
+      lines.push(`encoder ${e.name}: resnet depth ${e.depth}, channels ${e.channels.join("/")}, pool ${e.pool}`);
+      continue;
+    }
     const tok = ir.tokenizers?.[e.tokens];
     const t = tok ? ` over ${e.tokens} (${tok.kind}, length ${tok.length}, vocab ${tok.vocab})` : "";
     lines.push(`encoder ${e.name}: transformer ${e.layers} layers, width ${e.width}, ${e.heads} heads${e.causal ? ", causal" : ""}${t}`);

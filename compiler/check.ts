@@ -10,7 +10,7 @@ import type {
   DatasetSource,
   IRBaseline,
   IRDataset,
-  IREncoder,
+  IRTransformerEncoder as IREncoder,
   IRExperiment,
   IRFeatures,
   IRHead,

@@ -100,7 +100,9 @@ export interface IRViews {
   rotate: number;
 }
 
-export interface IREncoder {
+export type IREncoder = IRTransformerEncoder | IRResNetEncoder;
+
+export interface IRTransformerEncoder {
   name: string;
   kind: "transformer";
   tokens: string;
@@ -117,6 +119,26 @@ export interface IREncoder {
   parameters: number;
 }
 
+/** `resnet(depth:, width:, pool:)` over the images (issue 16; runtime/resnet.ts): a 3×3 stem, then
+ *  stages of basic residual blocks with GroupNorm, each stage after the first halving the size. */
+export interface IRResNetEncoder {
+  name: string;
+  kind: "resnet";
+  depth: 8 | 10 | 18;
+  /** Basic blocks per stage: 8 → [1, 1, 1], 10 → [1, 1, 1, 1], 18 → [2, 2, 2, 2]. */
+  blocks: number[];
+  /** Output channels of each stage: width · 2^(k−1) for stage k. */
+  channels: number[];
+  /** `.pooled`'s width: the last stage's channels. */
+  width: number;
+  /** Stages: `.layer(k)` names stage k, 1 ≤ k ≤ layers. */
+  layers: number;
+  pool: "mean" | "max";
+  /** The training images' size (what the FLOP estimate assumes), null where only the files tell. */
+  imageSize: [number, number] | null;
+  parameters: number;
+}
+
 export interface IRHeadInput {
   encoder: string;
   member: "pooled" | "tokens";
@@ -124,7 +146,7 @@ export interface IRHeadInput {
 
 export interface IRHead {
   name: string;
-  kind: "mlp" | "linear";
+  kind: "mlp" | "linear" | "decoder";
   input: IRHeadInput;
   inWidth: number;
   hidden: number[];
@@ -136,6 +158,10 @@ export interface IRHead {
    *  (its last Dense layer has out·P·P units, and `parameters` counts them). */
   shape: (string | number)[];
   parameters: number;
+  /** `decoder(E, layers:, width:, heads:)` (MAE's light decoder, read by `reconstruct` only): a
+   *  non-causal Transformer over the tokenizer's L positions, mask tokens restored at the masked
+   *  ones, ending in `out` values per token (the patch's P·P pixels). */
+  decoder?: { layers: number; width: number; heads: number; mlp: number };
 }
 
 export type IRLoss =
@@ -152,6 +178,24 @@ export type IRLoss =
       head: string;
       target: string;
       /** What the generative loss reads: the clean image (default) or the first augmented view. */
+      input: "clean" | "view";
+    }
+  | {
+      /** BEiT-style: a `ratio` of the tokens replaced by a learned mask vector, cross entropy on those (bits per masked dim). */
+      name: string;
+      kind: "masked";
+      head: string;
+      target: string;
+      ratio: number;
+      input: "clean" | "view";
+    }
+  | {
+      /** MAE: the encoder reads the visible tokens only; a `decoder` head predicts the masked patches' per-patch normalised pixels (MSE). */
+      name: string;
+      kind: "reconstruct";
+      head: string;
+      target: string;
+      ratio: number;
       input: "clean" | "view";
     };
 

@@ -1,7 +1,7 @@
 // Shapes and sizes: what each source holds, how long a token sequence is, how many parameters a
 // component has and what a training step costs. Pure arithmetic over IR parts, shared by the
 // checker (to report mismatches), the lowering (to fill the IR) and the language server (hover).
-import type { DatasetSource, IREncoder, IRExperiment, IRHead, IRTokenizer } from "./ir.js";
+import type { DatasetSource, IRExperiment, IRHead, IRTokenizer, IRTransformerEncoder } from "./ir.js";
 
 export interface SourceFacts {
   /** Image height and width as stored, null where only the files tell. */
@@ -104,7 +104,7 @@ export function headParameters(inWidth: number, hidden: readonly number[], out: 
 // Cost of a training step
 
 /** Multiply-adds × 2 of one image through the encoder. */
-export function encoderForwardFlops(enc: Pick<IREncoder, "width" | "layers" | "mlp" | "length">, tok: Pick<IRTokenizer, "kind" | "pixelsPerToken">): number {
+export function encoderForwardFlops(enc: Pick<IRTransformerEncoder, "width" | "layers" | "mlp" | "length">, tok: Pick<IRTokenizer, "kind" | "pixelsPerToken">): number {
   const { width: w, length: L } = enc;
   const hidden = mlpHidden(w, enc.mlp);
   const embed = tok.kind === "patches" ? 2 * L * tok.pixelsPerToken * w : 0;
@@ -141,13 +141,26 @@ export function estimate(ir: Pick<IRExperiment, "encoders" | "heads" | "losses" 
     if (!head) continue;
     const enc = ir.encoders[head.input.encoder];
     if (!enc) continue;
+    if (enc.kind === "resnet") {
+      const [h, w] = enc.imageSize ?? [28, 28];
+      forward += 2 * batch * (2 * resnetMacs(enc.blocks, enc.channels[0]!, h, w) + headForwardFlops(head, 1, 1));
+      images += 2 * batch;
+      continue;
+    }
     const tok = ir.tokenizers[enc.tokens];
     const ppt = tok?.pixelsPerToken ?? 1;
     const encF = encoderForwardFlops(enc, tok ?? { kind: "quantize", pixelsPerToken: 1 });
-    const headF = headForwardFlops(head, enc.length, ppt);
+    const headF = head.decoder
+      ? encoderForwardFlops({ width: head.decoder.width, layers: head.decoder.layers, mlp: head.decoder.mlp, length: enc.length }, { kind: "quantize", pixelsPerToken: 1 }) + 2 * enc.length * head.decoder.width * (enc.width + head.out)
+      : headForwardFlops(head, enc.length, ppt);
     if (loss.kind === "ntxent") {
       forward += 2 * batch * (encF + headF);
       images += 2 * batch;
+    } else if (loss.kind === "masked" || loss.kind === "reconstruct") {
+      // Their own pass: the masked sequence, or (reconstruct) the visible tokens only.
+      const visible = loss.kind === "reconstruct" ? 1 - loss.ratio : 1;
+      forward += batch * (encF * visible + headF);
+      images += batch;
     } else if (loss.input === "clean") {
       if (!cleanPass) {
         forward += batch * encF;
@@ -172,4 +185,44 @@ export function formatCount(n: number): string {
 /** "[batch, 196, 8]" */
 export function formatShape(shape: readonly (string | number)[]): string {
   return `[${shape.join(", ")}]`;
+}
+
+// ---- resnet (issue 16; the network is runtime/resnet.ts) ------------------------------------------
+
+/** Stage plan of a depth: basic blocks per stage. */
+export function resnetBlocks(depth: 8 | 10 | 18): number[] {
+  return depth === 8 ? [1, 1, 1] : depth === 10 ? [1, 1, 1, 1] : [2, 2, 2, 2];
+}
+
+/** Trainable parameters of a resnet with these stages (no conv biases; a GN gain and bias per conv's channels). */
+export function resnetParameters(blocks: number[], width: number): number {
+  const convNorm = (k: number, cin: number, cout: number) => k * k * cin * cout + 2 * cout;
+  let total = convNorm(3, 1, width);
+  let cin = width;
+  blocks.forEach((count, s) => {
+    const cout = width * 2 ** s;
+    for (let i = 0; i < count; i++) {
+      const stride = s > 0 && i === 0 ? 2 : 1;
+      total += convNorm(3, cin, cout) + convNorm(3, cout, cout) + (stride !== 1 || cin !== cout ? convNorm(1, cin, cout) : 0);
+      cin = cout;
+    }
+  });
+  return total;
+}
+
+/** Multiply-adds of one forward pass over one h×w image. */
+export function resnetMacs(blocks: number[], width: number, h: number, w: number): number {
+  let macs = 9 * width * h * w;
+  let cin = width;
+  let [hh, ww] = [h, w];
+  blocks.forEach((count, s) => {
+    const cout = width * 2 ** s;
+    for (let i = 0; i < count; i++) {
+      const stride = s > 0 && i === 0 ? 2 : 1;
+      const [oh, ow] = [Math.ceil(hh / stride), Math.ceil(ww / stride)];
+      macs += 9 * cin * cout * oh * ow + 9 * cout * cout * oh * ow + (stride !== 1 || cin !== cout ? cin * cout * oh * ow : 0);
+      [hh, ww, cin] = [oh, ow, cout];
+    }
+  });
+  return macs;
 }

@@ -18,6 +18,7 @@ const MAX_SCORES = 8_000_000;
 /** Images per inference batch for an encoder. */
 export function inferenceBatch(ir: IRExperiment, encoder: string): number {
   const e = ir.encoders[encoder]!;
+  if (e.kind === "resnet") return 256;
   const T = e.length + 1;
   return Math.max(1, Math.min(512, Math.floor(MAX_SCORES / (e.heads * T * T))));
 }
@@ -27,12 +28,13 @@ export function inferenceBatch(ir: IRExperiment, encoder: string): number {
  * shape of that size, else a square.
  */
 export function imageShape(ir: IRExperiment, encoder: string, size: number): [number, number] {
-  const tok = ir.tokenizers[ir.encoders[encoder]!.tokens]!;
+  const e = ir.encoders[encoder]!;
+  const tok = e.kind === "transformer" ? ir.tokenizers[e.tokens]! : null;
   for (const ds of Object.values(ir.datasets)) {
     const { height, width } = ds.shape;
     if (height && width && height * width === size) return [height, width];
   }
-  if (tok.imageSize[0] * tok.imageSize[1] === size) return tok.imageSize;
+  if (tok && tok.imageSize[0] * tok.imageSize[1] === size) return tok.imageSize;
   const side = Math.round(Math.sqrt(size));
   if (side * side === size) return [side, side];
   throw new Error(`cannot tell the height and width of images of ${size} pixels`);
@@ -47,8 +49,8 @@ export async function features(model: Model, encoder: string, images: Float32Arr
   const bs = inferenceBatch(model.ir, encoder);
   for (let i = 0; i < n; i += bs) {
     const m = Math.min(bs, n - i);
-    const tokens = model.tokenize(encoder, images.subarray(i * size, (i + m) * size), m, h, w);
-    const pooled = tf.tidy(() => model.encode(encoder, model.input(encoder, tokens, m)).pooled);
+    const data = model.prepare(encoder, images.subarray(i * size, (i + m) * size), m, h, w);
+    const pooled = tf.tidy(() => model.encode(encoder, model.input(encoder, data, m)).pooled);
     out.set((await pooled.data()) as Float32Array, i * width);
     pooled.dispose();
   }
@@ -57,17 +59,20 @@ export async function features(model: Model, encoder: string, images: Float32Arr
 
 /** Each block's pooled output for n images: `layers` arrays of n·width values (`.layer(k)` is the k-th). */
 export async function blockFeatures(model: Model, encoder: string, images: Float32Array, n: number): Promise<Float32Array[]> {
-  const { width, layers } = model.ir.encoders[encoder]!;
+  const e = model.ir.encoders[encoder]!;
+  const layers = e.layers;
+  // A resnet's stages differ in width (`.layer(k)` has channels[k-1] features).
+  const widths = e.kind === "resnet" ? e.channels : new Array<number>(layers).fill(e.width);
   const [h, w] = imageShape(model.ir, encoder, images.length / n);
   const size = h * w;
-  const out = Array.from({ length: layers }, () => new Float32Array(n * width));
+  const out = widths.map((width) => new Float32Array(n * width));
   const bs = inferenceBatch(model.ir, encoder);
   for (let i = 0; i < n; i += bs) {
     const m = Math.min(bs, n - i);
-    const tokens = model.tokenize(encoder, images.subarray(i * size, (i + m) * size), m, h, w);
-    const blocks = tf.tidy(() => model.encode(encoder, model.input(encoder, tokens, m), undefined, { blocks: true }).blocks!);
+    const data = model.prepare(encoder, images.subarray(i * size, (i + m) * size), m, h, w);
+    const blocks = tf.tidy(() => model.encode(encoder, model.input(encoder, data, m), undefined, { blocks: true }).blocks!);
     for (let k = 0; k < layers; k++) {
-      out[k]!.set((await blocks[k]!.data()) as Float32Array, i * width);
+      out[k]!.set((await blocks[k]!.data()) as Float32Array, i * widths[k]!);
       blocks[k]!.dispose();
     }
   }

@@ -22,10 +22,23 @@
 //
 // Embeddings are one-hot × matrix products rather than gathers: the wasm backend has no
 // UnsortedSegmentSum kernel, which the gradient of a gather needs.
+//
+// Masked modelling (issue 16). `.tokens` of a non-causal encoder are the outputs at the tokens'
+// own positions 1 … L (nothing is predicted from a prefix there). With a mask (`masked` loss), the
+// embedding of each masked token is replaced by a learned vector `<enc>.mask` before the position
+// embedding is added: nothing of the masked token's value reaches any position. With a visible set
+// (`reconstruct`, MAE), the encoder's sequence is [s, the visible tokens only], each with its own
+// position embedding; a `decoder` head maps the visible outputs to its width, puts them back at
+// their positions, fills the others with its learned mask vector, adds its own position embedding
+// and runs a few non-causal blocks, ending in one prediction of the patch's pixels per token.
+// Rows are picked and scattered by one-hot products, like the embeddings (no gathers).
+//
+// A `resnet` encoder (runtime/resnet.ts) reads the images themselves: its data are pixels, not tokens.
 
-import type { IREncoder, IRExperiment, IRHead, IRTokenizer } from "../compiler/ir.js";
+import type { IRExperiment, IRHead, IRTokenizer, IRTransformerEncoder } from "../compiler/ir.js";
 import { tf } from "./backend.js";
 import { attentionComposite, attention as fusedAttention, gelu as fusedGelu, layerNorm as fusedLayerNorm, matMulT } from "./kernels/fused.js";
+import { ResNet } from "./resnet.js";
 import { Rng } from "./rng.js";
 import { tokenInputs, tokenize } from "./tokens.js";
 
@@ -61,7 +74,7 @@ interface Block {
 }
 
 interface Encoder {
-  ir: IREncoder;
+  ir: IRTransformerEncoder;
   tok: IRTokenizer;
   /** Width of one token's input: vocab for quantize (one-hot), P·P for patches. */
   inWidth: number;
@@ -73,6 +86,18 @@ interface Encoder {
   lnf: LayerNorm;
   /** Additive causal mask [T, T]: 0 on and below the diagonal, -1e9 above (null when not causal). */
   mask: tf.Tensor2D | null;
+  /** The learned vector of masked tokens, where a `masked` loss reads this encoder. */
+  maskToken: tf.Variable | null;
+}
+
+/** A `decoder` head's own Transformer (MAE's light decoder). */
+interface Decoder {
+  embed: Linear; // [encoder width, width]
+  maskToken: tf.Variable; // [width]
+  wpe: tf.Variable; // [L, width]
+  blocks: Block[];
+  lnf: LayerNorm;
+  heads: number;
 }
 
 interface Head {
@@ -82,25 +107,48 @@ interface Head {
   groups: number;
   /** Width of the last layer: out · groups. */
   outWidth: number;
+  /** A `decoder` head's blocks (its `layers` are then the one output layer). */
+  decoder: Decoder | null;
+}
+
+/** What an encoder reads of n images: token values (transformer) or the pixels themselves (resnet). */
+export type EncoderData = Int32Array | Float32Array;
+
+/** Which tokens a masked pass hides, per image: `rows` [n·L] is 1 at a masked token, else 0. */
+export interface TokenMask {
+  rows: Float32Array;
+  /** reconstruct: the encoder reads only the visible tokens, `visible` per image in order ([n·V]). */
+  visible?: Int32Array;
 }
 
 /** A prepared model input: what the encoder's embedding reads, plus the token values. */
 export interface EncodedInput {
-  /** [n·L, inWidth]: one-hot rows (quantize) or scaled patch values (patches). */
-  x: tf.Tensor2D;
+  /** [n·L, inWidth]: one-hot rows (quantize) or scaled patch values (patches); [n, h, w, 1] images for a resnet;
+   *  [n·V, inWidth] with a visible set. */
+  x: tf.Tensor;
   n: number;
+  /** [n·L, 1]: 1 where the token is replaced by the mask vector. */
+  mask?: tf.Tensor2D;
+  /** With a visible set: V tokens per image, their positions, and the [n·V, L] one-hot rows picking their position embeddings. */
+  visible?: { V: number; positions: Int32Array; pick: tf.Tensor2D };
 }
 
 export interface EncoderOutput {
-  tokens: tf.Tensor3D; // [n, L, width]
+  /** [n, L, width] (absent for a resnet); with a visible set, [n, V, width] at the visible tokens' own positions. */
+  tokens?: tf.Tensor3D;
   pooled: tf.Tensor2D; // [n, width]
   /** Each block's output pooled as `.pooled` is (no final LayerNorm): `.layer(k)` is blocks[k-1]. Only when asked for. */
   blocks?: tf.Tensor2D[];
+  /** The visible set the encoder read (reconstruct), for a decoder head. */
+  visible?: { V: number; positions: Int32Array };
 }
 
 export class Model {
   readonly params: Param[] = [];
   private readonly encoders = new Map<string, Encoder>();
+  private readonly resnets = new Map<string, ResNet>();
+  /** The h×w of the images a resnet last prepared (its input() reshapes the pixels to them). */
+  private readonly imageSizes = new Map<string, [number, number]>();
   private readonly heads = new Map<string, Head>();
   private readonly rng: Rng;
 
@@ -109,7 +157,11 @@ export class Model {
     seed: number = ir.seed,
   ) {
     this.rng = new Rng(`${seed}:init`);
-    for (const name of Object.keys(ir.encoders).sort()) this.encoders.set(name, this.buildEncoder(ir.encoders[name]!));
+    for (const name of Object.keys(ir.encoders).sort()) {
+      const e = ir.encoders[name]!;
+      if (e.kind === "resnet") this.resnets.set(name, new ResNet(e, { normal: (n, sh, std) => this.normal(n, sh, std), constant: (n, sh, v) => this.constant(n, sh, v) }));
+      else this.encoders.set(name, this.buildEncoder(e));
+    }
     for (const name of Object.keys(ir.heads).sort()) this.heads.set(name, this.buildHead(ir.heads[name]!));
   }
 
@@ -122,7 +174,7 @@ export class Model {
   }
 
   encoderNames(): string[] {
-    return [...this.encoders.keys()];
+    return [...this.encoders.keys(), ...this.resnets.keys()].sort();
   }
 
   tokenizerOf(encoder: string): IRTokenizer {
@@ -166,7 +218,7 @@ export class Model {
     return { g: this.constant(`${name}.g`, [width], 1), b: this.constant(`${name}.b`, [width], 0) };
   }
 
-  private buildEncoder(e: IREncoder): Encoder {
+  private buildEncoder(e: IRTransformerEncoder): Encoder {
     const tok = this.ir.tokenizers[e.tokens];
     if (!tok) throw new Error(`encoder ${e.name}: unknown tokenizer ${e.tokens}`);
     const D = e.width;
@@ -177,38 +229,51 @@ export class Model {
     const start = this.normal(`${e.name}.start`, [D], INIT_STD);
     this.params[this.params.length - 1]!.decay = false;
     const wpe = this.normal(`${e.name}.wpe`, [T, D], INIT_STD);
-    const residualStd = INIT_STD / Math.sqrt(2 * e.layers);
+    const blocks = this.buildBlocks(e.name, e.layers, D, e.mlp);
+    const lnf = this.layerNorm(`${e.name}.ln_f`, D);
+    const mask = e.causal ? tf.keep(causalMask(T)) : null;
+    const masked = Object.values(this.ir.losses).some((l) => l.kind === "masked" && this.ir.heads[l.head]?.input.encoder === e.name);
+    const maskToken = masked ? this.normal(`${e.name}.mask`, [D], INIT_STD) : null;
+    if (maskToken) this.params[this.params.length - 1]!.decay = false;
+    return { ir: e, tok, inWidth, wte, bte, start, wpe, blocks, lnf, mask, maskToken };
+  }
+
+  /** Pre-LayerNorm Transformer blocks (an encoder's or a decoder's). */
+  private buildBlocks(prefix: string, count: number, D: number, mlp: number): Block[] {
+    const residualStd = INIT_STD / Math.sqrt(2 * count);
     const blocks: Block[] = [];
-    for (let i = 0; i < e.layers; i++) {
-      const p = `${e.name}.h.${i}`;
+    for (let i = 0; i < count; i++) {
+      const p = `${prefix}.h.${i}`;
       blocks.push({
         ln1: this.layerNorm(`${p}.ln1`, D),
         qkv: this.linear(`${p}.attn.qkv`, D, 3 * D),
         proj: this.linear(`${p}.attn.proj`, D, D, residualStd),
         ln2: this.layerNorm(`${p}.ln2`, D),
-        fc: this.linear(`${p}.mlp.fc`, D, e.mlp * D),
-        out: this.linear(`${p}.mlp.proj`, e.mlp * D, D, residualStd),
+        fc: this.linear(`${p}.mlp.fc`, D, mlp * D),
+        out: this.linear(`${p}.mlp.proj`, mlp * D, D, residualStd),
       });
     }
-    const lnf = this.layerNorm(`${e.name}.ln_f`, D);
-    let mask: tf.Tensor2D | null = null;
-    if (e.causal) {
-      const m = new Float32Array(T * T);
-      for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) m[i * T + j] = -1e9;
-      mask = tf.keep(tf.tensor2d(m, [T, T]));
-    }
-    return { ir: e, tok, inWidth, wte, bte, start, wpe, blocks, lnf, mask };
+    return blocks;
   }
 
   private buildHead(h: IRHead): Head {
     const enc = this.ir.encoders[h.input.encoder];
     if (!enc) throw new Error(`head ${h.name}: unknown encoder ${h.input.encoder}`);
-    const tok = this.ir.tokenizers[enc.tokens]!;
-    const groups = h.perToken ? tok.pixelsPerToken : 1;
+    if (h.decoder) {
+      if (enc.kind !== "transformer") throw new Error(`head ${h.name}: a decoder reads a transformer's tokens`);
+      const { width: Dd, layers, heads, mlp } = h.decoder;
+      const embed = this.linear(`${h.name}.embed`, enc.width, Dd);
+      const maskToken = this.normal(`${h.name}.mask`, [Dd], INIT_STD);
+      this.params[this.params.length - 1]!.decay = false;
+      const wpe = this.normal(`${h.name}.wpe`, [enc.length, Dd], INIT_STD);
+      const decoder: Decoder = { embed, maskToken, wpe, blocks: this.buildBlocks(h.name, layers, Dd, mlp), lnf: this.layerNorm(`${h.name}.ln_f`, Dd), heads };
+      return { ir: h, layers: [this.linear(`${h.name}.out`, Dd, h.out)], groups: 1, outWidth: h.out, decoder };
+    }
+    const groups = h.perToken && enc.kind === "transformer" ? this.ir.tokenizers[enc.tokens]!.pixelsPerToken : 1;
     const widths = [h.inWidth || enc.width, ...h.hidden, h.out * groups];
     const layers: Linear[] = [];
     for (let i = 0; i + 1 < widths.length; i++) layers.push(this.linear(`${h.name}.${i}`, widths[i]!, widths[i + 1]!));
-    return { ir: h, layers, groups, outWidth: h.out * groups };
+    return { ir: h, layers, groups, outWidth: h.out * groups, decoder: null };
   }
 
   private zeros = new Map<number, tf.Tensor1D>();
@@ -224,7 +289,7 @@ export class Model {
 
   private encoder(name: string): Encoder {
     const e = this.encoders.get(name);
-    if (!e) throw new Error(`unknown encoder ${name}`);
+    if (!e) throw new Error(this.resnets.has(name) ? `encoder ${name} is a resnet: it has no tokens` : `unknown encoder ${name}`);
     return e;
   }
 
@@ -241,12 +306,36 @@ export class Model {
     return tokenize(this.encoder(encoder).tok, images, n, h, w);
   }
 
-  /** The embedding's input for n token sequences: [n·L, inWidth] (call inside tf.tidy). */
-  input(encoder: string, tokens: Int32Array, n: number): EncodedInput {
+  /** What the encoder reads of n images (h×w, values in [0, 1]): tokens, or a copy of the pixels for a resnet. */
+  prepare(encoder: string, images: Float32Array, n: number, h: number, w: number): EncoderData {
+    if (this.resnets.has(encoder)) {
+      this.imageSizes.set(encoder, [h, w]);
+      return images.slice(0, n * h * w);
+    }
+    return this.tokenize(encoder, images, n, h, w);
+  }
+
+  /**
+   * The encoder's input for n prepared images (call inside tf.tidy): the embedding's input
+   * [n·L, inWidth] for a transformer, optionally with a token mask (masked: `rows`; reconstruct:
+   * `visible`, and then only the visible tokens' rows); [n, h, w, 1] images for a resnet.
+   */
+  input(encoder: string, data: EncoderData, n: number, mask?: TokenMask): EncodedInput {
+    const r = this.resnets.get(encoder);
+    if (r) {
+      const size = this.imageSizes.get(encoder) ?? square(data.length / n);
+      return { x: tf.tensor4d(data as Float32Array, [n, size[0], size[1], 1]), n };
+    }
+    const tokens = data as Int32Array;
     const e = this.encoder(encoder);
     const L = e.tok.length;
-    if (e.tok.kind === "quantize") return { x: oneHot(tokens, e.tok.vocab), n };
-    return { x: tf.tensor2d(tokenInputs(e.tok, tokens, n), [n * L, e.inWidth]), n };
+    const x = e.tok.kind === "quantize" ? oneHot(tokens, e.tok.vocab) : tf.tensor2d(tokenInputs(e.tok, tokens, n), [n * L, e.inWidth]);
+    if (!mask) return { x, n };
+    if (!mask.visible) return { x, n, mask: tf.tensor2d(mask.rows, [n * L, 1]) };
+    const V = mask.visible.length / n;
+    const rows = new Int32Array(n * V);
+    for (let i = 0; i < n; i++) for (let j = 0; j < V; j++) rows[i * V + j] = i * L + mask.visible[i * V + j]!;
+    return { x: tf.matMul(oneHot(rows, n * L), x) as tf.Tensor2D, n, visible: { V, positions: mask.visible, pick: oneHot(mask.visible, L) } };
   }
 
   // ---- forward ------------------------------------------------------------------------------
@@ -257,38 +346,46 @@ export class Model {
    * with masks drawn from the given stream (so a step's masks are reproducible).
    */
   encode(encoder: string, input: EncodedInput, dropout?: Rng, opts: { blocks?: boolean } = {}): EncoderOutput {
+    const r = this.resnets.get(encoder);
+    if (r) return r.forward(input.x as tf.Tensor4D, opts);
     const e = this.encoder(encoder);
     const { n } = input;
-    const L = e.tok.length;
+    // With a visible set the sequence holds the V visible tokens only.
+    const L = input.visible ? input.visible.V : e.tok.length;
     const T = L + 1;
     const D = e.ir.width;
     const p = dropout ? e.ir.dropout : 0;
     const drop = (x: tf.Tensor2D): tf.Tensor2D => (p > 0 ? tf.mul(x, dropoutMask(x.shape[0], x.shape[1], p, dropout!)) : x);
-    const emb = affineOp(input.x, e.wte, e.bte ?? this.zeroBias(D)) as tf.Tensor2D; // [n·L, D]
+    let emb = affineOp(input.x as tf.Tensor2D, e.wte, e.bte ?? this.zeroBias(D)) as tf.Tensor2D; // [n·L, D]
+    if (input.mask) {
+      if (!e.maskToken) throw new Error(`encoder ${encoder} has no mask vector (no masked loss reads it)`);
+      emb = tf.add(tf.mul(emb, tf.sub(1, input.mask)), tf.mul(input.mask, e.maskToken)) as tf.Tensor2D;
+    }
     const start = tf.add(tf.zeros([n, 1, D]), e.start); // [n, 1, D]
     const seq = tf.concat([start, tf.reshape(emb, [n, L, D])], 1); // [n, T, D]
-    let x = drop(tf.reshape(tf.add(seq, e.wpe), [n * T, D]) as tf.Tensor2D); // [n·T, D]
+    let positions: tf.Tensor = e.wpe;
+    if (input.visible) {
+      const rest = tf.slice(e.wpe, [1, 0], [e.tok.length, D]); // the token positions' embeddings [L_full, D]
+      const picked = tf.reshape(tf.matMul(input.visible.pick, rest), [n, L, D]);
+      positions = tf.concat([tf.add(tf.zeros([n, 1, D]), tf.slice(e.wpe, [0, 0], [1, D])), picked], 1); // [n, T, D]
+    }
+    let x = drop(tf.reshape(tf.add(seq, positions), [n * T, D]) as tf.Tensor2D); // [n·T, D]
     // Per-block outputs are read off the residual stream for probes only; training never asks, so
     // its graph (and its numbers) are unchanged.
     const blocks: tf.Tensor2D[] | undefined = opts.blocks ? [] : undefined;
+    // A causal mask for a shorter (visible) sequence is made here; the full one is kept.
+    const mask = e.mask && input.visible ? causalMask(T) : e.mask;
     for (const b of e.blocks) {
-      x = tf.add(x, drop(this.attention(e, b, layerNorm(x, b.ln1), n, T)));
-      const hdn = gelu(affine(layerNorm(x, b.ln2), b.fc)); // [n·T, mlp·D]
-      x = tf.add(x, drop(affine(hdn, b.out)));
+      x = block(x, b, n, T, e.ir.heads, mask, drop);
       blocks?.push(pool(e.ir.pool, tf.reshape(x, [n, T, D]) as tf.Tensor3D, L));
     }
     const out = tf.reshape(layerNorm(x, e.lnf), [n, T, D]) as tf.Tensor3D; // [n, T, D]
-    const tokens = tf.slice(out, [0, 0, 0], [n, L, D]) as tf.Tensor3D; // [n, L, D]: position i predicts t_i
+    // Causal: position i predicts t_i from s, t_0 … t_{i-1}; otherwise each token's own position.
+    const first = e.ir.causal && !input.visible ? 0 : 1;
+    const tokens = tf.slice(out, [0, first, 0], [n, L, D]) as tf.Tensor3D; // [n, L, D]
     const pooled = pool(e.ir.pool, out, L);
-    return blocks ? { tokens, pooled, blocks } : { tokens, pooled };
-  }
-
-  /** Multi-head self-attention of a [n·T, D] sequence batch; returns [n·T, D] (before the residual). */
-  private attention(e: Encoder, b: Block, x: tf.Tensor2D, n: number, T: number): tf.Tensor2D {
-    const qkv = affine(x, b.qkv); // [n·T, 3D]
-    // One native kernel where registered, the composite ops elsewhere (runtime/kernels/fused.ts).
-    const y = fusedAttention(qkv, n, T, e.ir.heads, e.mask !== null) ?? attentionComposite(qkv, n, T, e.ir.heads, e.mask);
-    return affine(y, b.proj);
+    const visible = input.visible ? { V: input.visible.V, positions: input.visible.positions } : undefined;
+    return { tokens, pooled, ...(blocks ? { blocks } : {}), ...(visible ? { visible } : {}) };
   }
 
   /**
@@ -297,8 +394,10 @@ export class Model {
    */
   applyHead(head: string, enc: EncoderOutput): tf.Tensor2D {
     const h = this.head(head);
+    if (h.decoder) return this.decode(h, enc);
     let x: tf.Tensor2D;
     if (h.ir.perToken) {
+      if (!enc.tokens) throw new Error(`head ${head} reads tokens, but its encoder has none`);
       const [n, L, D] = enc.tokens.shape;
       x = tf.reshape(enc.tokens, [n * L, D]) as tf.Tensor2D; // [n·L, D]
     } else x = enc.pooled; // [n, D]
@@ -308,6 +407,35 @@ export class Model {
     });
     if (h.groups > 1) x = tf.reshape(x, [x.shape[0] * h.groups, h.ir.out]) as tf.Tensor2D; // [n·L·P², levels]
     return x;
+  }
+
+  /**
+   * A decoder head over the visible tokens' outputs [n, V, D]: [n·L, out], one prediction per
+   * token of the full sequence (the masked ones are what `reconstruct` scores).
+   */
+  private decode(h: Head, enc: EncoderOutput): tf.Tensor2D {
+    const d = h.decoder!;
+    const tok = this.tokenizerOf(h.ir.input.encoder);
+    const L = tok.length;
+    const Dd = h.decoder!.maskToken.shape[0]!;
+    if (!enc.tokens || !enc.visible) throw new Error(`decoder ${h.ir.name} reads an encoder pass over visible tokens (a reconstruct loss)`);
+    const [n, V, D] = enc.tokens.shape;
+    const vis = tf.reshape(affine(tf.reshape(enc.tokens, [n * V, D]) as tf.Tensor2D, d.embed), [n, V, Dd]);
+    // scatter[i, l, j] = 1 where image i's visible token j sits at position l; filled[i, l] = 1 at visible positions.
+    const scatter = new Float32Array(n * L * V);
+    const filled = new Float32Array(n * L);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < V; j++) {
+        const l = enc.visible.positions[i * V + j]!;
+        scatter[(i * L + l) * V + j] = 1;
+        filled[i * L + l] = 1;
+      }
+    }
+    const placed = tf.matMul(tf.tensor3d(scatter, [n, L, V]), vis); // [n, L, Dd]
+    const holes = tf.mul(tf.sub(1, tf.tensor3d(filled, [n, L, 1])), d.maskToken); // [n, L, Dd]
+    let x = tf.reshape(tf.add(tf.add(placed, holes), d.wpe), [n * L, Dd]) as tf.Tensor2D;
+    for (const b of d.blocks) x = block(x, b, n, L, d.heads, null, (y) => y);
+    return affine(layerNorm(x, d.lnf), h.layers[0]!); // [n·L, out]
   }
 
   /** Release every variable and constant. */
@@ -341,11 +469,35 @@ export class Model {
 
 // ---- building blocks (pure functions of tensors) --------------------------------------------
 
+/** One pre-LayerNorm block over a [n·T, D] sequence batch: x += attn(ln1(x)); x += mlp(ln2(x)). */
+function block(x: tf.Tensor2D, b: Block, n: number, T: number, heads: number, mask: tf.Tensor2D | null, drop: (x: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D {
+  const qkv = affine(layerNorm(x, b.ln1), b.qkv); // [n·T, 3D]
+  // One native kernel where registered, the composite ops elsewhere (runtime/kernels/fused.ts).
+  const y = fusedAttention(qkv, n, T, heads, mask !== null) ?? attentionComposite(qkv, n, T, heads, mask);
+  x = tf.add(x, drop(affine(y, b.proj)));
+  const hdn = gelu(affine(layerNorm(x, b.ln2), b.fc)); // [n·T, mlp·D]
+  return tf.add(x, drop(affine(hdn, b.out)));
+}
+
+/** Additive causal mask [T, T]: 0 on and below the diagonal, -1e9 above. */
+function causalMask(T: number): tf.Tensor2D {
+  const m = new Float32Array(T * T);
+  for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) m[i * T + j] = -1e9;
+  return tf.tensor2d(m, [T, T]);
+}
+
+/** The h×w of a square image of `size` pixels. */
+function square(size: number): [number, number] {
+  const side = Math.round(Math.sqrt(size));
+  if (side * side !== size) throw new Error(`cannot tell the height and width of images of ${size} pixels`);
+  return [side, side];
+}
+
 /**
  * `.pooled` of a [n, T, D] sequence: the mean (or max) over positions 1 … L — the positions that
  * read an image token — or the output at the last position.
  */
-function pool(kind: IREncoder["pool"], out: tf.Tensor3D, L: number): tf.Tensor2D {
+function pool(kind: IRTransformerEncoder["pool"], out: tf.Tensor3D, L: number): tf.Tensor2D {
   const [n, , D] = out.shape;
   if (kind === "last") return tf.reshape(tf.slice(out, [0, L, 0], [n, 1, D]), [n, D]) as tf.Tensor2D;
   const body = tf.slice(out, [0, 1, 0], [n, L, D]); // [n, L, D]: positions that read t_0 … t_{L-1}

@@ -16,14 +16,20 @@
 // Steps 3–4 run as one tape when the step's estimated activations fit the backend's memory
 // (runtime/memory.ts); otherwise in micro-batches computing the same objective and gradients
 // (GradCache for NT-Xent, share-weighted means for the next-token loss; see microPasses).
+//
+// Masked modelling and MAE (issue 16): each `masked` or `reconstruct` loss has a pass of its own,
+// whose tokens are hidden by a mask drawn per step from the stream `seed:mask:step:pass` (exactly
+// round(ratio·L) tokens of each image, at least one hidden and one visible), so a step's masks are
+// reproducible and nothing about them is checkpointed. Steps with such a pass, or a resnet
+// encoder, run as one tape (their activations are not in the memory estimate yet).
 
 import type { IRExperiment } from "../compiler/ir.js";
 import { UserError } from "../common/errors.js";
 import { twoViews } from "./augment.js";
 import { tf } from "./backend.js";
 import type { ImageSet } from "./data/types.js";
-import { bitsPerDim, ntxent } from "./losses.js";
-import type { EncoderOutput, Model } from "./model.js";
+import { bitsPerDim, maskedBitsPerDim, ntxent, patchTargets, reconstructionLoss } from "./losses.js";
+import type { EncoderData, EncoderOutput, Model, TokenMask } from "./model.js";
 import { Optimizer } from "./optimizer.js";
 import { Rng } from "./rng.js";
 import { isOutOfMemory, memoryBudget, microBatches, planMicroBatch, type PassShape } from "./memory.js";
@@ -94,11 +100,13 @@ interface Pass {
   views: string | null;
   /** 2 when a contrastive loss needs both views, else 1. */
   copies: 1 | 2;
+  /** A masked pass of its own (masked: tokens replaced by the mask vector; reconstruct: visible tokens only). */
+  mask?: { kind: "masked" | "reconstruct"; ratio: number };
 }
 
 type Term =
   | { loss: string; kind: "ntxent"; head: string; pass: number; temperature: number }
-  | { loss: string; kind: "autoregressive"; head: string; pass: number };
+  | { loss: string; kind: "autoregressive" | "masked" | "reconstruct"; head: string; pass: number };
 
 export interface TrainerOptions {
   /** Sequences per micro-batch, forcing the micro-batched step (default: HGC_MICROBATCH, else the memory estimate's choice). */
@@ -132,13 +140,19 @@ export class Trainer {
     this.sampler = new Sampler(data.n, seed);
     this.rng = new Rng(`${seed}:augment`);
     this.plan();
+    if (this.passes.some((p) => p.mask || ir.encoders[p.encoder]!.kind === "resnet")) {
+      if (options.microBatch !== undefined) throw new UserError("micro-batched steps do not yet cover masked, reconstruct or resnet passes", "leave HGC_MICROBATCH unset", 1);
+      this.microBatch = null;
+      return;
+    }
     const passes = this.passes.map((p) => ({ sequences: p.copies * ir.train.batch, shape: this.passShape(p) }));
     this.microBatch = planMicroBatch(passes, options.memoryBudget ?? memoryBudget(tf.getBackend()), options.microBatch);
   }
 
-  /** What the memory estimate needs of a pass. */
+  /** What the memory estimate needs of a pass (a transformer's). */
   private passShape(p: Pass): PassShape {
     const e = this.ir.encoders[p.encoder]!;
+    if (e.kind !== "transformer") throw new Error(`the memory estimate covers transformer passes, not ${e.kind}`);
     const tok = this.ir.tokenizers[e.tokens]!;
     const tokenOut = this.terms
       .filter((t) => t.pass === this.passes.indexOf(p) && t.kind === "autoregressive")
@@ -148,7 +162,8 @@ export class Trainer {
   }
 
   private passIndex(p: Pass): number {
-    const i = this.passes.findIndex((q) => q.encoder === p.encoder && q.views === p.views);
+    // A masked pass is never shared: each masked loss hides its own tokens.
+    const i = p.mask ? -1 : this.passes.findIndex((q) => !q.mask && q.encoder === p.encoder && q.views === p.views);
     if (i >= 0) {
       if (p.copies === 2) this.passes[i]!.copies = 2;
       return i;
@@ -176,15 +191,17 @@ export class Trainer {
         const pass = this.passIndex({ encoder, views: loss.views, copies: 2 });
         this.terms.push({ loss: name, kind: "ntxent", head: loss.head, pass, temperature: loss.temperature });
       } else {
-        if (ir.encoders[encoder]!.tokens !== loss.target) {
-          throw new UserError(`loss ${name}: target ${loss.target} is not the tokenizer of encoder ${encoder}`, `use target: ${ir.encoders[encoder]!.tokens}`, 1);
+        const enc = ir.encoders[encoder]!;
+        if (enc.kind !== "transformer" || enc.tokens !== loss.target) {
+          throw new UserError(`loss ${name}: target ${loss.target} is not the tokenizer of encoder ${encoder}`, enc.kind === "transformer" ? `use target: ${enc.tokens}` : "a token loss needs a transformer encoder", 1);
         }
         let views: string | null = null;
         if (loss.input === "view") {
           views = this.passes.find((p) => p.encoder === encoder && p.views)?.views ?? Object.keys(ir.views).sort()[0] ?? null;
         }
-        const pass = this.passIndex({ encoder, views, copies: 1 });
-        this.terms.push({ loss: name, kind: "autoregressive", head: loss.head, pass });
+        const mask = loss.kind === "autoregressive" ? undefined : { kind: loss.kind, ratio: loss.ratio };
+        const pass = this.passIndex({ encoder, views, copies: 1, ...(mask ? { mask } : {}) });
+        this.terms.push({ loss: name, kind: loss.kind, head: loss.head, pass });
       }
     }
   }
@@ -209,18 +226,19 @@ export class Trainer {
     const { height: h, width: w } = this.data;
     const images = this.gather(this.sampler.next(N));
 
-    // Inputs of every pass, as token arrays ([copies·N, L, P²], view 1 rows then view 2 rows).
-    const tokens = this.passes.map((p) => {
-      if (!p.views) return this.model.tokenize(p.encoder, images, N, h, w);
+    // Inputs of every pass: token arrays ([copies·N, L, P²]) or a resnet's pixels, view 1 rows then view 2 rows.
+    const tokens = this.passes.map((p): EncoderData => {
+      if (!p.views) return this.model.prepare(p.encoder, images, N, h, w);
       const [a, b] = twoViews(this.ir.views[p.views]!, images, N, h, w, this.rng);
-      const ta = this.model.tokenize(p.encoder, a, N, h, w);
+      const ta = this.model.prepare(p.encoder, a, N, h, w);
       if (p.copies === 1) return ta;
-      const tb = this.model.tokenize(p.encoder, b, N, h, w);
-      const both = new Int32Array(ta.length * 2);
+      const tb = this.model.prepare(p.encoder, b, N, h, w);
+      const both = ta instanceof Int32Array ? new Int32Array(ta.length * 2) : new Float32Array(ta.length * 2);
       both.set(ta);
       both.set(tb, ta.length);
       return both;
     });
+    const masks = this.passes.map((p, i) => (p.mask ? drawMask(N, this.model.tokenizerOf(p.encoder).length, p.mask.ratio, p.mask.kind === "reconstruct", new Rng(`${this.seed}:mask:${stepNo}:${i}`)) : undefined));
 
     const weights = lossWeights(this.ir.objective.terms, stepNo);
     const lr = learningRate(this.ir.optimizer, stepNo, this.totalSteps);
@@ -228,7 +246,7 @@ export class Trainer {
     const dropRng = new Rng(`${this.seed}:dropout:${stepNo}`);
 
     const { grads, stats } =
-      this.microBatch === null ? this.singlePass(tokens, N, weights, dropRng) : this.microPasses(tokens, N, weights, stepNo, this.microBatch);
+      this.microBatch === null ? this.singlePass(tokens, masks, N, weights, dropRng) : this.microPasses(tokens as Int32Array[], N, weights, stepNo, this.microBatch);
 
     const s = (await stats.data()) as Float32Array;
     stats.dispose();
@@ -254,23 +272,29 @@ export class Trainer {
   }
 
   /** The whole step in one tape: forward passes, losses, objective and gradients in one tf.tidy. */
-  private singlePass(tokens: Int32Array[], N: number, weights: Record<string, number>, dropRng: Rng): { grads: (tf.Tensor | null)[]; stats: tf.Tensor } {
+  private singlePass(tokens: EncoderData[], masks: (TokenMask | undefined)[], N: number, weights: Record<string, number>, dropRng: Rng): { grads: (tf.Tensor | null)[]; stats: tf.Tensor } {
     const vars = this.model.variables;
     // Forward, losses and gradients; everything but the gradients and the stats is freed here.
     return tf.tidy(() => {
       const kept: tf.Scalar[] = [];
       const { value, grads } = tf.variableGrads(() => {
-        const outs = this.passes.map((p, i) => this.model.encode(p.encoder, this.model.input(p.encoder, tokens[i]!, p.copies * N), dropRng));
+        const outs = this.passes.map((p, i) => this.model.encode(p.encoder, this.model.input(p.encoder, tokens[i]!, p.copies * N, masks[i]), dropRng));
         let objective: tf.Scalar = tf.scalar(0);
         for (const t of this.terms) {
           const out = outs[t.pass]!;
           let loss: tf.Scalar;
           if (t.kind === "ntxent") {
             loss = ntxent(this.model.applyHead(t.head, out) as tf.Tensor2D, t.temperature);
+          } else if (t.kind === "masked") {
+            loss = maskedBitsPerDim(this.model.applyHead(t.head, out), tokens[t.pass] as Int32Array, masks[t.pass]!.rows);
+          } else if (t.kind === "reconstruct") {
+            const tok = this.model.tokenizerOf(this.passes[t.pass]!.encoder);
+            loss = reconstructionLoss(this.model.applyHead(t.head, out), patchTargets(tok, tokens[t.pass] as Int32Array, N), masks[t.pass]!.rows);
           } else {
             const pass = this.passes[t.pass]!;
             const first = pass.copies === 2 ? firstRows(out, N) : out;
-            const targets = pass.copies === 2 ? tokens[t.pass]!.subarray(0, tokens[t.pass]!.length / 2) : tokens[t.pass]!;
+            const all = tokens[t.pass] as Int32Array;
+            const targets = pass.copies === 2 ? all.subarray(0, all.length / 2) : all;
             loss = bitsPerDim(this.model.applyHead(t.head, first), targets);
           }
           kept.push(tf.keep(loss));
@@ -445,9 +469,28 @@ export class Trainer {
 
 /** The first n rows (the first views) of an encoder output over 2n. */
 function firstRows(out: EncoderOutput, n: number): EncoderOutput {
+  const pooled = tf.slice(out.pooled, [0, 0], [n, out.pooled.shape[1]]) as tf.Tensor2D;
+  if (!out.tokens) return { pooled };
   const [, L, D] = out.tokens.shape;
-  return {
-    tokens: tf.slice(out.tokens, [0, 0, 0], [n, L, D]) as tf.Tensor3D,
-    pooled: tf.slice(out.pooled, [0, 0], [n, D]) as tf.Tensor2D,
-  };
+  return { tokens: tf.slice(out.tokens, [0, 0, 0], [n, L, D]) as tf.Tensor3D, pooled };
+}
+
+/**
+ * The tokens a masked pass hides in each of n images of L tokens: round(ratio·L) of them (at least
+ * one, at most L − 1), drawn without replacement; `rows` is 1 at a hidden token. With `visible`
+ * (reconstruct) also the visible positions of each image in increasing order.
+ */
+export function drawMask(n: number, L: number, ratio: number, visible: boolean, rng: Rng): TokenMask {
+  const k = Math.min(L - 1, Math.max(1, Math.round(ratio * L)));
+  const rows = new Float32Array(n * L);
+  const vis = visible ? new Int32Array(n * (L - k)) : undefined;
+  for (let i = 0; i < n; i++) {
+    const order = rng.permutation(L);
+    for (let j = 0; j < k; j++) rows[i * L + order[j]!] = 1;
+    if (vis) {
+      let v = 0;
+      for (let l = 0; l < L; l++) if (rows[i * L + l] === 0) vis[i * (L - k) + v++] = l;
+    }
+  }
+  return vis ? { rows, visible: vis } : { rows };
 }

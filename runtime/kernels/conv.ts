@@ -73,7 +73,7 @@ export function filterGradComposite(x: tf.Tensor4D, dy: tf.Tensor4D, wShape: num
       taps.push(tf.matMul(tf.reshape(win, [n * oh * ow, c]) as tf.Tensor2D, g, true, false)); // [C, O]
     }
   }
-  return tf.reshape(tf.stack(taps), wShape) as tf.Tensor4D;
+  return tf.reshape(tf.stack(taps), wShape as [number, number, number, number]) as tf.Tensor4D;
 }
 
 /** conv(x, w) with a square stride and tfjs's padding (call inside tf.tidy). */
