@@ -792,6 +792,49 @@ static napi_value Conv2d(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// groupNorm(heap, x, g, b, y, mean, rstd, n, hw, c, groups, eps): see hgc_group_norm.
+static napi_value GroupNorm(napi_env env, napi_callback_info info) {
+  size_t argc = 12;
+  napi_value argv[12];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float* heap;
+  size_t heap_len;
+  int64_t a[10];
+  double eps = 0;
+  if (argc < 12 || !get_typed(env, argv[0], napi_float32_array, (void**)&heap, &heap_len) || !get_ints(env, argv, 1, 10, a) ||
+      napi_get_value_double(env, argv[11], &eps) != napi_ok)
+    return throw_type(env, "groupNorm(heap, x, g, b, y, mean, rstd, n, hw, c, groups, eps)");
+  const int64_t n = a[6], hw = a[7], c = a[8], groups = a[9];
+  if (n <= 0 || hw <= 0 || c <= 0 || groups <= 0 || c % groups != 0) return throw_type(env, "groupNorm: bad sizes");
+  const int64_t size = n * hw * c;
+  if (!inside(a[0], size, heap_len) || !inside(a[1], c, heap_len) || !inside(a[2], c, heap_len) || !inside(a[3], size, heap_len) ||
+      !inside(a[4], n * groups, heap_len) || !inside(a[5], n * groups, heap_len))
+    return range_error(env, "groupNorm: outside the heap");
+  hgc_group_norm(heap + a[0], heap + a[1], heap + a[2], heap + a[3], heap + a[4], heap + a[5], (int)n, (int)hw, (int)c, (int)groups, (float)eps);
+  return NULL;
+}
+
+// groupNormGrad(heap, dy, x, g, mean, rstd, dx, dg, db, n, hw, c, groups): see hgc_group_norm_grad.
+static napi_value GroupNormGrad(napi_env env, napi_callback_info info) {
+  size_t argc = 13;
+  napi_value argv[13];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float* heap;
+  size_t heap_len;
+  int64_t a[12];
+  if (argc < 13 || !get_typed(env, argv[0], napi_float32_array, (void**)&heap, &heap_len) || !get_ints(env, argv, 1, 12, a))
+    return throw_type(env, "groupNormGrad(heap, dy, x, g, mean, rstd, dx, dg, db, n, hw, c, groups)");
+  const int64_t n = a[8], hw = a[9], c = a[10], groups = a[11];
+  if (n <= 0 || hw <= 0 || c <= 0 || groups <= 0 || c % groups != 0) return throw_type(env, "groupNormGrad: bad sizes");
+  const int64_t size = n * hw * c;
+  if (!inside(a[0], size, heap_len) || !inside(a[1], size, heap_len) || !inside(a[2], c, heap_len) || !inside(a[3], n * groups, heap_len) ||
+      !inside(a[4], n * groups, heap_len) || !inside(a[5], size, heap_len) || !inside(a[6], c, heap_len) || !inside(a[7], c, heap_len))
+    return range_error(env, "groupNormGrad: outside the heap");
+  hgc_group_norm_grad(heap + a[0], heap + a[1], heap + a[2], heap + a[3], heap + a[4], heap + a[5], heap + a[6], heap + a[7], (int)n, (int)hw,
+                      (int)c, (int)groups);
+  return NULL;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, Open, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -811,6 +854,8 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"attention", NULL, Attention, NULL, NULL, NULL, napi_enumerable, NULL},
       {"attentionGrad", NULL, AttentionGrad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"conv2d", NULL, Conv2d, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"groupNorm", NULL, GroupNorm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"groupNormGrad", NULL, GroupNormGrad, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
     return NULL;

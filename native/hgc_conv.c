@@ -12,6 +12,7 @@
 // and the filter gradient sums the chunks' partial products in chunk order afterwards: the
 // numbers are the same for any number of threads. Chunks run on the pool of hgc_pool.c.
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -208,4 +209,76 @@ int hgc_conv2d_grad_filter(const float* x, const float* dy, float* dw, const hgc
     free(t.partial);
   }
   return 1;
+}
+
+// ---- GroupNorm ---------------------------------------------------------------------------------
+//
+// x [n, hw, c] (NHWC with the positions flattened), channels in `groups` consecutive groups: each
+// (image, group) normalised over its hw·c/groups values, then y = x̂·g[c] + b[c]. Statistics are
+// accumulated in double; mean and rstd [n·groups] are kept for the gradient:
+//   dx = rstd·(dŷ − mean(dŷ) − x̂·mean(dŷ·x̂)) with dŷ = dy·g, over the group;  dg = Σ dy·x̂, db = Σ dy.
+// The composite ops (reshape, two means over non-contiguous axes, broadcasts) cost the ResNet's
+// training step more than its convolutions; here each group is two passes over the data.
+
+void hgc_group_norm(const float* x, const float* g, const float* b, float* y, float* mean, float* rstd, int n, int hw, int c,
+                    int groups, float eps) {
+  const int cg = c / groups;
+  for (int i = 0; i < n; i++) {
+    const float* xi = x + (size_t)i * hw * c;
+    float* yi = y + (size_t)i * hw * c;
+    for (int k = 0; k < groups; k++) {
+      double s = 0, s2 = 0;
+      for (int p = 0; p < hw; p++) {
+        const float* v = xi + (size_t)p * c + k * cg;
+        for (int j = 0; j < cg; j++) s += v[j];
+      }
+      const double count = (double)hw * cg, m = s / count;
+      for (int p = 0; p < hw; p++) {
+        const float* v = xi + (size_t)p * c + k * cg;
+        for (int j = 0; j < cg; j++) s2 += (v[j] - m) * (v[j] - m);
+      }
+      const float mf = (float)m, r = (float)(1.0 / sqrt(s2 / count + eps));
+      mean[i * groups + k] = mf;
+      rstd[i * groups + k] = r;
+      for (int p = 0; p < hw; p++) {
+        const float* v = xi + (size_t)p * c + k * cg;
+        float* o = yi + (size_t)p * c + k * cg;
+        for (int j = 0; j < cg; j++) o[j] = (v[j] - mf) * r * g[k * cg + j] + b[k * cg + j];
+      }
+    }
+  }
+}
+
+void hgc_group_norm_grad(const float* dy, const float* x, const float* g, const float* mean, const float* rstd, float* dx, float* dg,
+                         float* db, int n, int hw, int c, int groups) {
+  const int cg = c / groups;
+  memset(dg, 0, (size_t)c * sizeof(float));
+  memset(db, 0, (size_t)c * sizeof(float));
+  for (int i = 0; i < n; i++) {
+    const size_t base = (size_t)i * hw * c;
+    for (int k = 0; k < groups; k++) {
+      const float m = mean[i * groups + k], r = rstd[i * groups + k];
+      double s1 = 0, s2 = 0;
+      for (int p = 0; p < hw; p++) {
+        const size_t o = base + (size_t)p * c + k * cg;
+        for (int j = 0; j < cg; j++) {
+          const float xh = (x[o + j] - m) * r, d = dy[o + j];
+          const float dh = d * g[k * cg + j];
+          s1 += dh;
+          s2 += (double)dh * xh;
+          dg[k * cg + j] += d * xh;
+          db[k * cg + j] += d;
+        }
+      }
+      const double count = (double)hw * cg;
+      const float m1 = (float)(s1 / count), m2 = (float)(s2 / count);
+      for (int p = 0; p < hw; p++) {
+        const size_t o = base + (size_t)p * c + k * cg;
+        for (int j = 0; j < cg; j++) {
+          const float xh = (x[o + j] - m) * r;
+          dx[o + j] = r * (dy[o + j] * g[k * cg + j] - m1 - xh * m2);
+        }
+      }
+    }
+  }
 }

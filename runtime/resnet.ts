@@ -18,7 +18,7 @@
 
 import type { IRResNetEncoder } from "../compiler/ir.js";
 import { tf } from "./backend.js";
-import { conv2d } from "./kernels/conv.js";
+import { conv2d, groupNorm } from "./kernels/conv.js";
 
 export const GN_EPS = 1e-5;
 
@@ -107,21 +107,10 @@ export class ResNet {
   private convNorm(x: tf.Tensor4D, c: ConvNorm): tf.Tensor4D {
     const k = c.w.shape[0]!;
     const y = conv2d(x, c.w as unknown as tf.Tensor4D, c.stride, k === 1 ? "valid" : "same");
-    return groupNorm(y, c.g, c.b, groupsFor(c.w.shape[3]!));
+    return groupNorm(y, c.g, c.b, groupsFor(c.w.shape[3]!), GN_EPS);
   }
 
   private pool(h: tf.Tensor4D): tf.Tensor2D {
     return (this.ir.pool === "max" ? tf.max(h, [1, 2]) : tf.mean(h, [1, 2])) as tf.Tensor2D;
   }
-}
-
-/** GroupNorm of x [n, h, w, c]: each image's channels in `groups` groups, normalised over (h, w, c/groups), then ·g + b per channel. */
-export function groupNorm(x: tf.Tensor4D, g: tf.Tensor, b: tf.Tensor, groups: number): tf.Tensor4D {
-  const [n, h, w, c] = x.shape;
-  const xg = tf.reshape(x, [n, h * w, groups, c / groups]);
-  const mean = tf.mean(xg, [1, 3], true);
-  const xc = tf.sub(xg, mean);
-  const variance = tf.mean(tf.square(xc), [1, 3], true);
-  const xn = tf.reshape(tf.mul(xc, tf.rsqrt(tf.add(variance, GN_EPS))), [n, h, w, c]);
-  return tf.add(tf.mul(xn, g), b) as tf.Tensor4D;
 }

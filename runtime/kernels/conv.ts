@@ -6,6 +6,8 @@
 //     xᵀ·dy of shifted (strided) slices of the padded input. Slow, but it trains;
 //   - cpu and tensorflow: tf.conv2d and tfjs's own gradients (the reference the tests compare with).
 // x is NHWC, w [KH, KW, C, O]; `pad` is tfjs's 'same' or 'valid'.
+// GroupNorm, the ResNet's normalisation, likewise: one native kernel forward and one for its
+// gradient where registered (its composite ops cost more than the convolutions), else the composite.
 
 import { tf } from "../backend.js";
 
@@ -86,4 +88,40 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: Conv
 /** The composite path of plain wasm, for tests on any backend. */
 export function conv2dComposite(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: ConvPad): tf.Tensor4D {
   return convOp(stride, pad, false)(x, w);
+}
+
+/** GroupNorm of x [n, h, w, c]: each image's channels in `groups` groups, normalised over (h, w, c/groups), then ·g + b per channel. */
+export function groupNormComposite(x: tf.Tensor4D, g: tf.Tensor, b: tf.Tensor, groups: number, eps: number): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const xg = tf.reshape(x, [n, h * w, groups, c / groups]);
+  const mean = tf.mean(xg, [1, 3], true);
+  const xc = tf.sub(xg, mean);
+  const variance = tf.mean(tf.square(xc), [1, 3], true);
+  const xn = tf.reshape(tf.mul(xc, tf.rsqrt(tf.add(variance, eps))), [n, h, w, c]);
+  return tf.add(tf.mul(xn, g), b) as tf.Tensor4D;
+}
+
+const groupNormOps = new Map<string, (x: tf.Tensor4D, g: tf.Tensor, b: tf.Tensor) => tf.Tensor4D>();
+
+/** GroupNorm: the native kernels on wasm where registered, the composite ops elsewhere (call inside tf.tidy). */
+export function groupNorm(x: tf.Tensor4D, g: tf.Tensor, b: tf.Tensor, groups: number, eps: number): tf.Tensor4D {
+  const ready = tf.getBackend() === "wasm" && tf.getKernel("HgcGroupNorm", "wasm") !== undefined && tf.getKernel("HgcGroupNormGrad", "wasm") !== undefined;
+  if (!ready || x.shape[3] % groups !== 0) return groupNormComposite(x, g, b, groups, eps);
+  const key = `${groups}:${eps}`;
+  let op = groupNormOps.get(key);
+  if (!op) {
+    op = tf.customGrad(((xs: tf.Tensor, gs: tf.Tensor, bs: tf.Tensor, save: tf.GradSaveFunc) => {
+      const [y, mean, rstd] = tf.engine().runKernel("HgcGroupNorm", { x: xs, g: gs, b: bs }, { groups, eps }) as tf.Tensor[];
+      save([xs, gs, mean!, rstd!]);
+      return {
+        value: y!,
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+          const [sx, sg, m, r] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+          return tf.engine().runKernel("HgcGroupNormGrad", { dy: dy as tf.Tensor, x: sx, g: sg, mean: m, rstd: r }, { groups }) as tf.Tensor[];
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor4D, g: tf.Tensor, b: tf.Tensor) => tf.Tensor4D;
+    groupNormOps.set(key, op);
+  }
+  return op(x, g, b);
 }

@@ -16,8 +16,9 @@
 //
 // Six kernels of our own (HgcGelu, HgcLayerNorm, HgcAttention and their gradients) serve the fused
 // ops of runtime/kernels/fused.ts, which the model calls; without them it runs the composite ops.
-// Three more (HgcConv2D and its two gradients) serve runtime/kernels/conv.ts: the wasm backend has
-// no Conv2DBackpropFilter, so the ResNet encoder trains on wasm through these or a slower composite.
+// Five more (HgcConv2D and its two gradients, HgcGroupNorm and its gradient) serve
+// runtime/kernels/conv.ts: the wasm backend has no Conv2DBackpropFilter, so the ResNet encoder
+// trains on wasm through these or a slower composite.
 //
 // Optional by design: the addon is built at install time where a C compiler is present
 // (scripts/build-native.mjs). It needs no system package: it opens a BLAS library with dlopen when
@@ -84,6 +85,8 @@ interface Addon {
   attention(heap: Float32Array, qkv: number, y: number, p: number, n: number, T: number, H: number, dh: number, causal: 0 | 1): void;
   attentionGrad(heap: Float32Array, dy: number, qkv: number, p: number, dqkv: number, n: number, T: number, H: number, dh: number): void;
   conv2d(heap: Float32Array, op: 0 | 1 | 2, a: number, b: number, out: number, shape: Int32Array): void;
+  groupNorm(heap: Float32Array, x: number, g: number, b: number, y: number, mean: number, rstd: number, n: number, hw: number, c: number, groups: number, eps: number): void;
+  groupNormGrad(heap: Float32Array, dy: number, x: number, g: number, mean: number, rstd: number, dx: number, dg: number, db: number, n: number, hw: number, c: number, groups: number): void;
   sgemm(heap: Float32Array, transA: boolean, transB: boolean, m: number, n: number, k: number, aOffsets: Int32Array, bOffsets: Int32Array, cOffset: number): void;
   tanh(heap: Float32Array, x: number, y: number, n: number): void;
   sum(heap: Float32Array, x: number, y: number, outer: number, reduce: number, inner: number): void;
@@ -134,6 +137,8 @@ const CUSTOM: { name: string; label: string; kernelFunc: tf.KernelFunc }[] = [
   { name: "HgcConv2D", label: "Conv2D (im2col, native)", kernelFunc: (args) => convKernel(0, args) },
   { name: "HgcConv2DGradInput", label: "Conv2D input gradient (native)", kernelFunc: (args) => convKernel(1, args) },
   { name: "HgcConv2DGradFilter", label: "Conv2D filter gradient (native)", kernelFunc: (args) => convKernel(2, args) },
+  { name: "HgcGroupNorm", label: "GroupNorm (fused, native)", kernelFunc: groupNormKernel },
+  { name: "HgcGroupNormGrad", label: "GroupNorm gradient (fused, native)", kernelFunc: groupNormGradKernel },
 ];
 
 const require = createRequire(import.meta.url);
@@ -724,6 +729,37 @@ function convKernel(op: 0 | 1 | 2, args: KernelArgs): tf.TensorInfo {
   const out = backend.makeOutput(outShape, "float32");
   if (sizeOf(outShape) > 0) addon!.conv2d(backend.wasm.HEAPF32, op, offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out), Int32Array.from(shape));
   return out;
+}
+
+/** [y, mean, rstd] of a GroupNorm over x [n, h, w, c] in `groups` groups of channels. */
+function groupNormKernel(args: KernelArgs): tf.TensorInfo[] {
+  const { x, g, b } = args.inputs as { x: tf.TensorInfo; g: tf.TensorInfo; b: tf.TensorInfo };
+  const { groups, eps } = args.attrs as { groups: number; eps: number };
+  const backend = args.backend as unknown as WasmBackend;
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const y = backend.makeOutput(x.shape, "float32");
+  const mean = backend.makeOutput([n * groups], "float32");
+  const rstd = backend.makeOutput([n * groups], "float32");
+  if (n * h * w * c > 0) {
+    addon!.groupNorm(backend.wasm.HEAPF32, offsetOf(backend, x), offsetOf(backend, g), offsetOf(backend, b), offsetOf(backend, y), offsetOf(backend, mean), offsetOf(backend, rstd), n, h * w, c, groups, eps);
+  }
+  return [y, mean, rstd];
+}
+
+/** [dx, dg, db] of a GroupNorm, from dy and what the forward kernel kept. */
+function groupNormGradKernel(args: KernelArgs): tf.TensorInfo[] {
+  const { dy, x, g, mean, rstd } = args.inputs as Record<"dy" | "x" | "g" | "mean" | "rstd", tf.TensorInfo>;
+  const { groups } = args.attrs as { groups: number };
+  const backend = args.backend as unknown as WasmBackend;
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const dx = backend.makeOutput(x.shape, "float32");
+  const dg = backend.makeOutput([c], "float32");
+  const db = backend.makeOutput([c], "float32");
+  if (n * h * w * c > 0) {
+    const o = (t: tf.TensorInfo) => offsetOf(backend, t);
+    addon!.groupNormGrad(backend.wasm.HEAPF32, o(dy), o(x), o(g), o(mean), o(rstd), o(dx), o(dg), o(db), n, h * w, c, groups);
+  }
+  return [dx, dg, db];
 }
 
 /**

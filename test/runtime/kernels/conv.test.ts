@@ -1,10 +1,11 @@
 // The convolutions of the ResNet encoder against tfjs's cpu backend: the native im2col kernels
 // (wasm + addon) and the plain-wasm composite (Conv2D forward, Conv2DBackpropInput, the filter
 // gradient as per-tap products), forward and both gradients, on odd sizes, strides 1 and 2,
-// 'same' and 'valid' padding, 3×3 and 1×1 filters, one image and many.
+// 'same' and 'valid' padding, 3×3 and 1×1 filters, one image and many; and the native GroupNorm
+// with its gradients.
 import { afterAll, describe, expect, it } from "vitest";
 import { selectBackend, tf } from "../../../runtime/backend.js";
-import { conv2d, type ConvPad } from "../../../runtime/kernels/conv.js";
+import { conv2d, groupNorm, type ConvPad } from "../../../runtime/kernels/conv.js";
 import { registerNativeKernels, unregisterNativeKernels } from "../../../runtime/kernels/index.js";
 import { Rng } from "../../../runtime/rng.js";
 
@@ -68,6 +69,22 @@ CASES.forEach((c, i) => {
   inputs.push({ x, w, r });
   references.push(run(c, x, w, r));
 });
+/** [y, dx, dg, db] of Σ GroupNorm(x)·r over [3, 5, 7, 12] in 4 groups. */
+function runGroupNorm(): Float32Array[] {
+  const rng = new Rng("gn");
+  const shape: [number, number, number, number] = [3, 5, 7, 12];
+  const xs = values(3 * 5 * 7 * 12, rng).map((v) => 3 * v + 1);
+  const gs = values(12, rng);
+  const bs = values(12, rng);
+  const rs = values(xs.length, rng);
+  return tf.tidy(() => {
+    const f = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(groupNorm(x as tf.Tensor4D, g, b, 4, 1e-5), tf.tensor(rs, shape)));
+    const args = [tf.tensor4d(xs, shape), tf.tensor1d(gs), tf.tensor1d(bs)];
+    const y = groupNorm(args[0] as tf.Tensor4D, args[1]!, args[2]!, 4, 1e-5);
+    return [y, ...tf.grads(f)(args)].map((t) => t.dataSync() as Float32Array);
+  });
+}
+const gnReference = runGroupNorm();
 await selectBackend("wasm");
 const native = registerNativeKernels();
 afterAll(() => unregisterNativeKernels());
@@ -82,6 +99,13 @@ describe("2-D convolution against the cpu backend", () => {
       ["y", "dx", "dw"].forEach((what, j) => expectClose(got[j]!, references[i]![j]!, `${what} of ${JSON.stringify(c)}`));
     });
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it.skipIf(!native.enabled)("native GroupNorm: forward and gradients", () => {
+    registerNativeKernels();
+    expect(tf.getKernel("HgcGroupNormGrad", "wasm")).toBeDefined();
+    const got = runGroupNorm();
+    ["y", "dx", "dg", "db"].forEach((what, j) => expectClose(got[j]!, gnReference[j]!, `GroupNorm ${what}`));
   });
 
   it("plain wasm (no Conv2DBackpropFilter): the composite gradients", () => {

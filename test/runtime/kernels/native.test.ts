@@ -145,7 +145,7 @@ describe("native BatchMatMul", () => {
     expect(again).toEqual(first);
     expect(first.kernels[0]).toMatch(/^BatchMatMul \(/);
     expect(first.kernels.map((k) => k.split(" (")[0]).sort()).toEqual(
-      ["Add", "BatchMatMul", "Cast", "Concat", "Conv2D", "Conv2D filter gradient", "Conv2D input gradient", "GELU", "GELU gradient", "Identity", "LayerNorm", "LayerNorm gradient", "Multiply", "RealDiv", "Slice", "SplitV", "Sub", "Sum", "Tanh", "Transpose", "attention", "attention gradient"].sort(),
+      ["Add", "BatchMatMul", "Cast", "Concat", "Conv2D", "Conv2D filter gradient", "Conv2D input gradient", "GELU", "GroupNorm", "GroupNorm gradient", "GELU gradient", "Identity", "LayerNorm", "LayerNorm gradient", "Multiply", "RealDiv", "Slice", "SplitV", "Sub", "Sum", "Tanh", "Transpose", "attention", "attention gradient"].sort(),
     );
     expect(nativeKernels()?.enabled).toBe(true);
     const rng = new Rng("native-leak");
