@@ -10,7 +10,8 @@ import { bitsPerDimPerImage } from "./losses.js";
 import { Model } from "./model.js";
 import { BaselineCache } from "./evaluate/baselines.js";
 import { Rng } from "./rng.js";
-import { detokenize } from "./tokens.js";
+import { detokenize, tokenInputs } from "./tokens.js";
+import { drawMask } from "./train.js";
 
 /** Attention scores per inference batch, at most (n·heads·T² floats): keeps the wasm heap small. */
 const MAX_SCORES = 8_000_000;
@@ -141,6 +142,56 @@ export async function sample(model: Model, head: string, count: number, temperat
   return detokenize(tok, tokens, count);
 }
 
+/** The images a reconstruct model's samples show: the first evaluation test set, else the training set. */
+function reconstructionData(ir: IRExperiment): string {
+  for (const p of ir.evaluate) if ("test" in p && typeof p.test === "string") return p.test;
+  return ir.train.data;
+}
+
+/**
+ * MAE's picture of a reconstruct model on `count` images: for each, the image (at the tokenizer's
+ * levels), the same with its masked patches grey, and the reconstruction — visible patches as
+ * they were, masked ones the decoder's prediction mapped back from per-patch normalised pixels
+ * with the true patch's mean and spread (as MAE shows them). 3·count images, triple after triple.
+ */
+export async function reconstructions(model: Model, head: string, set: ImageSet, count: number, seed: number): Promise<Float32Array> {
+  const encoder = model.headEncoder(head);
+  const tok = model.tokenizerOf(encoder);
+  const loss = Object.values(model.ir.losses).find((l) => l.kind === "reconstruct" && l.head === head);
+  const ratio = loss?.kind === "reconstruct" ? loss.ratio : 0.75;
+  const [h, w] = [set.height, set.width];
+  const L = tok.length;
+  const G = tok.pixelsPerToken;
+  const top = tok.levels - 1;
+  const tokens = model.tokenize(encoder, set.images.subarray(0, count * h * w), count, h, w);
+  const mask = drawMask(count, L, ratio, true, new Rng(`${seed}:samples:mask`));
+  const out = tf.tidy(() => model.applyHead(head, model.encode(encoder, model.input(encoder, tokens, count, mask))));
+  const pred = (await out.data()) as Float32Array; // [count·L, G]
+  out.dispose();
+  const values = tokenInputs(tok, tokens, count);
+  const greyed = tokens.slice();
+  const rebuilt = tokens.slice();
+  for (let r = 0; r < count * L; r++) {
+    if (!mask.rows[r]) continue;
+    let mean = 0;
+    for (let j = 0; j < G; j++) mean += values[r * G + j]!;
+    mean /= G;
+    let variance = 0;
+    for (let j = 0; j < G; j++) variance += (values[r * G + j]! - mean) ** 2;
+    const std = Math.sqrt(variance / G + 1e-6);
+    for (let j = 0; j < G; j++) {
+      greyed[r * G + j] = Math.round(top / 2);
+      rebuilt[r * G + j] = Math.max(0, Math.min(top, Math.round((pred[r * G + j]! * std + mean) * top)));
+    }
+  }
+  const [a, b, c] = [tokens, greyed, rebuilt].map((t) => detokenize(tok, t, count));
+  const [th, tw] = tok.imageSize;
+  const size = th * tw;
+  const sheet = new Float32Array(3 * count * size);
+  for (let k = 0; k < count; k++) [a, b, c].forEach((src, j) => sheet.set(src!.subarray(k * size, (k + 1) * size), (3 * k + j) * size));
+  return sheet;
+}
+
 function draw(logits: Float32Array, offset: number, V: number, temperature: number, rng: Rng): number {
   let best = 0;
   for (let j = 1; j < V; j++) if (logits[offset + j]! > logits[offset + best]!) best = j;
@@ -191,6 +242,10 @@ export function evalContext(
     loadData,
     features: (encoder, images, n) => features(model, encoder, images, n),
     bitsPerDim: (head, images, n) => bitsPerDim(model, head, images, n),
-    sample: (head, count, temperature, s) => sample(model, head, count, temperature, s),
+    sample: async (head, count, temperature, s) => {
+      if (model.ir.heads[head]?.kind !== "decoder") return sample(model, head, count, temperature, s);
+      const set = await loadData(reconstructionData(model.ir));
+      return reconstructions(model, head, set, Math.min(count, set.n), s);
+    },
   };
 }

@@ -40,7 +40,8 @@ export interface EvalContext {
   bitsPerDim(head: string, images: Float32Array, n: number): Promise<Float32Array>;
   /**
    * `count` images drawn autoregressively from `head` at `temperature` (seeded by `seed`):
-   * count·h·w values in [0, 1] at the head's tokenizer's imageSize [h, w].
+   * count·h·w values in [0, 1] at the head's tokenizer's imageSize [h, w]. For a `decoder` head
+   * (reconstruct), `count` triples instead: an image, its masked tokens greyed, its reconstruction.
    */
   sample(head: string, count: number, temperature: number, seed: number): Promise<Float32Array>;
 }

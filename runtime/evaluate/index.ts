@@ -353,7 +353,9 @@ async function runProtocol(p: IRProtocol, prefix: string, s: Session, metrics: M
       if (!tok) throw new Error(`samples: unknown tokenizer \`${p.tokenizer}\``);
       const [h, w] = tok.imageSize;
       const images = await s.sample(p.head, p.count, p.temperature);
-      writeSampleSheets(ctx.runDir, ctx.step, sampleSheet(images, p.count, h, w));
+      // A decoder head (reconstruct) gives triples — original, masked, reconstruction — one per row.
+      const triples = s.ir.heads[p.head]?.kind === "decoder";
+      writeSampleSheets(ctx.runDir, ctx.step, triples ? sampleSheet(images, images.length / (h * w), h, w, 3) : sampleSheet(images, p.count, h, w));
       metrics[`${prefix}.count`] = p.count;
       return;
     }

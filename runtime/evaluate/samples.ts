@@ -7,8 +7,8 @@ import { runFile } from "../run-folder.js";
 /** Tiles are enlarged (nearest neighbour, integer factor) to at least this many pixels a side. */
 export const SAMPLE_TILE_MIN = 56;
 
-/** The sheet's PNG bytes: `count` h×w images in [0, 1], ⌈√count⌉ per row, on a mid-grey grid. */
-export function sampleSheet(images: Float32Array, count: number, h: number, w: number): Buffer {
+/** The sheet's PNG bytes: `count` h×w images in [0, 1], ⌈√count⌉ per row (or `perRow`), on a mid-grey grid. */
+export function sampleSheet(images: Float32Array, count: number, h: number, w: number, perRow = Math.ceil(Math.sqrt(count))): Buffer {
   if (images.length !== count * h * w) throw new Error(`samples: expected ${count}·${h}·${w} values, got ${images.length}`);
   const f = Math.max(1, Math.ceil(SAMPLE_TILE_MIN / Math.min(h, w)));
   const H = h * f;
@@ -17,7 +17,7 @@ export function sampleSheet(images: Float32Array, count: number, h: number, w: n
   for (let k = 0; k < count; k++)
     for (let y = 0; y < H; y++)
       for (let x = 0; x < W; x++) big[k * H * W + y * W + x] = images[k * h * w + Math.floor(y / f) * w + Math.floor(x / f)]!;
-  const grid = makeGrid(big, count, H, W, Math.ceil(Math.sqrt(count)), 2, 0.5);
+  const grid = makeGrid(big, count, H, W, perRow, 2, 0.5);
   return encodePng(grid.pixels, grid.height, grid.width);
 }
 
