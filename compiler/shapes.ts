@@ -130,6 +130,9 @@ export function estimate(ir: Pick<IRExperiment, "encoders" | "heads" | "losses" 
   let parameters = 0;
   for (const e of Object.values(ir.encoders)) parameters += e.parameters;
   for (const h of Object.values(ir.heads)) parameters += h.parameters;
+  // An encoder a masked loss reads has a learned mask vector (one per encoder, of its width).
+  const maskedEncoders = new Set(Object.values(ir.losses).flatMap((l) => (l.kind === "masked" && ir.heads[l.head] ? [ir.heads[l.head]!.input.encoder] : [])));
+  for (const e of maskedEncoders) parameters += ir.encoders[e]?.width ?? 0;
   const batch = ir.train.batch;
   const used = new Set(ir.objective.terms.map((t) => t.loss));
   let forward = 0;
