@@ -304,24 +304,12 @@ const SPECS: readonly BuiltinSpec[] = [
     doc: "A small ResNet over the experiment's images (GroupNorm; issue 16); exposes `.pooled` [batch, C] (C the last stage's channels), `.layer(k)` (stage k pooled) and `.layers`, no `.tokens`.",
     args: [
       { name: "depth", kind: "int", range: { ge: 8, le: 18 }, type: "8, 10 or 18", doc: "8: three stages of one basic block; 10: four stages of one; 18: four stages of two.", default: 10 },
-      { name: "width", kind: "int", range: POSITIVE, doc: "Channels of the first stage; stage k has width·2^(k−1).", default: 16 },
+      { name: "width", kind: "int", range: POSITIVE, ir: null, doc: "Channels of the first stage (IR `channels[0]`); stage k has width·2^(k−1).", default: 16 },
       { name: "pool", kind: "choice", doc: "How `.pooled` and `.layer(k)` summarise a stage's positions.", default: "mean", values: ["mean", "max"] },
     ],
   },
 
   // Heads
-  {
-    name: "decoder",
-    category: "head",
-    doc: "MAE's light decoder (issue 16): a non-causal Transformer over the encoder's tokens with mask tokens restored at the masked positions, one output per token (a patch's pixels); only `reconstruct` reads it.",
-    positional: { kind: "ref", refers: "encoder", type: "name of a transformer encoder", doc: "The encoder whose visible tokens it decodes.", required: true },
-    args: [
-      { name: "layers", kind: "int", range: POSITIVE, doc: "Transformer blocks of the decoder.", default: 1 },
-      { name: "width", kind: "int", range: POSITIVE, doc: "The decoder's width.", default: 32 },
-      { name: "heads", kind: "int", range: POSITIVE, type: "int ≥ 1 dividing width", doc: "Attention heads of the decoder.", default: 2 },
-      { name: "mlp", kind: "number", range: { gt: 0 }, doc: "MLP hidden size of its blocks as a multiple of its width.", default: 4 },
-    ],
-  },
   {
     name: "mlp",
     category: "head",
@@ -339,6 +327,19 @@ const SPECS: readonly BuiltinSpec[] = [
     doc: "A linear head; on `.tokens` it is applied at every position.",
     positional: HEAD_INPUT,
     args: [{ name: "out", kind: "int", range: POSITIVE, doc: "Output width, e.g. `pixels.vocab`.", required: true }, HEAD_IN],
+  },
+
+  {
+    name: "decoder",
+    category: "head",
+    doc: "MAE's light decoder (issue 16): a non-causal Transformer over the encoder's tokens with mask tokens restored at the masked positions, one output per token (a patch's pixels); only `reconstruct` reads it.",
+    positional: { kind: "ref", refers: "encoder", type: "name of a transformer encoder", doc: "The encoder whose visible tokens it decodes.", required: true },
+    args: [
+      { name: "layers", kind: "int", range: POSITIVE, doc: "Transformer blocks of the decoder.", default: 1 },
+      { name: "width", kind: "int", range: POSITIVE, doc: "The decoder's width.", default: 32 },
+      { name: "heads", kind: "int", range: POSITIVE, type: "int ≥ 1 dividing width", doc: "Attention heads of the decoder.", default: 2 },
+      { name: "mlp", kind: "number", range: { gt: 0 }, doc: "MLP hidden size of its blocks as a multiple of its width.", default: 4 },
+    ],
   },
 
   // Losses

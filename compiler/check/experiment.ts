@@ -11,7 +11,7 @@ import { checkDataset } from "./datasets.js";
 import { checkEncoder } from "./encoders.js";
 import { checkEvaluate } from "./evaluate.js";
 import { checkHead } from "./heads.js";
-import { checkLoss } from "./losses.js";
+import { checkAnyLoss } from "./masked.js";
 import { checkObjective, checkUnusedLosses } from "./objective.js";
 import { checkOptimizer } from "./optimizer.js";
 import { checkParam } from "./params.js";
@@ -40,7 +40,7 @@ const CHECKERS: ItemCheckers = {
   views: checkViews,
   encoder: checkEncoder,
   head: checkHead,
-  loss: checkLoss,
+  loss: checkAnyLoss,
   param: checkParam,
 };
 

@@ -1,11 +1,10 @@
 // `loss NAME = ntxent(…) | autoregressive(…)`: a loss term, its head, views or target;
-// `masked(…)` and `reconstruct(…)` are compiler/check/masked.ts.
+// `masked(…)` and `reconstruct(…)` are compiler/check/masked.ts, which dispatches here for the rest.
 import type { Expr } from "../ast.js";
 import type { IRLoss } from "../ir.js";
 import type { SymbolEntry } from "../resolve.js";
 import { formatShape } from "../shapes.js";
 import type { CheckContext } from "./context.js";
-import { checkMaskedLoss } from "./masked.js";
 import { numArg, wordArg } from "./values.js";
 import { describe, memberText } from "./words.js";
 
@@ -14,7 +13,6 @@ export function checkLoss(ctx: CheckContext, name: string): IRLoss | null {
   const sig = ctx.declCall(sym);
   if (!sig) return null;
   const { call, args, b } = sig;
-  if (b.name === "masked" || b.name === "reconstruct") return checkMaskedLoss(ctx, sym, call, args, b.name);
   const before = ctx.errors;
   const headSym = call.positional ? headRef(ctx, call.positional, b.name) : null;
   const head = headSym ? ctx.head(headSym.name) : null;

@@ -5,8 +5,22 @@ import type { IRLoss } from "../ir.js";
 import type { SymbolEntry } from "../resolve.js";
 import { formatShape } from "../shapes.js";
 import type { CheckContext } from "./context.js";
-import { headRef } from "./losses.js";
+import { checkLoss, headRef } from "./losses.js";
 import { numArg, wordArg } from "./values.js";
+
+/** A loss declaration: masked and reconstruct here, the others by compiler/check/losses.ts. */
+export function checkAnyLoss(ctx: CheckContext, name: string): IRLoss | null {
+  const sym = ctx.symbols.get(name)!;
+  const e = sym.decl.value;
+  const callee = e.kind === "Call" ? e.callee.name : null;
+  if (callee !== "masked" && callee !== "reconstruct") return checkLoss(ctx, name);
+  const sig = ctx.declCall(sym);
+  if (!sig) {
+    ctx.losses.set(name, null);
+    return null;
+  }
+  return checkMaskedLoss(ctx, sym, sig.call, sig.args, callee);
+}
 
 export function checkMaskedLoss(ctx: CheckContext, sym: SymbolEntry, call: Call, args: Map<string, Arg>, kind: "masked" | "reconstruct"): IRLoss | null {
   const name = sym.name;

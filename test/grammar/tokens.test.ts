@@ -96,14 +96,14 @@ describe("keywords and built-ins as data", () => {
     }
   });
 
-  it("lists the built-ins of language.md in their categories", () => {
+  it("lists the built-ins of language.md and language-v2.md in their categories", () => {
     const of = (c: Parameters<typeof builtinsOf>[0]) => builtinsOf(c).map((b) => b.name);
     expect(of("dataset")).toEqual(["mnist", "fashion_mnist", "synthetic", "idx", "cifar", "folder"]);
     expect(of("tokenizer")).toEqual(["quantize", "patches"]);
     expect(of("views")).toEqual(["augment"]);
-    expect(of("encoder")).toEqual(["transformer"]);
-    expect(of("head")).toEqual(["mlp", "linear"]);
-    expect(of("loss")).toEqual(["ntxent", "autoregressive"]);
+    expect(of("encoder")).toEqual(["transformer", "resnet"]);
+    expect(of("head")).toEqual(["mlp", "linear", "decoder"]);
+    expect(of("loss")).toEqual(["ntxent", "autoregressive", "masked", "reconstruct"]);
     expect(of("optimizer")).toEqual(["adam", "adamw", "sgd"]);
     expect(of("schedule")).toEqual(["warmup", "ramp", "cosine"]);
     expect(of("protocol")).toEqual(["linear_probe", "knn", "bits_per_dim", "ood", "robustness", "samples"]);

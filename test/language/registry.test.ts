@@ -37,9 +37,10 @@ function schemaOf(b: Builtin): Record<string, Json> | null {
     case "views":
       return props(defs.views);
     case "encoder":
-      return props(defs.encoder);
+      return props(byKind((defs.encoder!.oneOf as Json[]).map(deref), "kind"));
     case "head":
-      return props(defs.head);
+      // A decoder's own arguments sit in its `decoder` object (issue 16).
+      return b.name === "decoder" ? props(props(defs.head).decoder) : props(defs.head);
     case "loss":
       return props(byKind(defs.loss!.oneOf as Json[], "kind"));
     case "optimizer":
