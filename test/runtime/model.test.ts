@@ -29,7 +29,7 @@ function inputGradientRows(model: Model, tokens: Int32Array, i: number): number[
     const w = tf.tensor3d(Float32Array.from({ length: D }, () => rng.normal()), [1, 1, D]);
     const g = tf.grad((x: tf.Tensor) => {
       const out = model.encode("enc", { x: x as tf.Tensor2D, n: 1 });
-      return tf.sum(tf.mul(tf.slice(out.tokens, [0, i, 0], [1, 1, D]), w));
+      return tf.sum(tf.mul(tf.slice(out.tokens!, [0, i, 0], [1, 1, D]), w));
     })(input.x);
     const rows = g.reshape([L, -1]).abs().sum(1).dataSync();
     return Array.from(rows);
@@ -96,7 +96,7 @@ describe("the model", () => {
       const n = 3;
       const shapes = tf.tidy(() => {
         const out = model.encode("enc", model.input("enc", randomTokens(n, tok.length * tok.pixelsPerToken, 4, 1), n));
-        return [out.pooled.shape, out.tokens.shape, model.applyHead("proj", out).shape, model.applyHead("lm", out).shape];
+        return [out.pooled.shape, out.tokens!.shape, model.applyHead("proj", out).shape, model.applyHead("lm", out).shape];
       });
       expect(shapes).toEqual([[n, 16], [n, tok.length, 16], [n, 8], [n * tok.length * tok.pixelsPerToken, 4]]);
       model.dispose();

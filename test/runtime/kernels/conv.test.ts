@@ -41,8 +41,8 @@ function run(c: Case, xs: Float32Array, ws: Float32Array, rs: (shape: number[]) 
   return tf.tidy(() => {
     const x = tf.tensor4d(xs, [c.n, c.h, c.w, c.c]);
     const w = tf.tensor4d(ws, [c.k, c.k, c.c, c.o]);
-    const f = (a: tf.Tensor4D, b: tf.Tensor4D) => {
-      const y = conv2d(a, b, c.stride, c.pad);
+    const f = (a: tf.Tensor, b: tf.Tensor) => {
+      const y = conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad);
       return tf.sum(tf.mul(y, tf.tensor(rs(y.shape), y.shape)));
     };
     const y = conv2d(x, w, c.stride, c.pad);

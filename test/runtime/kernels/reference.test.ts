@@ -34,8 +34,8 @@ function hgcLosses(model: Model, tokens: Int32Array, n: number, temperature: num
   return tf.tidy(() => {
     const out = model.encode("enc", model.input("enc", tokens, 2 * n));
     const con = ntxent(model.applyHead("proj", out), temperature);
-    const [, L, D] = out.tokens.shape;
-    const first = { tokens: tf.slice(out.tokens, [0, 0, 0], [n, L, D]) as tf.Tensor3D, pooled: tf.slice(out.pooled, [0, 0], [n, D]) as tf.Tensor2D };
+    const [, L, D] = out.tokens!.shape;
+    const first = { tokens: tf.slice(out.tokens!, [0, 0, 0], [n, L, D]) as tf.Tensor3D, pooled: tf.slice(out.pooled, [0, 0], [n, D]) as tf.Tensor2D };
     const gen = bitsPerDim(model.applyHead("lm", first), tokens.subarray(0, n * L));
     return [gen.dataSync()[0]! + lambda * con.dataSync()[0]!, con.dataSync()[0]!, gen.dataSync()[0]!];
   });
