@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { validateIR } from "../../compiler/index.js";
 import { listCheckpoints, loadCheckpoint } from "../../runtime/checkpoint.js";
 import { selectBackend, tf } from "../../runtime/backend.js";
 import { loadDataset } from "../../runtime/data/index.js";
@@ -49,6 +50,13 @@ async function train(kind: FamilyKind, steps: number, options: TrainerOptions = 
 }
 
 describe("the two-view family in training", () => {
+  it("has IR that ir.schema.json accepts, and refuses an ema head with trainable parameters", () => {
+    for (const kind of FAMILY) expect(validateIR(familyIr(kind)).errors, kind).toEqual([]);
+    const bad = familyIr("byol");
+    bad.heads.tproj!.parameters = 5;
+    expect(validateIR(bad).ok).toBe(false);
+  });
+
   for (const kind of FAMILY) {
     it(`trains ${kind} mixed with the next-token loss, both terms finite, without leaking tensors`, async () => {
       const ir = familyIr(kind, { steps: 4 });
