@@ -2,7 +2,7 @@
 // hash are added to the checked body, and sweeps are expanded into their trials. The result is
 // validated against ir.schema.json before anyone sees it.
 import { createHash } from "node:crypto";
-import { gridPoints, type IRBody, type SweepCheck } from "./check.js";
+import { gridPoints, type IRBody, type SweepCheck } from "./check/index.js";
 import { hashIR } from "./hash.js";
 import type { IRExperiment, IRSweep, IRTrial } from "./ir.js";
 import { estimate } from "./shapes.js";

@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { IToken } from "chevrotain";
-import {
-  ASSIGN_NAMES,
-  BUILTINS,
-  DECL_KINDS,
-  hgcLexer,
-  KEYWORD_GROUPS,
-  KEYWORD_INFO,
-  KEYWORD_TOKENS,
-  KEYWORDS,
-  MEMBERS,
-  builtin,
-  builtinsOf,
-} from "../../grammar/tokens.js";
+import { hgcLexer, KEYWORD_TOKENS } from "../../grammar/tokens.js";
+import { ASSIGN_NAMES, BUILTINS, DECL_KINDS, KEYWORD_GROUPS, KEYWORD_INFO, KEYWORDS, MEMBERS, builtin, builtinsOf } from "../../language/index.js";
 
 function lex(text: string): { types: string[]; images: string[]; comments: string[]; errors: number } {
   const r = hgcLexer.tokenize(text);
