@@ -163,13 +163,13 @@ describe("the contrastive and self-distillation losses", () => {
     const k = other.slice(0, 4);
     const q = z.slice(0, 4);
     checkLoss("moco", (x) => moco(x, tf.tensor2d(k), tf.tensor2d(queue), 0.2), (x) => mocoRef(x, k, queue, 0.2), q);
-    const keyGrad = tf.tidy(() => tf.grad((x: tf.Tensor2D) => moco(tf.tensor2d(q), x, tf.tensor2d(queue), 0.2))(tf.tensor2d(k)).abs().max().dataSync()[0]!);
+    const keyGrad = tf.tidy(() => tf.grad((x: tf.Tensor) => moco(tf.tensor2d(q), x as tf.Tensor2D, tf.tensor2d(queue), 0.2))(tf.tensor2d(k)).abs().max().dataSync()[0]!);
     expect(keyGrad).toBe(0);
   });
 
   it("byol equals Grill et al.'s symmetrised Eq. 2; the prediction's gradient matches finite differences and the target gets none", () => {
     checkLoss("byol", (x) => byol(x, tf.tensor2d(other)), (x) => byolRef(x, other), z);
-    const targetGrad = tf.tidy(() => tf.grad((x: tf.Tensor2D) => byol(tf.tensor2d(z), x))(tf.tensor2d(other)).abs().max().dataSync()[0]!);
+    const targetGrad = tf.tidy(() => tf.grad((x: tf.Tensor) => byol(tf.tensor2d(z), x as tf.Tensor2D))(tf.tensor2d(other)).abs().max().dataSync()[0]!);
     expect(targetGrad).toBe(0);
     // aligned predictions and targets: 0; opposite ones: the maximum, 8
     const swapped = [...z.slice(4), ...z.slice(0, 4)];
@@ -179,7 +179,7 @@ describe("the contrastive and self-distillation losses", () => {
 
   it("simsiam equals Chen & He's Eqs. 1–2; the prediction's gradient matches finite differences and the target gets none", () => {
     checkLoss("simsiam", (x) => simsiam(x, tf.tensor2d(other)), (x) => simsiamRef(x, other), z);
-    const targetGrad = tf.tidy(() => tf.grad((x: tf.Tensor2D) => simsiam(tf.tensor2d(z), x))(tf.tensor2d(other)).abs().max().dataSync()[0]!);
+    const targetGrad = tf.tidy(() => tf.grad((x: tf.Tensor) => simsiam(tf.tensor2d(z), x as tf.Tensor2D))(tf.tensor2d(other)).abs().max().dataSync()[0]!);
     expect(targetGrad).toBe(0);
   });
 
