@@ -115,6 +115,34 @@ describe("the two-view family in training", () => {
     }
   });
 
+  it("an ema of a head on a head copies the whole chain under it: the predictor, the projection and the encoder", async () => {
+    const ir = familyIr("byol", { steps: 2 });
+    ir.heads.tpred = { ...ir.heads.pred!, name: "tpred", kind: "ema", ema: { of: "pred", decay: 0.5, values: 1 }, parameters: 0 };
+    (ir.losses.con as { target: string }).target = "tpred";
+    const data = await loadDataset(ir.datasets.train!);
+    const model = new Model(ir);
+    const trainer = new Trainer(ir, model, data, 1, 2);
+    try {
+      const names = model.buffers.map((b) => b.name);
+      for (const prefix of ["tpred/pred.", "tpred/proj.", "tpred/enc.", "tproj/proj.", "tproj/enc."]) expect(names.some((n) => n.startsWith(prefix)), prefix).toBe(true);
+      expect(names.some((n) => n.startsWith("tproj/pred."))).toBe(false);
+      const r = await trainer.trainStep();
+      expect(Number.isFinite(r.losses.con!)).toBe(true);
+      const w = await weightsOf(model);
+      // d = 0.5: after one step each copy is the mean of its start (the init) and the trained value
+      const init = new Model(ir);
+      const w0 = await weightsOf(init);
+      init.dispose();
+      const theta = w.get("pred.0.w")!;
+      const copy = w.get("tpred/pred.0.w")!;
+      const start = w0.get("pred.0.w")!;
+      for (let i = 0; i < copy.length; i++) expect(copy[i]).toBe(Math.fround(Math.fround(start[i]! * 0.5) + Math.fround(theta[i]! * 0.5)));
+    } finally {
+      trainer.dispose();
+      model.dispose();
+    }
+  });
+
   it("moco's queue takes each step's N keys in FIFO order, replacing the oldest", async () => {
     const ir = familyIr("moco", { steps: 3, queue: 16, batch: 8 });
     const data = await loadDataset(ir.datasets.train!);
