@@ -157,8 +157,8 @@ function nearestByGemm(native: EvaluationKernels, q: FeatureMatrix, b: FeatureMa
   return { k: kk, index, similarity };
 }
 
-/** Neighbours by plain loops over every (query, base) pair (the fallback, and the reference in tests). */
-export function nearestPlain(q: FeatureMatrix, b: FeatureMatrix, kk: number): Neighbours {
+/** Neighbours by plain loops over every (query, base) pair: the fallback without the addon. */
+function nearestPlain(q: FeatureMatrix, b: FeatureMatrix, kk: number): Neighbours {
   const w = q.width;
   const index = new Int32Array(q.n * kk);
   const similarity = new Float32Array(q.n * kk);
