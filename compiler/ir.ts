@@ -25,7 +25,12 @@ export interface IRExperiment {
   irVersion: 1;
   name: string;
   /** Where it came from (informational; not part of the hash). */
-  source: { file: string; line: number };
+  source: {
+    file: string;
+    line: number;
+    /** The command line's `path=value` overrides it was compiled with, as given (their values are in the IR). */
+    overrides?: string[];
+  };
   seed: number;
   datasets: Record<string, IRDataset>;
   tokenizers: Record<string, IRTokenizer>;

@@ -1,13 +1,12 @@
 // Checked experiment → IR: the estimates (parameters, FLOPs, images per step) and the content
 // hash are added to the checked body, and sweeps are expanded into their trials. The result is
 // validated against ir.schema.json before anyone sees it.
-import { createHash } from "node:crypto";
 import { gridPoints, type IRBody, type SweepCheck } from "./check.js";
-import { hashIR } from "./hash.js";
+import { hashIR, trialId } from "./hash.js";
 import type { IRExperiment, IRSweep, IRTrial } from "./ir.js";
 import { estimate } from "./shapes.js";
 
-export { canonicalJSON, hashIR } from "./hash.js";
+export { canonicalJSON, hashIR, trialId } from "./hash.js";
 
 /** The full IR of a checked experiment body. */
 export function lowerExperiment(body: IRBody, seed?: number): IRExperiment {
@@ -17,10 +16,6 @@ export function lowerExperiment(body: IRBody, seed?: number): IRExperiment {
   return { ...ir, hash: hashIR(ir) };
 }
 
-/** A trial's identity: sha256 of its IR hash and seed. */
-export function trialId(irHash: string, seed: number): string {
-  return createHash("sha256").update(`${irHash}:${seed}`).digest("hex");
-}
 
 /**
  * The trials of a checked sweep: experiments × grid points × seeds, in that nesting order. `bodyOf`

@@ -667,7 +667,8 @@ function callToAst(ctx: AstContext, node: CstNode): Call | undefined {
     const name = tok(a, "name");
     if (name) {
       args.push({ kind: "Arg", name: ident(ctx, name), value, span: join(tokenSpan(ctx.file, name), outer(value)) });
-    } else if (positional || args.length > 0) {
+    } else if ((positional || args.length > 0) && !ctx.reported.has(outer(value).start.offset)) {
+      // (a `name = value` argument was reported by the parser already, with the `:` hint)
       error(
         ctx,
         "HGC007",
