@@ -109,7 +109,9 @@ export function formatStepLine(e: StepEvent, startStep = 0): string {
 export function formatStartLine(e: StartEvent): string {
   const data = e.datasets.map((d) => `${d.name} ${formatCount(d.images)}`).join(", ");
   const resumed = e.startStep > 0 ? `  resumed at step ${e.startStep}` : "";
-  return `run ${e.experiment}  backend ${e.backend}  ${formatCount(e.parameters)} params  data ${data}  ${e.totalSteps} steps × batch ${e.batch}  seed ${e.seed}${resumed}  → ${e.runDir}`;
+  const id = e.id ? ` ${e.id.slice(0, 8)}` : "";
+  const set = e.overrides?.length ? `  ${e.overrides.join(" ")}` : "";
+  return `run ${e.experiment}${id}${set}  backend ${e.backend}  ${formatCount(e.parameters)} params  data ${data}  ${e.totalSteps} steps × batch ${e.batch}  seed ${e.seed}${resumed}  → ${e.runDir}`;
 }
 
 /** A metrics map as indented `name  value` rows (null shown as —). */

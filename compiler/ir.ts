@@ -205,6 +205,8 @@ export interface IRTrain {
   evalEvery: number | null;
   checkpointEvery: number | null;
   logEvery: number;
+  /** `keep_best: METRIC, keep: k`: the k best checkpoints by METRIC (at the evaluations) kept beside the last ones. */
+  keepBest?: { metric: string; direction: "maximize" | "minimize"; keep: number };
 }
 
 /** What a probe reads of an encoder: `.pooled`, one block's pooled output `.layer(k)` (1-based),

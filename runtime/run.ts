@@ -32,6 +32,7 @@ import { datasetLoader, evalContext, runBaselines } from "./inference.js";
 import type { ProbeReport } from "./evaluate/probe.js";
 import { isOutOfMemory, OUT_OF_MEMORY_HINT, OutOfMemoryError } from "./memory.js";
 import { Model } from "./model.js";
+import { bestDir, keepIfBest, wouldKeep } from "./best.js";
 import { NonFiniteError, Trainer, type StepResult } from "./train.js";
 
 export interface RunOptions {
@@ -262,6 +263,9 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       log("info", `a step's activations do not fit the ${backend.name} backend's memory budget in one pass: training in micro-batches of ${trainer.microBatch} sequences (the same objective; runtime/memory.ts)`);
     }
 
+    let step = startStep;
+    let checkpointed = startStep;
+    let lastCheckpoint: string | null = null;
     const runEval = async (step: number): Promise<void> => {
       if (!evaluator || !ir.evaluate.length) return;
       const e0 = Date.now();
@@ -281,6 +285,16 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       probes = r.probes;
       const ev: EvalEvent = { type: "eval", step, metrics: r.metrics, skipped: r.skipped, elapsedMs: ms, probes: r.probes };
       bus.emit(ev);
+      // keep_best: this evaluation's checkpoint is kept when it ranks among the best k
+      const keep = ir.train.keepBest;
+      const value = keep ? r.metrics[keep.metric] : undefined;
+      if (keep && typeof value === "number" && wouldKeep(runDir, keep, step, value)) {
+        if (checkpointed !== step) {
+          await checkpoint(step);
+          checkpointed = step;
+        }
+        if (lastCheckpoint && keepIfBest(runDir, keep, step, value, lastCheckpoint)) log("info", `step ${step}: ${keep.metric} ${value} is among the best ${keep.keep}; kept in ${bestDir(runDir)}`);
+      }
     };
     const checkpoint = async (step: number): Promise<void> => {
       const state: CheckpointState = {
@@ -303,11 +317,10 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
         throw err;
       }
       lastGood = goodCheckpoint(step, where);
+      lastCheckpoint = where;
       bus.emit({ type: "checkpoint", step, path: where });
     };
 
-    let step = startStep;
-    let checkpointed = startStep;
     const loopStart = Date.now();
     while (step < total) {
       const s0 = Date.now();

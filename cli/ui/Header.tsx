@@ -20,6 +20,8 @@ export function Header({ start }: HeaderProps) {
         hgc run
       </Text>{" "}
       <Text bold>{start.experiment}</Text>
+      {start.id ? <Text dimColor>  {start.id.slice(0, 8)}</Text> : null}
+      {start.overrides?.length ? <Text color="magenta">  {start.overrides.join(" ")}</Text> : null}
       {start.startStep > 0 ? <Text color="yellow">  resumed at step {start.startStep}</Text> : null}
       <Text dimColor>  backend </Text>
       {start.backend}
