@@ -278,7 +278,12 @@ export interface IRSweep {
   objectives: { direction: "maximize" | "minimize"; metric: string }[];
   /** Swept param names (for tables and plots). */
   params: string[];
+  /** A grid's trials; for a search, none: its points are drawn when it runs (runtime/sweep/search.ts). */
   trials: IRTrial[];
+  /** `search random(…)` / `search tpe(…)` over the params declared with a range. */
+  search?: IRSearch;
+  /** `prune = asha(…)`: stop trials whose evaluations cannot make the cut (runtime/sweep/asha.ts). */
+  prune?: IRPrune;
   /** The sweep's `slurm(…)` statement: Slurm resources for `hgc sweep --on slurm` (the command line wins). */
   slurm?: IRSlurm;
 }
@@ -301,4 +306,27 @@ export interface IRTrial {
   point: Record<string, number>;
   seed: number;
   ir: IRExperiment;
+}
+
+export interface IRSearch {
+  method: "random" | "tpe";
+  /** Points to try; each runs once per seed. */
+  trials: number;
+  /** Seeds the sampler (not the trials: they take `seeds`, else their experiment's). */
+  seed: number;
+  /** Param → its range (`param lr = 1e-4..1e-2 log`); `int` when both bounds are integers. */
+  space: Record<string, { low: number; high: number; log: boolean; int: boolean }>;
+  experiments: string[];
+  /** The sweep's `seeds`, or null for each experiment's own. */
+  seeds: number[] | null;
+}
+
+export interface IRPrune {
+  method: "asha";
+  metric: string;
+  direction: "maximize" | "minimize";
+  /** Steps before the first rung. */
+  grace: number;
+  /** η: about 1/η of the trials reaching a rung go on. */
+  reduction: number;
 }

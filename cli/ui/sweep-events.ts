@@ -63,7 +63,7 @@ export interface TrialEndEvent {
   type: "trial-end";
   id: string;
   /** `skipped`: finished in an earlier invocation, not run again. */
-  status: "done" | "failed" | "skipped";
+  status: "done" | "failed" | "skipped" | "pruned";
   metrics?: Metrics;
   error?: string;
   elapsedMs?: number;

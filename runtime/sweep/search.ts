@@ -200,3 +200,9 @@ export function tpePoint(spec: SearchSpec, i: number, observed: readonly Observa
 export function nextPoint(spec: SearchSpec, i: number, observed: readonly Observation[]): Record<string, number> {
   return spec.method === "random" ? randomPoint(spec, i) : tpePoint(spec, i, observed);
 }
+
+/** The points known before any result: all of a random search's, the random start of a TPE search. */
+export function initialPoints(spec: SearchSpec): Record<string, number>[] {
+  const n = spec.method === "random" ? spec.trials : Math.min(spec.trials, TPE.startup(spec.trials));
+  return Array.from({ length: n }, (_, i) => randomPoint(spec, i));
+}
