@@ -4,7 +4,7 @@
 import type { EvalEvent, Metrics, RunEvent, StartEvent, StepEvent } from "../runtime/events.js";
 import type { Logger, LoggerOptions, Subscribable, TextSink } from "./logger.js";
 import { formatCount, formatDuration, formatValue } from "../common/format.js";
-import { etaMs, formatLr, formatRate, layoutTable, LIVE_DIGITS } from "./ui/format.js";
+import { etaMs, formatEngine, formatLr, formatProduct, formatRate, layoutTable, LIVE_DIGITS } from "./ui/format.js";
 // The TUI (ink and React) is loaded up front, not on first use: a dynamic import is read from
 // disk a file per event-loop turn, and a training loop that yields only between steps would
 // starve it, leaving the dashboard blank for the first seconds of a run.
@@ -105,13 +105,14 @@ export function formatStepLine(e: StepEvent, startStep = 0): string {
   return parts.join("  ");
 }
 
-/** The run's identity in one line: experiment, backend, size, data and length. */
+/** The run's identity in one line: experiment, engine, size, data and length. */
 export function formatStartLine(e: StartEvent): string {
   const data = e.datasets.map((d) => `${d.name} ${formatCount(d.images)}`).join(", ");
   const resumed = e.startStep > 0 ? `  resumed at step ${e.startStep}` : "";
   const id = e.id ? ` ${e.id.slice(0, 8)}` : "";
   const set = e.overrides?.length ? `  ${e.overrides.join(" ")}` : "";
-  return `run ${e.experiment}${id}${set}  backend ${e.backend}  ${formatCount(e.parameters)} params  data ${data}  ${e.totalSteps} steps × batch ${e.batch}  seed ${e.seed}${resumed}  → ${e.runDir}`;
+  const product = formatProduct(e) ? `  product ${formatProduct(e)}` : "";
+  return `run ${e.experiment}${id}${set}  backend ${formatEngine(e)}  ${formatCount(e.parameters)} params  data ${data}  ${e.totalSteps} steps × batch ${e.batch}  seed ${e.seed}${product}${resumed}  → ${e.runDir}`;
 }
 
 /** A metrics map as indented `name  value` rows (null shown as —). */

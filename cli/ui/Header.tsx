@@ -1,18 +1,17 @@
 import { Text } from "ink";
 import type { StartEvent } from "../../runtime/events.js";
 import { formatCount } from "../../common/format.js";
+import { formatEngine, formatProduct } from "./format.js";
 
 export interface HeaderProps {
   readonly start: StartEvent;
 }
 
 /**
- * The run's identity on one line: experiment, backend (and how many native kernels it uses —
- * their names are in `hgc doctor` and the run folder's result.json), size, data, length, seed
- * and where it is written.
+ * The run's identity on one line: experiment, backend and native kernels, size, data, length, seed,
+ * the matrix product the kernels use (as the plain log's header) and where it is written.
  */
 export function Header({ start }: HeaderProps) {
-  const kernels = start.kernels.length > 0 ? `, native kernels: ${start.kernels.length}` : "";
   const data = start.datasets.map((d) => `${d.name} ${formatCount(d.images)}`).join(" · ");
   return (
     <Text wrap="truncate-end">
@@ -24,8 +23,7 @@ export function Header({ start }: HeaderProps) {
       {start.overrides?.length ? <Text color="magenta">  {start.overrides.join(" ")}</Text> : null}
       {start.startStep > 0 ? <Text color="yellow">  resumed at step {start.startStep}</Text> : null}
       <Text dimColor>  backend </Text>
-      {start.backend}
-      {kernels}
+      {formatEngine(start)}
       <Text dimColor>  params </Text>
       {formatCount(start.parameters)}
       <Text dimColor>  data </Text>
@@ -34,6 +32,8 @@ export function Header({ start }: HeaderProps) {
       {start.totalSteps} × batch {start.batch}
       <Text dimColor>  seed </Text>
       {start.seed}
+      {formatProduct(start) ? <Text dimColor>  product </Text> : null}
+      {formatProduct(start) ?? null}
       <Text dimColor>  → {start.runDir}</Text>
     </Text>
   );

@@ -1,3 +1,4 @@
+import type { StartEvent } from "../../runtime/events.js";
 // Text formatting of the terminal UI and the plain logger, so both say the same thing the same
 // way. Values, durations and counts are common/format.ts's, shared with the reports.
 
@@ -70,4 +71,17 @@ export function layoutTable(rows: readonly (readonly string[])[]): string[] {
       .join("  ")
       .trimEnd(),
   );
+}
+
+/** The backend a run trains on and how many native kernels replace its own (their names are in `hgc doctor`). */
+export function formatEngine(e: Pick<StartEvent, "backend" | "kernels">): string {
+  return e.kernels.length === 0 ? e.backend : `${e.backend}, native kernels: ${e.kernels.length}`;
+}
+
+/**
+ * The matrix product the native kernels use — the built-in GEMM or a system BLAS, and its threads —
+ * named in the header since it sets a run's speed; undefined on a backend's own kernels.
+ */
+export function formatProduct(e: Pick<StartEvent, "kernels">): string | undefined {
+  return e.kernels.find((k) => k.startsWith("BatchMatMul ("))?.match(/^BatchMatMul \((.*)\)$/)?.[1]?.split(";")[0];
 }

@@ -2,6 +2,7 @@ import { render } from "ink-testing-library";
 import { describe, expect, it } from "vitest";
 import type { RunEvent } from "../../../runtime/events.js";
 import { RunDashboard } from "../../../cli/ui/RunDashboard.js";
+import { formatStartLine } from "../../../cli/loggers.js";
 import { initialRunState, reduceRun } from "../../../cli/ui/run-state.js";
 import { checkpointAt500, completed, evalAt500, start, step, strip } from "./fixtures.js";
 
@@ -30,6 +31,11 @@ describe("run dashboard", () => {
     const frame = frameAfter([{ ...start, backend: "wasm", kernels }]);
     expect(frame).toContain("backend wasm, native kernels: 17");
     expect(frame).not.toContain("kernel3");
+    // the matrix product the kernels use is named after the seed (the header is cut at the
+    // terminal's width, so the plain log's line is where it always shows)
+    const withGemm = { ...start, backend: "wasm", kernels: ["BatchMatMul (built-in GEMM (AVX2), 2 threads; faster here than OpenBLAS)", ...kernels] };
+    expect(frameAfter([withGemm])).toContain("backend wasm, native kernels: 18");
+    expect(formatStartLine(withGemm)).toMatch(/backend wasm, native kernels: 18 .* seed \d+  product built-in GEMM \(AVX2\), 2 threads  → /);
     expect(frame.split("\n").filter((l) => l.trim()).length).toBe(2); // the header and "waiting…"
   });
 
