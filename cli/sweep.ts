@@ -251,8 +251,11 @@ export function dryRunLines(sweep: IRSweep, dir: string, jobs: number): string[]
   const todo = sweep.trials.reduce((s, t, i) => s + (plans[i] === "done" ? 0 : t.ir.estimates.flopsPerStep * t.ir.train.steps), 0);
   const steps = sweep.trials.reduce((s, t) => s + t.ir.train.steps, 0);
   const done = plans.filter((p) => p === "done").length;
+  const s = sweep.search;
+  const searchLine = s ? [`search ${s.method}: ${s.trials} points${s.method === "tpe" ? `; the first ${new Set(sweep.trials.map((t) => JSON.stringify(t.point))).size} random, the rest proposed from the results as it runs` : ""}`] : [];
   return [
     `sweep ${sweep.name}: ${sweep.trials.length} trials, jobs ${jobs}${sweep.params.length ? `, swept ${sweep.params.join(", ")}` : ""}`,
+    ...searchLine,
     ...layoutTable([["TRIAL", "EXPERIMENT", "POINT", "SEED", "PARAMS", "FLOP/STEP", "STEPS", "FLOP", "PLAN"], ...rows]),
     `total: ${steps} steps, ${formatCount(total)} FLOP${done ? ` (${done} trial${done > 1 ? "s" : ""} already done; ${formatCount(todo)} FLOP to run)` : ""}`,
     `folder: ${shortPath(dir)}`,
@@ -463,6 +466,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(slurm ? { slurm: { slurm, mode: args.flags.has("status") ? "status" : args.flags.has("detach") ? "detach" : "submit", onInterrupt } } : {}),
       onEvent: (e) => {
         if (e.type === "slurm-submit") bus.emit({ type: "slurm-submit", job: e.job, trials: e.trials });
+        else if (e.type === "trials-added") bus.emit({ type: "trials-added", trials: e.jobs.map((j) => ({ id: j.id, experiment: j.experiment, point: gridPoint(j.experiment, j.point, multi), seed: j.seed })) });
         else if (e.type === "trial-pending") bus.emit({ type: "trial-pending", id: e.job.id, reason: e.reason, task: e.task });
         else if (e.type === "trial-start") {
           trialStart.set(e.job.id, Date.now());

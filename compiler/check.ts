@@ -5,7 +5,7 @@
 import { dirname, resolve as resolvePath } from "node:path";
 import type { Arg, Call, DeclKind, DeclStmt, Expr, GridStmt, Ident, Span, Stmt, SweepItem } from "./ast.js";
 import { diag, didYouMean, didYouMeanHint, type Diagnostic, type Severity } from "./diagnostics.js";
-import type { IRSlurm } from "./ir.js";
+import type { IRPrune, IRSearch, IRSlurm } from "./ir.js";
 import type {
   DatasetSource,
   IRBaseline,
@@ -88,6 +88,7 @@ import { CORRUPTIONS } from "../grammar/tokens.js";
 import { evalScalar, zeroThroughout } from "./scalar.js";
 import { checkSlurm } from "./slurm.js";
 import { DEFAULT_BASELINES } from "./metrics.js";
+import { checkSweepSearch, metricDirection, metricText, paramRange, rangeMiddle } from "./search.js";
 
 export const OOD_SCORES = ["likelihood", "knn", "mahalanobis"] as const;
 
@@ -406,6 +407,11 @@ class ExperimentChecker {
     if (objective) this.checkUnusedLosses(objective);
     const optimizer = this.checkOptimizer(optimizerStmt);
     const evaluate = evaluateStmt ? this.checkEvaluate(evaluateStmt, objective) : [];
+    if (train?.keepBest && !experimentMetrics(evaluate).includes(train.keepBest.metric)) {
+      const metrics = experimentMetrics(evaluate);
+      const span = (this.trainStmt!.stmt as Extract<Stmt, { kind: "Train" }>).call.args.find((a) => a.name.name === "keep_best")!.value.span;
+      this.err("HGC083", span, `\`keep_best:\` names \`${train.keepBest.metric}\`, which experiment \`${this.exp.name}\` does not report`, didYouMeanHint(train.keepBest.metric, metrics) ?? (metrics.length ? `it reports ${metrics.slice(0, 6).map((m) => `\`${m}\``).join(", ")}` : "add an `evaluate { … }` block"));
+    }
 
     if (this.errors > 0 || !train || !objective || !optimizer || seed === null) return null;
     const collect = <T>(m: Map<string, T | null>): Record<string, T> => {
@@ -709,7 +715,9 @@ class ExperimentChecker {
     const sym = this.symbols.get(name)!;
     const e = sym.decl.value;
     let value: number | null = null;
-    const literal = e.kind === "Number" ? e.value : e.kind === "Unary" && e.operand.kind === "Number" ? -e.operand.value : undefined;
+    // a range (`1e-4..1e-2 log`) is searched by a sweep; on its own the param takes its middle
+    const range = paramRange(e, name, (code, span, message, hint) => this.err(code, span, message, hint));
+    const literal = range ? rangeMiddle(range) : range === null ? 0 : e.kind === "Number" ? e.value : e.kind === "Unary" && e.operand.kind === "Number" ? -e.operand.value : undefined;
     if (literal === undefined) {
       this.err("HGC021", e.span, `param \`${name}\` must be a number, found ${describe(e)}`, "a param is a plain number, e.g. `param lambda = 0.5`");
     } else {
@@ -1262,6 +1270,11 @@ class ExperimentChecker {
     const evalEvery = this.num(call, args, "eval_every");
     const checkpointEvery = this.num(call, args, "checkpoint_every");
     const logEvery = this.num(call, args, "log_every");
+    const keep = this.num(call, args, "keep");
+    const keepBestArg = args.get("keep_best");
+    const keepBest = keepBestArg ? metricText(keepBestArg.value) : undefined;
+    if (keepBestArg && keepBest === null) this.err("HGC021", keepBestArg.value.span, "`keep_best:` names a metric like `knn.accuracy`", "write the metric's name, as in a sweep's `objectives`");
+    if (args.has("keep") && !keepBestArg) this.err("HGC020", args.get("keep")!.name.span, "`keep:` counts the best checkpoints of `keep_best:`, which is missing", "add e.g. `keep_best: knn.accuracy`");
     if (args.has("steps") && args.has("epochs")) {
       this.err("HGC054", args.get("epochs")!.name.span, "give `steps:` or `epochs:`, not both", "keep the one you mean; the other follows from the dataset size and the batch");
     } else if (!args.has("steps") && !args.has("epochs")) {
@@ -1285,6 +1298,7 @@ class ExperimentChecker {
       evalEvery: typeof evalEvery === "number" ? evalEvery : null,
       checkpointEvery: typeof checkpointEvery === "number" ? checkpointEvery : null,
       logEvery: typeof logEvery === "number" ? logEvery : 10,
+      ...(keepBest ? { keepBest: { metric: keepBest, direction: metricDirection(keepBest), keep: typeof keep === "number" ? keep : 1 } } : {}),
     };
   }
 
@@ -1818,6 +1832,10 @@ export interface SweepCheck {
   trialCount: number;
   /** The `slurm(…)` statement's resources. */
   slurm?: IRSlurm;
+  /** `search random(…)` / `search tpe(…)` over the experiments' range params. */
+  search?: IRSearch;
+  /** `prune = asha(…)`. */
+  prune?: IRPrune;
   ok: boolean;
 }
 
@@ -1870,7 +1888,13 @@ export function checkSweep(
   let experimentsSeen = false;
   const seenAssign = new Map<string, Ident>();
   let slurmStmt: Span | undefined;
+  const searches: { call: Call; span: Span }[] = [];
+  let pruneExpr: Expr | undefined;
   for (const s of item.body) {
+    if (s.kind === "Search") {
+      searches.push(s);
+      continue;
+    }
     if (s.kind === "Grid") {
       gridStmts.push(s);
       continue;
@@ -1930,6 +1954,9 @@ export function checkSweep(
       }
       case "objectives":
         objectivesExpr = e;
+        break;
+      case "prune":
+        pruneExpr = e;
         break;
       default: {
         const known = ASSIGN_NAMES.sweep.map((a) => a.name);
@@ -2028,9 +2055,37 @@ export function checkSweep(
     }
   }
 
+  // Search and pruning (compiler/search.ts); a search's points are checked as they are drawn.
+  Object.assign(
+    sc,
+    checkSweepSearch(
+      {
+        searches,
+        ...(pruneExpr ? { prune: pruneExpr } : {}),
+        grids: gridStmts.map((g) => g.span),
+        experiments: sc.experiments,
+        seeds: sc.seeds,
+        objectives: sc.objectives,
+        paramsOf: (exp) => new Map([...(merged.get(exp)?.symbols.values() ?? [])].filter((x) => x.kind === "param").map((x) => [x.name, x.decl.value])),
+        metricsOf: (metric, span) => {
+          for (const exp of sc.experiments) {
+            const c = checks.get(exp);
+            if (c?.body && !c.metrics.includes(metric)) {
+              err("HGC083", span, `experiment \`${exp}\` reports no metric \`${metric}\``, didYouMeanHint(metric, c.metrics) ?? "prune on a metric its evaluations report");
+              return false;
+            }
+          }
+          return true;
+        },
+      },
+      (code, span, message, hint) => err(code, span, message, hint),
+    ),
+  );
+  if (searches.length && !sc.search) sc.ok = false;
+
   // Trials: each experiment at each grid point is checked before anything runs.
   const seedsPer = sc.seeds ? sc.seeds.length : 1;
-  sc.trialCount = sc.axes.reduce((n, a) => n * a.points.length, sc.experiments.length * seedsPer);
+  sc.trialCount = sc.search ? sc.search.trials * sc.experiments.length * seedsPer : sc.axes.reduce((n, a) => n * a.points.length, sc.experiments.length * seedsPer);
   if (sc.trialCount > MAX_TRIALS) {
     err("HGC087", item.name.span, `sweep \`${sc.name}\` has ${formatCount(sc.trialCount)} trials, more than ${formatCount(MAX_TRIALS)}`, "use fewer grid values or seeds");
   } else if (errors === 0 && sc.axes.length > 0) {

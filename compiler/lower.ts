@@ -23,7 +23,8 @@ export function lowerExperiment(body: IRBody, seed?: number): IRExperiment {
  */
 export function lowerSweep(sc: SweepCheck, bodyOf: (experiment: string, point: Record<string, number>) => IRBody | null): IRSweep | null {
   const trials: IRTrial[] = [];
-  const points = gridPoints(sc.axes);
+  // a search's points are drawn when it runs (runtime/sweep/search.ts); its trials come then
+  const points = sc.search ? [] : gridPoints(sc.axes);
   for (const experiment of sc.experiments) {
     for (const point of points) {
       const body = bodyOf(experiment, point);
@@ -39,8 +40,10 @@ export function lowerSweep(sc: SweepCheck, bodyOf: (experiment: string, point: R
     name: sc.name,
     jobs: sc.jobs,
     objectives: sc.objectives,
-    params: sc.axes.flatMap((a) => a.names),
+    params: sc.search ? Object.keys(sc.search.space).sort() : sc.axes.flatMap((a) => a.names),
     trials,
     ...(sc.slurm ? { slurm: sc.slurm } : {}),
+    ...(sc.search ? { search: sc.search } : {}),
+    ...(sc.prune ? { prune: sc.prune } : {}),
   };
 }

@@ -67,6 +67,7 @@ export const ASSIGN_NAMES: Readonly<Record<"experiment" | "sweep", readonly { na
     { name: "seeds", doc: "`seeds = [1, 2, 3]`: each trial is run once per seed." },
     { name: "jobs", doc: "`jobs = N`: how many trials run at once." },
     { name: "objectives", doc: "`objectives = [maximize metric, minimize metric]`: for aggregates and the Pareto front." },
+    { name: "prune", doc: "`prune = asha(metric: M, grace: STEPS, reduction: η)`: stop trials whose evaluations cannot make the cut." },
   ],
 };
 
@@ -375,6 +376,8 @@ export const BUILTINS: readonly Builtin[] = [
       { name: "eval_every", type: "int ≥ 1", doc: "Evaluate every this many steps (only at the end when absent)." },
       { name: "checkpoint_every", type: "int ≥ 1", doc: "Checkpoint every this many steps (only at the end when absent)." },
       { name: "log_every", type: "int ≥ 1", doc: "Emit a step event every this many steps.", default: "10" },
+      { name: "keep_best", type: "metric name", doc: "Keep the best checkpoints by this metric of the evaluations (`knn.accuracy`), beside the last ones." },
+      { name: "keep", type: "int ≥ 1", doc: "How many best checkpoints `keep_best` keeps.", default: "1" },
     ],
   },
 

@@ -14,6 +14,7 @@ export type KeepBest = NonNullable<IRTrain["keepBest"]>;
 export interface BestEntry {
   step: number;
   value: number;
+  /** The copy's folder (in best.json relative to checkpoints/best/, so the run folder may move). */
   path: string;
 }
 
@@ -33,7 +34,8 @@ export function bestDir(runDir: string): string {
 export function readBest(runDir: string): BestFile | null {
   try {
     const f = JSON.parse(fs.readFileSync(path.join(bestDir(runDir), "best.json"), "utf8")) as BestFile;
-    return Array.isArray(f?.best) ? f : null;
+    if (!Array.isArray(f?.best)) return null;
+    return { ...f, best: f.best.map((e) => ({ ...e, path: path.join(bestDir(runDir), path.basename(e.path)) })) };
   } catch {
     return null;
   }
@@ -69,7 +71,8 @@ export function keepIfBest(runDir: string, spec: KeepBest, step: number, value: 
   // stable sort: among equal values the earlier step stays ahead
   entries.sort((a, b) => (better(spec, a.value, b.value) ? -1 : better(spec, b.value, a.value) ? 1 : a.step - b.step));
   const kept = entries.slice(0, spec.keep);
-  writeJsonAtomic(path.join(dir, "best.json"), { metric: spec.metric, direction: spec.direction, keep: spec.keep, best: kept } satisfies BestFile);
+  const relative = kept.map((e) => ({ ...e, path: path.basename(e.path) }));
+  writeJsonAtomic(path.join(dir, "best.json"), { metric: spec.metric, direction: spec.direction, keep: spec.keep, best: relative } satisfies BestFile);
   for (const e of entries.slice(spec.keep)) fs.rmSync(e.path, { recursive: true, force: true });
   return kept.some((e) => e.step === step);
 }

@@ -37,6 +37,12 @@ export interface TrialPendingEvent {
   task?: string;
 }
 
+/** Trials a search proposed from the results so far (TPE), queued after the ones known at the start. */
+export interface TrialsAddedEvent {
+  type: "trials-added";
+  trials: SweepTrial[];
+}
+
 /** Trials handed to Slurm as one job array. */
 export interface SlurmSubmitEvent {
   type: "slurm-submit";
@@ -101,7 +107,7 @@ export interface SweepEndEvent {
   files?: string[];
 }
 
-export type SweepEvent = SweepStartEvent | TrialStartEvent | TrialPendingEvent | TrialProgressEvent | TrialEndEvent | SweepEndEvent | SlurmSubmitEvent;
+export type SweepEvent = SweepStartEvent | TrialStartEvent | TrialPendingEvent | TrialProgressEvent | TrialEndEvent | SweepEndEvent | SlurmSubmitEvent | TrialsAddedEvent;
 
 export type SweepListener = (event: SweepEvent) => void;
 

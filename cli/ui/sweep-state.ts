@@ -44,6 +44,8 @@ export function reduceSweep(state: SweepState, event: SweepEvent): SweepState {
       return update(state, event.id, (t) => ({ ...t, status: "pending", reason: event.reason, step: undefined, totalSteps: undefined }));
     case "slurm-submit":
       return { ...state, slurmJobs: [...(state.slurmJobs ?? []), event.job] };
+    case "trials-added":
+      return { ...state, trials: [...state.trials, ...event.trials.filter((n) => !state.trials.some((t) => t.trial.id === n.id)).map((trial) => ({ trial, status: "queued" as const }))] };
     case "trial-start":
       return update(state, event.id, (t) => ({ ...t, status: "running", step: 0, reason: undefined }));
     case "trial-progress":

@@ -337,6 +337,7 @@ async function runLocked(opts: SweepRunOptions, id: string, dir: string): Promis
         const batch = toJobs(points.flatMap((p) => opts.expand!(p)));
         for (const j of batch) state.set(j.id, { ...j, status: "pending", metrics: {} });
         saveState();
+        onEvent({ type: "trials-added", jobs: batch });
         outcomes.push(...(await run(batch)));
         tried += n;
       }

@@ -57,6 +57,7 @@ export function planTrial(runDir: string): TrialPlan {
 }
 
 export type SchedulerEvent =
+  | { type: "trials-added"; jobs: TrialJob[] }
   | { type: "trial-skip"; job: TrialJob; outcome: TrialOutcome }
   | { type: "trial-start"; job: TrialJob; resume: boolean; pid: number | undefined }
   | { type: "trial-event"; job: TrialJob; event: RunEvent }
