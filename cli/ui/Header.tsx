@@ -19,8 +19,6 @@ export function Header({ start }: HeaderProps) {
         hgc run
       </Text>{" "}
       <Text bold>{start.experiment}</Text>
-      {start.id ? <Text dimColor>  {start.id.slice(0, 8)}</Text> : null}
-      {start.overrides?.length ? <Text color="magenta">  {start.overrides.join(" ")}</Text> : null}
       {start.startStep > 0 ? <Text color="yellow">  resumed at step {start.startStep}</Text> : null}
       <Text dimColor>  backend </Text>
       {formatEngine(start)}
@@ -32,6 +30,8 @@ export function Header({ start }: HeaderProps) {
       {start.totalSteps} × batch {start.batch}
       <Text dimColor>  seed </Text>
       {start.seed}
+      {start.overrides?.length ? <Text color="magenta">  {start.overrides.join(" ")}</Text> : null}
+      {start.id ? <Text dimColor>  run {start.id.slice(0, 8)}</Text> : null}
       {formatProduct(start) ? <Text dimColor>  product </Text> : null}
       {formatProduct(start) ?? null}
       <Text dimColor>  → {start.runDir}</Text>
