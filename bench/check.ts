@@ -1,11 +1,11 @@
-// `hgc check` speed: the examples, a generated 5,000-line file, and a fuzz run of mutated
-// examples (never asserted here; the test suite runs a smaller fuzz with assertions).
+// `hgc check` speed: the examples, a generated 5,000-line file, and 100,000 mutated examples
+// through check → compile → fmt → check (bench/fuzz.ts; the suite runs a few thousand with assertions).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkSource } from "../compiler/index.js";
-import { renderDiagnostics } from "../compiler/diagnostics.js";
+import { HANG_MS, runPipeline } from "./fuzz.js";
 
 // bench/check.ts runs from dist/bench/ (npm run bench) and from source (the fuzz test imports it).
 const EXAMPLES = [new URL("../../examples/", import.meta.url), new URL("../examples/", import.meta.url)]
@@ -44,7 +44,7 @@ const PIECES = [
 export function mutate(text: string, rng: FuzzRng): string {
   const n = text.length;
   const at = rng.int(n + 1);
-  switch (rng.int(7)) {
+  switch (rng.int(8)) {
     case 0: {
       const len = 1 + rng.int(12);
       return text.slice(0, at) + text.slice(at + len);
@@ -70,10 +70,19 @@ export function mutate(text: string, rng: FuzzRng): string {
       const i = text.indexOf(w, at);
       return i < 0 ? text : text.slice(0, i) + rng.pick(words) + text.slice(i + w.length);
     }
+    case 7: {
+      // Replace a number with an extreme one: the checker must bound what the IR schema bounds.
+      const nums = [...text.matchAll(/\b\d+(?:\.\d+)?(?:e-?\d+)?\b/g)];
+      if (nums.length === 0) return text;
+      const m = rng.pick(nums);
+      return text.slice(0, m.index) + rng.pick(EXTREMES) + text.slice(m.index! + m[0].length);
+    }
     default:
       return text.slice(0, at);
   }
 }
+
+const EXTREMES = ["1e999", "1e308", "99999999999999999999", "100000", "0", "0.0", "1e-320", "3", "65536", "2.5", "1e15"];
 
 /** `count` inputs, each the result of 1–4 mutations of one of `sources`. */
 export function* fuzzInputs(sources: readonly string[], count: number, seed: number): Generator<string> {
@@ -156,20 +165,30 @@ export async function benchCheck(): Promise<string[]> {
     `check generated file (${bigLines} lines, ${bigRuns[0]!.value.experiments.size} experiments): ${median(bigRuns.map((r) => r.ms)).toFixed(0)} ms wall, ${median(bigRuns.map((r) => r.cpuMs)).toFixed(0)} ms CPU (target < 500 ms), ${errs} errors`,
   );
 
-  const count = Number(process.env.HGC_FUZZ_COUNT ?? 20000);
+  // Every stage on 100,000 mutated examples; the counts are what happened, never assumed.
+  const count = Number(process.env.HGC_FUZZ_COUNT ?? 100000);
   let slowest = 0;
-  let withDiagnostics = 0;
+  let crashes = 0;
+  let hangs = 0;
+  let compiled = 0;
+  let fmtChanged = 0;
+  let firstCrash: string | undefined;
   const t0 = performance.now();
   for (const input of fuzzInputs(examples.map((e) => e.text), count, 20261129)) {
-    const t = performance.now();
-    const r = checkSource(input, join(EXAMPLES, "fuzz.hgc"));
-    renderDiagnostics(r.diagnostics, r.sources);
-    slowest = Math.max(slowest, performance.now() - t);
-    if (r.diagnostics.length) withDiagnostics++;
+    const o = runPipeline(input, join(EXAMPLES, "fuzz.hgc"));
+    slowest = Math.max(slowest, o.ms);
+    if (o.crash) {
+      crashes++;
+      firstCrash ??= o.crash.split("\n")[0];
+    }
+    if (o.ms > HANG_MS) hangs++;
+    compiled += o.compiled;
+    if (o.fmtChanged) fmtChanged++;
   }
   const total = performance.now() - t0;
   lines.push(
-    `fuzz: ${count} mutated examples checked in ${(total / 1000).toFixed(1)} s (${Math.round(count / (total / 1000))} inputs/s), slowest ${slowest.toFixed(0)} ms, ${withDiagnostics} with diagnostics, 0 crashes`,
+    `fuzz: ${count} mutated examples through check → compile → fmt → check in ${(total / 1000).toFixed(1)} s (${Math.round(count / (total / 1000))} inputs/s), slowest ${slowest.toFixed(0)} ms: ${crashes} crashes, ${hangs} hangs (> ${HANG_MS / 1000} s), ${fmtChanged} changed by fmt, ${compiled} experiments and sweeps compiled to schema-valid IR`,
   );
+  if (firstCrash) lines.push(`first crash: ${firstCrash}`);
   return lines;
 }

@@ -65,7 +65,8 @@ export interface Ident extends Node {
 }
 
 /** The declaration keywords of an experiment: `KIND NAME = value`. */
-export type DeclKind = "dataset" | "tokens" | "views" | "encoder" | "head" | "loss" | "param";
+export type { DeclKind } from "../language/keywords.js";
+import type { DeclKind } from "../language/keywords.js";
 
 /** `seed = 7`, `objective = …`, `optimizer = adamw(…)`; any other name is kept and reported by the checker. */
 export interface AssignStmt extends Node {

@@ -1,12 +1,25 @@
 // Diagnostics are data. Every pass returns `{ value, diagnostics }`; `hgc check`, `hgc run` and
 // the language server all render the same objects.
 import type { Span } from "./ast.js";
+import { allows, type Code, type Severity } from "./codes.js";
 
-export type Severity = "error" | "warning" | "info";
+export type { Code, Severity } from "./codes.js";
+
+/** A diagnostic's machine-readable data: what a quick fix is built from. */
+export interface DiagnosticData {
+  /** Words that would replace the diagnostic's span (a "did you mean"), nearest first. */
+  replace?: string[];
+}
+
+/** A hint: the next step in words, and the words that would replace the span, if that is the step. */
+export interface Hint {
+  message: string;
+  replace?: string[];
+}
 
 export interface Diagnostic {
-  /** Stable code, e.g. "HGC012"; explained in docs/hints/HGC012.md. */
-  code: string;
+  /** Stable code, e.g. "HGC012", defined in codes.ts; explained in docs/hints/HGC012.md. */
+  code: Code;
   severity: Severity;
   /** Short, plain sentence naming the thing ("unknown name `prj`"). */
   message: string;
@@ -15,6 +28,7 @@ export interface Diagnostic {
   notes: { message: string; span?: Span }[];
   /** One concrete next step ("did you mean `proj`?"), with an optional machine-applicable edit. */
   suggestion?: { message: string; replacement?: { span: Span; text: string } };
+  data?: DiagnosticData;
 }
 
 export interface Result<T> {
@@ -25,17 +39,23 @@ export interface Result<T> {
 // ---------------------------------------------------------------------------------------------
 // Constructors
 
-/** A diagnostic with no notes; `hint` becomes the suggestion. */
+/** A diagnostic; `hint` becomes the suggestion, and the words it would put in place of the span its data. */
 export function diag(
-  code: string,
+  code: Code,
   severity: Severity,
   span: Span,
   message: string,
-  hint?: string,
+  hint?: string | Hint,
   notes: { message: string; span?: Span }[] = [],
 ): Diagnostic {
+  if (!allows(code, severity)) throw new Error(`internal error: ${code} is never reported as ${severity} (compiler/codes.ts)`);
   const d: Diagnostic = { code, severity, message, span, notes };
-  if (hint) d.suggestion = { message: hint };
+  if (typeof hint === "string") {
+    if (hint) d.suggestion = { message: hint };
+  } else if (hint) {
+    d.suggestion = { message: hint.message };
+    if (hint.replace?.length) d.data = { replace: [...hint.replace] };
+  }
   return d;
 }
 
@@ -104,12 +124,16 @@ export function didYouMean(name: string, candidates: Iterable<string>): string[]
   return scored.slice(0, 3).map((s) => s.c);
 }
 
-/** "did you mean `proj`?" / "did you mean `proj` or `prior`?", or undefined when nothing is close. */
-export function didYouMeanHint(name: string, candidates: Iterable<string>): string | undefined {
+/** "did you mean `proj`?" / "did you mean `proj` or `prior`?", the names carried as data for a quick fix. */
+export function suggestNames(names: readonly string[]): Hint {
+  const quoted = names.map((n) => `\`${n}\``);
+  return { message: `did you mean ${quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(", ")} or ${quoted[quoted.length - 1]}`}?`, replace: [...names] };
+}
+
+/** The nearest candidates to `name` as a "did you mean" hint, or undefined when nothing is close. */
+export function didYouMeanHint(name: string, candidates: Iterable<string>): Hint | undefined {
   const near = didYouMean(name, candidates);
-  if (near.length === 0) return undefined;
-  const quoted = near.map((n) => `\`${n}\``);
-  return `did you mean ${quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(", ")} or ${quoted[quoted.length - 1]}`}?`;
+  return near.length === 0 ? undefined : suggestNames(near);
 }
 
 // ---------------------------------------------------------------------------------------------

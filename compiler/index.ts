@@ -14,9 +14,10 @@ import {
   type ItemInfo,
   type Reference,
   type SweepCheck,
-} from "./check.js";
+} from "./check/index.js";
 import { diag, hasErrors, sortDiagnostics, type Diagnostic, type Result } from "./diagnostics.js";
 import { UserError } from "../common/errors.js";
+import { CheckCache } from "./check-cache.js";
 import type { IRExperiment, IRSweep } from "./ir.js";
 import { lowerExperiment, lowerSweep } from "./lower.js";
 import { applyOverrides, OVERRIDE_FILE, parseOverrides, settablePaths, unknownPath, type Override } from "./overrides.js";
@@ -25,7 +26,7 @@ import schema from "./ir.schema.json" with { type: "json" };
 
 export type { Diagnostic, Result } from "./diagnostics.js";
 export { renderDiagnostic, renderDiagnostics, didYouMean, summarize, diagnosticToJSON } from "./diagnostics.js";
-export type { ExperimentCheck, ItemInfo, Reference, SweepCheck } from "./check.js";
+export type { ExperimentCheck, ItemInfo, Reference, SweepCheck } from "./check/index.js";
 export type { IRExperiment, IRSweep, IRTrial } from "./ir.js";
 export { hashIR, canonicalJSON, trialId } from "./lower.js";
 export { isOverride } from "./overrides.js";
@@ -33,6 +34,8 @@ export { isOverride } from "./overrides.js";
 export interface CheckOptions extends LoadOptions {
   /** Command-line overrides (`lambda=0.5`, `train.steps=4000`), written into every experiment that has the path before it is checked. */
   overrides?: readonly string[];
+  /** False: a run beyond the hard size limits is a warning (HGC047), not an error. */
+  limits?: boolean;
 }
 
 export interface CheckResult {
@@ -68,16 +71,19 @@ export function checkSource(text: string, file: string, opts: CheckOptions = {})
 
   const broken = brokenExtends(ws);
   const experiments = new Map<string, ExperimentCheck>();
+  const checks = new CheckCache(file);
   for (const [name, m] of merged) {
     const item = m.item;
     if (item.extends && ws.experiments.has(item.extends.name)) {
       references.push({ span: item.extends.span, name: item.extends.name, kind: "experiment", definition: ws.experiments.get(item.extends.name)!.name.span });
     }
     if (broken.has(name)) continue;
-    const { check, diagnostics: d } = checkExperiment(ws, m, { references });
+    const { check, diagnostics: d, references: refs } = checks.check(ws, m, opts.limits === false ? { limits: false } : {});
     experiments.set(name, check);
     diagnostics.push(...d);
+    references.push(...refs);
   }
+  checks.commit();
   const sweeps = new Map<string, SweepCheck>();
   for (const [name, item] of ws.sweeps) {
     const { check, diagnostics: d } = checkSweep(ws, item, merged, experiments, references);

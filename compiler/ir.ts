@@ -5,21 +5,8 @@
 
 export const IR_VERSION = 1;
 
-/** The corruptions of a `robustness` protocol (IRProtocol `corruptions`), each at severities 1..5;
- *  the table of what each severity means is in runtime/evaluate/corruptions.ts. */
-export const CORRUPTIONS = [
-  "gaussian_noise",
-  "shot_noise",
-  "impulse_noise",
-  "blur",
-  "contrast",
-  "brightness",
-  "rotate",
-  "shear",
-  "translate",
-  "pixelate",
-  "erase",
-] as const;
+/** The corruptions of a `robustness` protocol (IRProtocol `corruptions`), declared with the built-ins. */
+export { CORRUPTIONS } from "../language/builtins.js";
 
 export interface IRExperiment {
   irVersion: 1;

@@ -1,7 +1,7 @@
 // Checked experiment → IR: the estimates (parameters, FLOPs, images per step) and the content
 // hash are added to the checked body, and sweeps are expanded into their trials. The result is
 // validated against ir.schema.json before anyone sees it.
-import { gridPoints, type IRBody, type SweepCheck } from "./check.js";
+import { gridPoints, type IRBody, type SweepCheck } from "./check/index.js";
 import { hashIR, trialId } from "./hash.js";
 import type { IRExperiment, IRSweep, IRTrial } from "./ir.js";
 import { estimate } from "./shapes.js";

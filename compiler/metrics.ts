@@ -1,10 +1,11 @@
 // Metric names: what the evaluation writes to result.json and what a sweep's `objectives` may name.
-// One definition, read by the checker (compiler/check.ts) and the runtime (runtime/evaluate).
+// One definition, read by the checker (compiler/check/) and the runtime (runtime/evaluate).
 import type { IRBaseline, IRProtocol } from "./ir.js";
+import { BASELINES } from "../language/builtins.js";
 
 /** The baselines a protocol reports when its `baselines:` argument is left out (and for an IR
- *  written before the argument existed). */
-export const DEFAULT_BASELINES: readonly IRBaseline[] = ["init", "pixels"];
+ *  written before the argument existed): every one the registry declares. */
+export const DEFAULT_BASELINES: readonly IRBaseline[] = BASELINES;
 
 /** A linear_probe's or knn's baselines (an IR written before issue 12 has none listed: the default). */
 export function baselinesOf(p: IRProtocol): readonly IRBaseline[] {

@@ -4,7 +4,7 @@
 // if it had been written in the file. Their spans point into a one-line pseudo-file holding the
 // overrides as given, so a diagnostic about one shows it with a caret under the mistake.
 import type { Arg, Call, DeclKind, Expr, Ident, Span, Stmt } from "./ast.js";
-import { builtin } from "../grammar/tokens.js";
+import { builtin } from "../language/builtins.js";
 import { diag, didYouMean, type Diagnostic } from "./diagnostics.js";
 import { parse } from "./parse.js";
 import type { MergedExperiment, SymbolEntry } from "./resolve.js";
@@ -205,7 +205,7 @@ export function settablePaths(m: MergedExperiment): { path: string; value: strin
   const callPaths = (prefix: string, call: Call) => {
     for (const a of call.args) out.push({ path: `${prefix}.${a.name.name}`, value: text(a.value), written: true });
     for (const a of builtin(call.callee.name)?.args ?? []) {
-      if (!call.args.some((x) => x.name.name === a.name)) out.push({ path: `${prefix}.${a.name}`, value: a.default ?? "", written: false });
+      if (!call.args.some((x) => x.name.name === a.name)) out.push({ path: `${prefix}.${a.name}`, value: a.defaultText ?? "", written: false });
     }
   };
   for (const { stmt: s } of m.stmts) {

@@ -5,8 +5,10 @@
 import type { CstNode, IRecognitionException, IToken, TokenType } from "chevrotain";
 import { createTokenInstance, EOF, tokenMatcher } from "../grammar/chevrotain.js";
 import type { Item, Pos, Program, Span } from "./ast.js";
-import type { Diagnostic, Result } from "./diagnostics.js";
-import { itemsToAst, lineStarts, programNode, report, tokenSpan, type AstContext } from "./to-ast.js";
+import { diag as makeDiag, type Code, type Diagnostic, type Result } from "./diagnostics.js";
+import { relocate } from "./relocate.js";
+import { report, tokenSpan, type AstContext } from "./cst.js";
+import { itemsToAst, lineStarts, programNode } from "./to-ast.js";
 import { describeToken } from "../grammar/messages.js";
 import { hgcParser } from "../grammar/parser.js";
 import {
@@ -88,8 +90,22 @@ export function parseDetailed(text: string, file: string): ParseOutput {
   // Each item is parsed on its own: the CST of one item at a time is all that is ever held, and an
   // item left open cannot swallow the ones after it.
   const items: Item[] = [];
+  const previous = chunkCache.get(file);
+  const cache = new Map<string, CachedChunk>();
   for (let c = 0; c < chunks.length; c++) {
     const { from, to } = chunks[c]!;
+    // An item whose text is what it was at the last parse of this file is not parsed again: its
+    // AST is moved to where the text now is (an edit above it shifts it by whole lines).
+    const first = tokens[from]!;
+    const last = tokens[to - 1]!;
+    const key = `${first.startColumn}\0${text.slice(first.startOffset, (last.endOffset ?? last.startOffset) + 1)}`;
+    const hit = previous?.get(key);
+    if (hit) {
+      items.push(...relocate(hit.items, file, first.startOffset - hit.offset, first.startLine! - hit.line));
+      cache.set(key, hit.offset === first.startOffset ? hit : { items: items.slice(items.length - hit.items.length), offset: first.startOffset, line: first.startLine! });
+      continue;
+    }
+    const reportedBefore = ctx.diagnostics.length;
     hgcParser.input = tokens.slice(from, to);
     hgcParser.missingValues = [];
     let cst: CstNode | undefined;
@@ -110,10 +126,17 @@ export function parseDetailed(text: string, file: string): ParseOutput {
     for (const { equals, found } of hgcParser.missingValues) {
       add(diag("HGC001", `expected a value after \`=\`, found ${describeToken(found)} on the next line`, tokenSpan(file, equals), "write the value on the same line as the `=`"));
     }
-    if (cst) items.push(...itemsToAst(cst, ctx));
+    if (cst) {
+      const parsed = itemsToAst(cst, ctx);
+      items.push(...parsed);
+      // Only an item that parsed cleanly is reused: its diagnostics would otherwise be lost.
+      if (ctx.diagnostics.length === reportedBefore) cache.set(key, { items: parsed, offset: first.startOffset, line: first.startLine! });
+    }
   }
   // The parser would keep the last input alive otherwise.
   hgcParser.input = [];
+  chunkCache.set(file, cache);
+  if (chunkCache.size > MAX_CACHED_FILES) chunkCache.delete(chunkCache.keys().next().value!);
 
   const diagnostics = ctx.diagnostics.sort((a, b) => a.span.start.offset - b.span.start.offset);
   if (diagnostics.length > MAX_DIAGNOSTICS) {
@@ -123,6 +146,15 @@ export function parseDetailed(text: string, file: string): ParseOutput {
   }
   return { value: programNode(items, comments, text, file), diagnostics, tokens, comments };
 }
+
+/** The items of the last parse of each file, by their text: what an edit did not touch is reused. */
+interface CachedChunk {
+  items: Item[];
+  offset: number;
+  line: number;
+}
+const chunkCache = new Map<string, Map<string, CachedChunk>>();
+const MAX_CACHED_FILES = 64;
 
 const ITEM_KEYWORDS = [Import, Experiment, Sweep];
 
@@ -185,8 +217,8 @@ function splitItems(tokens: IToken[]): { chunks: { from: number; to: number }[];
   return { chunks, junk };
 }
 
-function diag(code: string, message: string, span: Span, hint?: string): Diagnostic {
-  return { code, severity: "error", message, span, notes: [], ...(hint ? { suggestion: { message: hint } } : {}) };
+function diag(code: Code, message: string, span: Span, hint?: string): Diagnostic {
+  return makeDiag(code, "error", span, message, hint);
 }
 
 function describeChars(s: string): string {

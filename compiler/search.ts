@@ -4,10 +4,10 @@
 // modules call these; they return IR pieces (compiler/ir.ts IRSearch, IRPrune) or report.
 import type { Call, Expr, RangeLit, Span } from "./ast.js";
 import type { IRPrune, IRSearch } from "./ir.js";
+import { builtin, builtinsOf } from "../language/builtins.js";
+import { didYouMean, type Code } from "./diagnostics.js";
 
-export type Report = (code: string, span: Span, message: string, hint?: string) => void;
-
-export const SEARCH_METHODS = ["random", "tpe"] as const;
+export type Report = (code: Code, span: Span, message: string, hint?: string) => void;
 
 /** A param's range: `low..high`, `log` for a log scale; integer bounds give integer values. */
 export type ParamRange = IRSearch["space"][string];
@@ -88,26 +88,34 @@ function intArgs(call: Call, rules: readonly ArgRule[], report: Report): Record<
   return ok ? out : null;
 }
 
-/** The arguments of a search method and of `asha` (the registry declares them; this reads them). */
-export const SEARCH_ARGS: readonly ArgRule[] = [
-  { name: "trials", required: true, min: 1, doc: "how many points to try, e.g. `trials: 24`" },
-  { name: "seed", min: 0, doc: "seeds the sampler, e.g. `seed: 1` (default 0)" },
-];
-export const ASHA_ARGS: readonly ArgRule[] = [
-  { name: "grace", required: true, min: 1, doc: "training steps before the first rung, e.g. `grace: 500`" },
-  { name: "reduction", min: 2, doc: "η: each rung keeps about 1/η of the trials reaching it, e.g. `reduction: 3` (default)" },
-];
+/** The whole-number arguments of a search method or of `asha`, as the registry declares them. */
+function intRules(callee: string): ArgRule[] {
+  return (builtin(callee)?.args ?? [])
+    .filter((a) => a.kind === "int")
+    .map((a) => ({ name: a.name, ...(a.required ? { required: true } : {}), ...(a.range?.ge !== undefined ? { min: a.range.ge } : {}), doc: `${a.name}: ${a.doc}` }));
+}
+
+/** A default of the registry's (`seed: 0`, `reduction: 3`). */
+function defaultOf(callee: string, arg: string): number {
+  return Number(builtin(callee)?.args.find((a) => a.name === arg)?.default);
+}
 
 /** `search random(trials: N, seed: S)` / `search tpe(…)`: its method, trials and seed. */
 export function checkSearchCall(call: Call, report: Report): Pick<IRSearch, "method" | "trials" | "seed"> | null {
   const method = call.callee.name;
-  if (!(SEARCH_METHODS as readonly string[]).includes(method)) {
-    report("HGC017", call.callee.span, `unknown search method \`${method}\``, "a sweep searches with `random(trials: N)` or `tpe(trials: N)`");
+  const methods = builtinsOf("search").map((b) => b.name);
+  if (!methods.includes(method)) {
+    const near = didYouMean(method, methods)[0];
+    report("HGC017", call.callee.span, `unknown search method \`${method}\``, near ? `did you mean \`${near}\`?` : `a sweep searches with ${methods.map((m) => `\`${m}(trials: N)\``).join(" or ")}`);
     return null;
   }
-  const args = intArgs(call, SEARCH_ARGS, report);
+  const rules = intRules(method);
+  for (const a of call.args) {
+    if (!rules.some((r) => r.name === a.name.name)) report("HGC019", a.name.span, `\`${method}\` has no argument \`${a.name.name}\``, didYouMean(a.name.name, rules.map((r) => r.name))[0] ? `did you mean \`${didYouMean(a.name.name, rules.map((r) => r.name))[0]}\`?` : `its arguments are ${rules.map((r) => `\`${r.name}:\``).join(", ")}`);
+  }
+  const args = intArgs(call, rules, report);
   if (!args) return null;
-  return { method: method as IRSearch["method"], trials: args.trials!, seed: args.seed ?? 0 };
+  return { method: method as IRSearch["method"], trials: args.trials!, seed: args.seed ?? defaultOf(method, "seed") };
 }
 
 /**
@@ -126,11 +134,11 @@ export function checkPrune(
   }
   const metricArg = value.args.find((a) => a.name.name === "metric");
   for (const a of value.args) {
-    if (a.name.name !== "metric" && !ASHA_ARGS.some((r) => r.name === a.name.name)) {
+    if (!(builtin("asha")?.args ?? []).some((r) => r.name === a.name.name)) {
       report("HGC019", a.name.span, `\`asha\` has no argument \`${a.name.name}\``, "its arguments are `metric:`, `grace:` and `reduction:`");
     }
   }
-  const args = intArgs({ ...value, args: value.args.filter((a) => a.name.name !== "metric") }, ASHA_ARGS, report);
+  const args = intArgs({ ...value, args: value.args.filter((a) => a.name.name !== "metric") }, intRules("asha"), report);
   if (!metricArg) {
     report("HGC020", value.callee.span, "`asha` is missing `metric:`", "the metric its rungs compare, e.g. `metric: linear_probe.accuracy`");
     return null;
@@ -142,7 +150,7 @@ export function checkPrune(
   }
   if (!metricsOf(metric, metricArg.value.span) || !args) return null;
   const direction = objectives.find((o) => o.metric === metric)?.direction ?? metricDirection(metric);
-  return { method: "asha", metric, direction, grace: args.grace!, reduction: args.reduction ?? 3 };
+  return { method: "asha", metric, direction, grace: args.grace!, reduction: args.reduction ?? defaultOf("asha", "reduction") };
 }
 
 /** What the sweep checker hands over: its search statements, its `prune` value, and how to read its experiments. */

@@ -162,6 +162,61 @@ export function estimate(ir: Pick<IRExperiment, "encoders" | "heads" | "losses" 
   return { parameters, flopsPerStep: 3 * forward, imagesPerStep: images };
 }
 
+// ---------------------------------------------------------------------------------------------
+// What a run needs (for the checker's "too large" check, HGC047)
+
+export interface Resources {
+  parameters: number;
+  /** Weights, gradients and two optimizer moments, float32. */
+  parameterBytes: number;
+  /** Activations one training step keeps for its backward pass, float32. */
+  activationBytes: number;
+  /** Every dataset's images as float32 (those whose size is known before reading). */
+  dataBytes: number;
+  flopsPerStep: number;
+  steps: number;
+}
+
+/**
+ * Floats one image keeps per block for the backward pass: LayerNorm inputs, q/k/v, the attention
+ * output and projection, the residuals (≈ 9·L·w), the MLP's two hidden activations (2·L·h) and the
+ * attention scores and probabilities of every head (2·heads·L²).
+ */
+function blockActivations(enc: Pick<IREncoder, "width" | "mlp" | "length" | "heads">): number {
+  const L = enc.length;
+  return L * (9 * enc.width + 2 * mlpHidden(enc.width, enc.mlp)) + 2 * enc.heads * L * L;
+}
+
+export function resources(ir: Pick<IRExperiment, "encoders" | "heads" | "losses" | "tokenizers" | "objective" | "train" | "datasets">): Resources {
+  const est = estimate(ir);
+  let perImage = 0;
+  for (const e of Object.values(ir.encoders)) perImage = Math.max(perImage, e.layers * blockActivations(e));
+  let dataBytes = 0;
+  for (const d of Object.values(ir.datasets)) {
+    const n = d.limit ?? sourceFacts(d.source, d.args).splitSizes?.[d.split];
+    if (n !== undefined && d.shape.height !== null && d.shape.width !== null) dataBytes += 4 * n * d.shape.height * d.shape.width;
+  }
+  return {
+    parameters: est.parameters,
+    parameterBytes: 16 * est.parameters,
+    activationBytes: 4 * perImage * Math.max(est.imagesPerStep, ir.train.batch),
+    dataBytes,
+    flopsPerStep: est.flopsPerStep,
+    steps: ir.train.steps,
+  };
+}
+
+/** "1.2 GB" */
+export function formatBytes(n: number): string {
+  const units = ["bytes", "KB", "MB", "GB", "TB", "PB"];
+  let i = 0;
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1000;
+    i++;
+  }
+  return i === 0 ? `${Math.round(n)} bytes` : `${n >= 100 || i === units.length - 1 ? Math.round(n) : n.toFixed(1)} ${units[i]}`;
+}
+
 export { metricPrefixes, metricNames as protocolMetrics, experimentMetrics } from "./metrics.js";
 
 /** "1,234,567" */

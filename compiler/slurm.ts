@@ -4,9 +4,10 @@
 //
 //   slurm(partition: "gpu", time: "2:00:00", cpus: 4, gpus: 1, mem: "16G", sbatch_args: ["--account=lab"])
 import type { Call, Expr, Span } from "./ast.js";
+import type { Code } from "./codes.js";
 import type { IRSlurm } from "./ir.js";
 
-type Err = (code: string, span: Span, message: string, hint?: string) => void;
+type Err = (code: Code, span: Span, message: string, hint?: string) => void;
 
 /** Each argument: what it holds, and how to read it from its expression (undefined: wrong type, reported). */
 const ARGS = ["partition", "time", "cpus", "gpus", "mem", "sbatch_args"] as const;

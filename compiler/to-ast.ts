@@ -3,7 +3,7 @@
 // recovers and leaves holes): a node missing an essential part is dropped, the rest is kept.
 // Structural mistakes the grammar accepts on purpose (an unknown declaration kind, a positional
 // argument after named ones, a `dataset` in a sweep) are reported here with their own codes.
-import type { CstElement, CstNode, IToken } from "chevrotain";
+import type { CstNode, IToken } from "chevrotain";
 import type {
   Arg,
   Call,
@@ -26,149 +26,15 @@ import type {
   SweepItem,
   SweepStmt,
 } from "./ast.js";
-import type { Diagnostic } from "./diagnostics.js";
+import { suggestNames, type Diagnostic } from "./diagnostics.js";
+import { error, firstToken, ident, join, nearest, nodeOffsets, nodeSpan, sub, subs, tok, tokenBounds, tokenSpan, toks, type AstContext } from "./cst.js";
 import { tokenMatcher } from "../grammar/chevrotain.js";
-import { Colon, DECL_KINDS, Equals, Identifier, IntLit, UnterminatedString } from "../grammar/tokens.js";
+import { Colon, Equals, Identifier, IntLit, UnterminatedString } from "../grammar/tokens.js";
+import { DECL_KINDS } from "../language/keywords.js";
 
 /** Deepest expression tree kept; deeper ones are reported (HGC004) so later passes cannot overflow the stack. */
 export const MAX_EXPRESSION_DEPTH = 200;
 
-export interface AstContext {
-  file: string;
-  diagnostics: Diagnostic[];
-  /** Start offsets of the errors reported so far: a skipped token already reported is not reported twice. */
-  reported: Set<number>;
-}
-
-/** Add a diagnostic to the context (every diagnostic of a parse goes through here). */
-export function report(ctx: AstContext, d: Diagnostic): void {
-  ctx.diagnostics.push(d);
-  ctx.reported.add(d.span.start.offset);
-}
-
-function isCstNode(e: CstElement): e is CstNode {
-  return (e as CstNode).children !== undefined;
-}
-
-function isReal(t: IToken | undefined): t is IToken {
-  return t !== undefined && !t.isInsertedInRecovery && Number.isFinite(t.startOffset);
-}
-
-function startOf(t: IToken): Pos {
-  return { offset: t.startOffset, line: t.startLine ?? 1, col: t.startColumn ?? 1 };
-}
-
-function endOf(t: IToken): Pos {
-  const endOffset = t.endOffset ?? t.startOffset + t.image.length - 1;
-  return { offset: endOffset + 1, line: t.endLine ?? t.startLine ?? 1, col: (t.endColumn ?? t.startColumn ?? 0) + 1 };
-}
-
-export function tokenSpan(file: string, t: IToken): Span {
-  return { file, start: startOf(t), end: endOf(t) };
-}
-
-function join(a: Span, b: Span): Span {
-  return { file: a.file, start: a.start, end: b.end };
-}
-
-/** First and last real tokens under a CST node (undefined when it holds only recovery tokens). */
-function tokenBounds(node: CstNode): [IToken, IToken] | undefined {
-  let first: IToken | undefined;
-  let last: IToken | undefined;
-  const visit = (n: CstNode): void => {
-    for (const list of Object.values(n.children)) {
-      for (const e of list) {
-        if (isCstNode(e)) visit(e);
-        else if (isReal(e)) {
-          if (!first || e.startOffset < first.startOffset) first = e;
-          if (!last || e.startOffset > last.startOffset) last = e;
-        }
-      }
-    }
-  };
-  visit(node);
-  return first && last ? [first, last] : undefined;
-}
-
-function nodeSpan(ctx: AstContext, node: CstNode): Span | undefined {
-  const l = node.location;
-  // The parser tracks each node's extent; recovery can leave it undefined (NaN), then look inside.
-  if (l && Number.isFinite(l.startOffset) && Number.isFinite(l.endOffset) && Number.isFinite(l.endColumn)) {
-    return {
-      file: ctx.file,
-      start: { offset: l.startOffset, line: l.startLine!, col: l.startColumn! },
-      end: { offset: l.endOffset! + 1, line: l.endLine!, col: l.endColumn! + 1 },
-    };
-  }
-  const b = tokenBounds(node);
-  return b ? join(tokenSpan(ctx.file, b[0]), tokenSpan(ctx.file, b[1])) : undefined;
-}
-
-/** Start and end offsets (end inclusive) of a CST node, undefined when it holds no real token. */
-function nodeOffsets(node: CstNode): [number, number] | undefined {
-  const l = node.location;
-  if (l && Number.isFinite(l.startOffset) && Number.isFinite(l.endOffset)) return [l.startOffset, l.endOffset!];
-  const b = tokenBounds(node);
-  return b ? [b[0].startOffset, b[1].startOffset] : undefined;
-}
-
-function firstToken(node: CstNode): IToken | undefined {
-  return tokenBounds(node)?.[0];
-}
-
-function tok(node: CstNode, key: string, i = 0): IToken | undefined {
-  const e = node.children[key]?.[i];
-  return e && !isCstNode(e) && isReal(e) ? e : undefined;
-}
-
-function toks(node: CstNode, key: string): IToken[] {
-  return (node.children[key] ?? []).filter((e): e is IToken => !isCstNode(e) && isReal(e));
-}
-
-function sub(node: CstNode, key: string, i = 0): CstNode | undefined {
-  const e = node.children[key]?.[i];
-  return e && isCstNode(e) ? e : undefined;
-}
-
-function subs(node: CstNode, key: string): CstNode[] {
-  return (node.children[key] ?? []).filter(isCstNode);
-}
-
-function error(ctx: AstContext, code: string, message: string, span: Span, hint?: string): void {
-  report(ctx, { code, severity: "error", message, span, notes: [], ...(hint ? { suggestion: { message: hint } } : {}) });
-}
-
-function ident(ctx: AstContext, t: IToken): Ident {
-  return { kind: "Ident", name: t.image, span: tokenSpan(ctx.file, t) };
-}
-
-/** Edit distance counting a swap of two neighbours as one edit (`trian` → `train`). */
-function distance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[a.length]![b.length]!;
-}
-
-function nearest(name: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = distance(name, c);
-    if (d < bestD) {
-      best = c;
-      bestD = d;
-    }
-  }
-  return best !== undefined && bestD <= Math.max(1, Math.floor(name.length / 3)) ? best : undefined;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Items
@@ -375,7 +241,7 @@ function statementToAst(ctx: AstContext, node: CstNode, where: Where): Stmt | Sw
         "HGC006",
         `\`${call.callee.name}(…)\` is not a statement`,
         call.callee.span,
-        hint ? `did you mean \`${hint}\`?` : "the only call statement is `train(…)`; declare values with `KIND NAME = …`",
+        hint ? suggestNames([hint]) : "the only call statement is `train(…)`; declare values with `KIND NAME = …`",
       );
       return undefined;
     }
@@ -405,7 +271,7 @@ function statementToAst(ctx: AstContext, node: CstNode, where: Where): Stmt | Sw
         "HGC005",
         `unknown declaration kind \`${kind.image}\``,
         tokenSpan(ctx.file, kind),
-        hint ? `did you mean \`${hint}\`?` : `a declaration starts with one of ${DECL_KINDS.map((k) => `\`${k}\``).join(", ")}`,
+        hint ? suggestNames([hint]) : `a declaration starts with one of ${DECL_KINDS.map((k) => `\`${k}\``).join(", ")}`,
       );
       return undefined;
     }

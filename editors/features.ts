@@ -25,7 +25,6 @@ import {
   type TextEdit,
 } from "vscode-languageserver";
 import type { DeclKind, ExperimentItem, Item, Stmt, SweepItem } from "../compiler/ast.js";
-import { argsOf } from "../compiler/check.js";
 import type { Diagnostic } from "../compiler/diagnostics.js";
 import { format } from "../compiler/format.js";
 import { checkSource, itemsOf, symbolAt, type CheckOptions, type CheckResult, type ItemInfo } from "../compiler/index.js";
@@ -38,11 +37,12 @@ import {
   STATEMENT_CALLS,
   builtin,
   builtinsOf,
-  hgcLexer,
+  CATEGORY_OF_DECL,
   type Builtin,
   type BuiltinArg,
-  type BuiltinCategory,
-} from "../grammar/tokens.js";
+  type Positional,
+} from "../language/index.js";
+import { hgcLexer } from "../grammar/tokens.js";
 import { cursorAt, type CursorContext } from "./context.js";
 import { LineMap, pathToUri, spanRange } from "./positions.js";
 
@@ -80,21 +80,13 @@ const SEVERITY: Record<Diagnostic["severity"], DiagnosticSeverity> = {
   info: DiagnosticSeverity.Information,
 };
 
-/** The candidates of a "did you mean `a`?" / "did you mean `a` or `b`?" hint. */
-export function didYouMeanCandidates(message: string): string[] {
-  const m = /did you mean (.+?)\?/.exec(message);
-  if (!m) return [];
-  return [...m[1]!.matchAll(/`([^`]+)`/g)].map((x) => x[1]!);
-}
-
+/** The quick fixes of a diagnostic, from its data: an exact edit, or each word that would replace its span. */
 function fixesOf(d: Diagnostic, lines: LineMap): Fix[] {
   const s = d.suggestion;
-  if (!s) return [];
-  if (s.replacement && s.replacement.span.file === d.span.file) {
+  if (s?.replacement && s.replacement.span.file === d.span.file) {
     return [{ title: s.message, range: spanRange(s.replacement.span, lines), newText: s.replacement.text }];
   }
-  // A bare "did you mean" names what the span should say.
-  return didYouMeanCandidates(s.message).map((name) => ({ title: `Change to \`${name}\``, range: spanRange(d.span, lines), newText: name }));
+  return (d.data?.replace ?? []).map((name) => ({ title: `Change to \`${name}\``, range: spanRange(d.span, lines), newText: name }));
 }
 
 function spanKey(d: Diagnostic): string {
@@ -242,14 +234,6 @@ function sweepExperiments(a: Analysis, sweep: string | undefined): string[] {
 // ---------------------------------------------------------------------------------------------
 // Completion
 
-const DECL_CATEGORY: Partial<Record<string, BuiltinCategory>> = {
-  dataset: "dataset",
-  tokens: "tokenizer",
-  views: "views",
-  encoder: "encoder",
-  head: "head",
-  loss: "loss",
-};
 
 const NAME_KIND: Record<DeclKind, CompletionItemKind> = {
   dataset: CompletionItemKind.Variable,
@@ -285,20 +269,20 @@ function assignItem(entry: { name: string; doc: string }): CompletionItem {
 export function signature(b: Builtin): string {
   const parts: string[] = [];
   if (b.positional) parts.push(b.positional.required ? "VALUE" : "[VALUE]");
-  for (const arg of argsOf(b)) parts.push(arg.required ? `${arg.name}: …` : `${arg.name}: ${arg.default ?? "…"}?`);
+  for (const arg of b.args) parts.push(arg.required ? `${arg.name}: …` : `${arg.name}: ${arg.defaultText ?? "…"}?`);
   return `${b.name}(${parts.join(", ")})`;
 }
 
 function builtinMarkdown(b: Builtin): string {
   const lines = ["```hgc", signature(b), "```", `*${b.category}* — ${b.doc}`];
   if (b.positional) lines.push("", `- *(first, positional)*: ${b.positional.type} — ${b.positional.doc}`);
-  else if (argsOf(b).length) lines.push("");
-  for (const arg of argsOf(b)) lines.push(`- \`${arg.name}\`: ${argMarkdownLine(arg)}`);
+  else if (b.args.length) lines.push("");
+  for (const arg of b.args) lines.push(`- \`${arg.name}\`: ${argMarkdownLine(arg)}`);
   return lines.join("\n");
 }
 
 function argMarkdownLine(arg: BuiltinArg): string {
-  const when = arg.required ? "required" : arg.default !== undefined ? `default \`${arg.default}\`` : "optional";
+  const when = arg.required ? "required" : arg.defaultText !== undefined ? `default \`${arg.defaultText}\`` : arg.inferred ? "inferred when absent" : "optional";
   return `${arg.type} (${when}) — ${arg.doc}`;
 }
 
@@ -325,32 +309,36 @@ function memberItems(kind: "encoder" | "tokenizer"): CompletionItem[] {
   return MEMBERS[kind].map((m) => ({ label: m.name, kind: CompletionItemKind.Property, detail: kind === "encoder" ? "encoder member" : "tokenizer member", documentation: m.doc }));
 }
 
-/** Names in scope that fit an argument or positional slot described by `type` (from BUILTINS). */
-function namesForType(type: string, scope: ScopeName[]): CompletionItem[] {
-  const t = type.toLowerCase();
+/** Names in scope that fit an argument or positional slot, by the slot's kind in the registry. */
+function namesForSlot(slot: BuiltinArg | Positional, scope: ScopeName[]): CompletionItem[] {
   const of = (kind: DeclKind) => scope.filter((n) => n.kind === kind);
-  if (t.includes("encoder")) {
-    const out: CompletionItem[] = [];
-    for (const e of of("encoder")) {
-      out.push({ ...nameItem(e, `${e.name}.pooled`), kind: CompletionItemKind.Property });
-      if (t.includes(".tokens")) out.push({ ...nameItem(e, `${e.name}.tokens`), kind: CompletionItemKind.Property });
+  switch (slot.kind) {
+    case "features": {
+      const out: CompletionItem[] = [];
+      for (const e of of("encoder")) {
+        out.push({ ...nameItem(e, `${e.name}.pooled`), kind: CompletionItemKind.Property });
+        if (slot.tokens) out.push({ ...nameItem(e, `${e.name}.tokens`), kind: CompletionItemKind.Property });
+      }
+      return out;
     }
-    return out;
+    case "ref":
+      return slot.refers ? of(slot.refers).map((n) => nameItem(n)) : [];
+    case "scalar":
+    case "int":
+    case "number":
+      return of("param").map((n) => nameItem(n));
+    case "bool":
+      return ["true", "false"].map((w) => keywordItem(w));
+    default:
+      return [];
   }
-  if (t.includes("dataset")) return of("dataset").map((n) => nameItem(n));
-  if (t.includes("tokenizer")) return of("tokens").map((n) => nameItem(n));
-  if (t.includes("views")) return of("views").map((n) => nameItem(n));
-  if (t.includes("head")) return of("head").map((n) => nameItem(n));
-  if (t.includes("param")) return of("param").map((n) => nameItem(n));
-  if (t === "bool") return ["true", "false"].map((w) => keywordItem(w));
-  return [];
 }
 
 function argValueItems(b: Builtin | undefined, argName: string, scope: ScopeName[]): CompletionItem[] {
-  const arg = b ? argsOf(b).find((x) => x.name === argName) : undefined;
+  const arg = b ? b.args.find((x) => x.name === argName) : undefined;
   if (!arg) return scope.map((n) => nameItem(n));
-  const out: CompletionItem[] = (arg.values ?? []).map((v) => ({ label: v, kind: CompletionItemKind.EnumMember, detail: `${b!.name}(${arg.name}: …)` }));
-  out.push(...namesForType(arg.type, scope));
+  const out: CompletionItem[] = (arg.values ?? []).map((v) => ({ label: arg.quoted ? JSON.stringify(v) : v, kind: CompletionItemKind.EnumMember, detail: `${b!.name}(${arg.name}: …)` }));
+  out.push(...namesForSlot(arg, scope));
   if (arg.name === "out") {
     // `out: pixels.vocab`: a per-token head predicts the tokenizer's vocabulary.
     for (const t of scope.filter((n) => n.kind === "tokens")) out.push({ ...nameItem(t, `${t.name}.vocab`), kind: CompletionItemKind.Property });
@@ -390,7 +378,7 @@ function metricItems(a: Analysis, experiments: string[], object?: string): Compl
 }
 
 function valueItems(a: Analysis, ctx: Extract<CursorContext, { kind: "value" }>, scope: ScopeName[]): CompletionItem[] {
-  const category = ctx.declKind ? DECL_CATEGORY[ctx.declKind] : undefined;
+  const category = ctx.declKind && ctx.declKind in CATEGORY_OF_DECL ? CATEGORY_OF_DECL[ctx.declKind as keyof typeof CATEGORY_OF_DECL] : undefined;
   if (category) return builtinsOf(category).map(builtinItem);
   if (ctx.declKind === "param") return [];
   if (ctx.block === "sweep") {
@@ -406,7 +394,7 @@ function valueItems(a: Analysis, ctx: Extract<CursorContext, { kind: "value" }>,
   }
   if (ctx.statement === "seed") return [];
   const b = builtin(ctx.statement);
-  if (b?.positional) return namesForType(b.positional.type, scope);
+  if (b?.positional) return namesForSlot(b.positional, scope);
   return scope.map((n) => nameItem(n));
 }
 
@@ -466,7 +454,7 @@ export function completion(a: Analysis, offset: number): CompletionItem[] {
     case "argName": {
       const b = builtin(ctx.callee);
       if (!b) return [];
-      const args: CompletionItem[] = argsOf(b)
+      const args: CompletionItem[] = b.args
         .filter((arg) => !ctx.given.includes(arg.name))
         .map((arg) => ({
           label: arg.name,
@@ -476,7 +464,7 @@ export function completion(a: Analysis, offset: number): CompletionItem[] {
           insertText: `${arg.name}: `,
           sortText: `${arg.required ? "0" : "1"}${arg.name}`,
         }));
-      return ctx.positional && b.positional ? [...namesForType(b.positional.type, scope), ...args] : args;
+      return ctx.positional && b.positional ? [...namesForSlot(b.positional, scope), ...args] : args;
     }
     case "argValue":
       return argValueItems(builtin(ctx.callee), ctx.arg, scope);
@@ -500,7 +488,7 @@ export function signatureHelp(a: Analysis, offset: number): SignatureHelp | null
     params.push({ label: "VALUE", documentation: `${b.positional.type} — ${b.positional.doc}` });
     names.push("");
   }
-  for (const arg of argsOf(b)) {
+  for (const arg of b.args) {
     params.push({ label: `${arg.name}:`, documentation: { kind: MarkupKind.Markdown, value: argMarkdownLine(arg) } });
     names.push(arg.name);
   }
@@ -628,7 +616,7 @@ export function hover(a: Analysis, offset: number): Hover | null {
     const { context } = cursorAt(a.text, token.startOffset);
     if (context.kind === "argName") {
       const b = builtin(context.callee);
-      const arg = b ? argsOf(b).find((x) => x.name === word) : undefined;
+      const arg = b ? b.args.find((x) => x.name === word) : undefined;
       if (b && arg) return hoverOf(`\`${b.name}(${arg.name}: …)\` — ${argMarkdownLine(arg)}`, range);
     }
   }

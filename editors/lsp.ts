@@ -4,6 +4,8 @@
 // The answers themselves are plain functions in features.ts.
 import {
   CodeActionKind,
+  ErrorCodes,
+  ResponseError,
   TextDocumentSyncKind,
   TextDocuments,
   type Connection,
@@ -146,43 +148,80 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return { ...cached, text, version: doc.version, lines: new LineMap(text) };
   };
 
-  connection.onCompletion(({ textDocument, position }) =>
-    guard("completion", () => {
+  /**
+   * A request handler that first checks the request names a document (and a position, where it
+   * needs one): malformed params (`"params": null`) are the client's mistake, answered with
+   * InvalidParams, never an internal error. Registered with `onRequest` by method name because
+   * the library's typed `onHover` & co. read `params.workDoneToken` before any handler runs.
+   */
+  function onDocument<P, R>(what: string, needs: "position" | "document" | "diagnostics", f: (p: P & DocParams) => R, fallback: R) {
+    return (params: P): R | ResponseError<void> => {
+      const problem = invalidParams(params, needs);
+      if (problem) return new ResponseError(ErrorCodes.InvalidParams, `hgc: ${what} needs ${problem}`);
+      return guard(what, () => f(params as P & DocParams), fallback);
+    };
+  }
+
+  connection.onRequest("textDocument/completion",
+    onDocument("completion", "position", ({ textDocument, position }) => {
       const a = typingAnalysis(textDocument.uri);
-      return a ? completion(a, a.lines.offset(position)) : [];
+      return a ? completion(a, a.lines.offset(position!)) : [];
     }, []),
   );
-  connection.onSignatureHelp(({ textDocument, position }) =>
-    guard("signature help", () => {
+  connection.onRequest("textDocument/signatureHelp",
+    onDocument("signature help", "position", ({ textDocument, position }) => {
       const a = typingAnalysis(textDocument.uri);
-      return a ? signatureHelp(a, a.lines.offset(position)) : null;
+      return a ? signatureHelp(a, a.lines.offset(position!)) : null;
     }, null),
   );
-  connection.onHover(({ textDocument, position }) =>
-    guard("hover", () => {
+  connection.onRequest("textDocument/hover",
+    onDocument("hover", "position", ({ textDocument, position }) => {
       const a = analysisFor(textDocument.uri);
-      return a ? hover(a, a.lines.offset(position)) : null;
+      return a ? hover(a, a.lines.offset(position!)) : null;
     }, null),
   );
-  connection.onDefinition(({ textDocument, position }) =>
-    guard("definition", () => {
+  connection.onRequest("textDocument/definition",
+    onDocument("definition", "position", ({ textDocument, position }) => {
       const a = analysisFor(textDocument.uri);
-      return a ? definition(a, a.lines.offset(position)) : [];
+      return a ? definition(a, a.lines.offset(position!)) : [];
     }, []),
   );
-  connection.onDocumentSymbol(({ textDocument }) =>
-    guard("document symbols", () => {
+  connection.onRequest("textDocument/documentSymbol",
+    onDocument("document symbols", "document", ({ textDocument }) => {
       const a = analysisFor(textDocument.uri);
       return a ? documentSymbols(a) : [];
     }, []),
   );
-  connection.onDocumentFormatting(({ textDocument }) =>
-    guard("formatting", () => {
+  connection.onRequest("textDocument/formatting",
+    onDocument("formatting", "document", ({ textDocument }) => {
       const doc = documents.get(textDocument.uri);
       return doc ? formatting(doc.getText(), uriToPath(textDocument.uri)) : [];
     }, []),
   );
-  connection.onCodeAction(({ textDocument, context }) => guard("code actions", () => codeActions(textDocument.uri, context.diagnostics), []));
+  connection.onRequest("textDocument/codeAction",
+    onDocument("code actions", "diagnostics", ({ textDocument, context }) => codeActions(textDocument.uri, context!.diagnostics), []),
+  );
 
   documents.listen(connection);
+}
+
+/** What every document request carries. */
+interface DocParams {
+  textDocument: { uri: string };
+  position?: { line: number; character: number };
+  context?: { diagnostics: import("vscode-languageserver").Diagnostic[] };
+}
+
+/** What is missing from a request's params, in words; undefined when they are well-formed. */
+export function invalidParams(params: unknown, needs: "position" | "document" | "diagnostics"): string | undefined {
+  const p = params as Partial<DocParams> | null | undefined;
+  if (typeof p !== "object" || p === null || typeof p.textDocument?.uri !== "string") return "`textDocument.uri`";
+  if (needs === "position") {
+    const pos = p.position;
+    if (typeof pos !== "object" || pos === null || !Number.isInteger(pos.line) || !Number.isInteger(pos.character) || pos.line < 0 || pos.character < 0) {
+      return "a `position` with whole `line` and `character` ≥ 0";
+    }
+  }
+  if (needs === "diagnostics" && !Array.isArray(p.context?.diagnostics)) return "`context.diagnostics`";
+  return undefined;
 }

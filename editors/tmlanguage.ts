@@ -1,4 +1,4 @@
-// The TextMate grammar of .hgc, built from the lexer's vocabulary (grammar/tokens.ts) so that the
+// The TextMate grammar of .hgc, built from the language's vocabulary (language/) so that the
 // highlighter and the compiler cannot disagree about what a keyword or a built-in is.
 // scripts/gen-tmlanguage.mjs writes it to grammar/hgc.tmLanguage.json; a test fails when the
 // committed file differs from a fresh build.
@@ -8,7 +8,7 @@ import {
   KEYWORD_GROUPS,
   STATEMENT_CALLS,
   type BuiltinCategory,
-} from "../grammar/tokens.js";
+} from "../language/index.js";
 
 /** One rule of a TextMate grammar (the subset this grammar uses). */
 export interface TmRule {
@@ -60,7 +60,7 @@ function categories(): BuiltinCategory[] {
 /** Bare names some argument accepts (`mean`, `cosine`, `likelihood`), not quoted strings. */
 function valueNames(): string[] {
   const names = new Set<string>();
-  for (const b of BUILTINS) for (const a of b.args) for (const v of a.values ?? []) if (/^[A-Za-z_]\w*$/.test(v)) names.add(v);
+  for (const b of BUILTINS) for (const a of b.args) if (!a.quoted) for (const v of a.values ?? []) if (/^[A-Za-z_]\w*$/.test(v)) names.add(v);
   return [...names].sort();
 }
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { checkSource, compileExperiment, compileSweep, symbolAt } from "../../compiler/index.js";
-import { gridPoints, simplexPoints } from "../../compiler/check.js";
+import { gridPoints, simplexPoints } from "../../compiler/check/index.js";
 
 const EXAMPLES = fileURLToPath(new URL("../../examples/", import.meta.url));
 const LANGUAGE_MD = "/work/shared/design/language.md";

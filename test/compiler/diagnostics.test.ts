@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { didYouMean, didYouMeanHint, displayPath, editDistance, renderDiagnostic, renderDiagnostics, sortDiagnostics, type Diagnostic } from "../../compiler/diagnostics.js";
+import { diag, didYouMean, didYouMeanHint, displayPath, editDistance, renderDiagnostic, renderDiagnostics, sortDiagnostics, type Diagnostic } from "../../compiler/diagnostics.js";
 
 const src = "experiment e {\n  loss con = ntxent(prj, views: aug)\n}\n";
 const d: Diagnostic = {
@@ -58,23 +58,35 @@ describe("did you mean", () => {
     expect(didYouMean("prj", ["proj", "lm", "gen"])).toEqual(["proj"]);
     expect(didYouMean("agu", ["aug", "pixels"])).toEqual(["aug"]);
     expect(didYouMean("zzzzzz", ["proj", "lm"])).toEqual([]);
-    expect(didYouMeanHint("lamda", ["lambda", "lr"])).toBe("did you mean `lambda`?");
+    expect(didYouMeanHint("lamda", ["lambda", "lr"])).toEqual({ message: "did you mean `lambda`?", replace: ["lambda"] });
   });
 });
 
-describe("hint pages", () => {
-  it("explain every diagnostic code the compiler and the parser can report", async () => {
-    const { readdirSync, readFileSync, existsSync } = await import("node:fs");
-    const root = new URL("../../", import.meta.url);
-    const codes = new Set<string>();
-    for (const dir of ["compiler", "grammar"]) {
-      for (const f of readdirSync(new URL(`${dir}/`, root))) {
-        if (!f.endsWith(".ts")) continue;
-        for (const m of readFileSync(new URL(`${dir}/${f}`, root), "utf8").matchAll(/"(HGC\d{3})"/g)) codes.add(m[1]!);
-      }
+describe("the registry of codes", () => {
+  it("explains every code on a hint page titled as the registry titles it", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { CODES } = await import("../../compiler/codes.js");
+    expect(Object.keys(CODES).length).toBeGreaterThan(40);
+    for (const [code, spec] of Object.entries(CODES)) {
+      const page = readFileSync(new URL(`../../docs/hints/${code}.md`, import.meta.url), "utf8");
+      expect(page.split("\n")[0], code).toBe(`# ${code}: ${spec.title}`);
     }
-    expect(codes.size).toBeGreaterThan(40);
-    const missing = [...codes].filter((c) => !existsSync(new URL(`docs/hints/${c}.md`, root)));
-    expect(missing).toEqual([]);
+  });
+
+  it("reports only codes of the registry, each with a severity it allows", async () => {
+    const { readdirSync, readFileSync, statSync } = await import("node:fs");
+    const { CODES } = await import("../../compiler/codes.js");
+    const root = new URL("../../", import.meta.url);
+    const used = new Set<string>();
+    const walk = (dir: URL): void => {
+      for (const f of readdirSync(dir)) {
+        const u = new URL(f, dir);
+        if (statSync(u).isDirectory()) walk(new URL(`${f}/`, dir));
+        else if (f.endsWith(".ts") && f !== "codes.ts") for (const m of readFileSync(u, "utf8").matchAll(/"(HGC\d{3})"/g)) used.add(m[1]!);
+      }
+    };
+    for (const dir of ["compiler/", "grammar/", "editors/"]) walk(new URL(dir, root));
+    expect([...used].filter((c) => !(c in CODES))).toEqual([]);
+    expect(() => diag("HGC010", "warning", d.span, "x")).toThrow(/never reported as warning/);
   });
 });

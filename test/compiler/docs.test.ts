@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { BUILTINS } from "../../grammar/tokens.js";
-import { defaultValue } from "../../compiler/check.js";
+import { BUILTINS } from "../../language/index.js";
+import { defaultValue } from "../../language/builtins.js";
 import { checkSource } from "../../compiler/index.js";
 
 const doc = readFileSync(new URL("../../docs/language.md", import.meta.url), "utf8");
@@ -21,10 +21,10 @@ describe("the language reference", () => {
   });
 
   it("reads every default of the built-in table as a value", () => {
-    for (const b of BUILTINS) for (const a of b.args) if (a.default !== undefined) expect(defaultValue(b.name, a.name), `${b.name}.${a.name}`).not.toBeUndefined();
+    for (const b of BUILTINS) for (const a of b.args) if (a.defaultText !== undefined) expect(defaultValue(b.name, a.name), `${b.name}.${a.name}`).not.toBeUndefined();
     expect(defaultValue("adamw", "lr")).toBe(1e-3);
     expect(defaultValue("ood", "scores")).toEqual(["likelihood", "knn"]);
-    expect(defaultValue("robustness", "severities")).toEqual([1, 5]);
+    expect(defaultValue("robustness", "severities")).toEqual([1, 2, 3, 4, 5]);
     expect(defaultValue("synthetic", "size")).toEqual([28, 28]);
     expect(defaultValue("transformer", "causal")).toBe(false);
   });

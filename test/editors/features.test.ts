@@ -8,7 +8,6 @@ import {
   codeActions,
   completion,
   definition,
-  didYouMeanCandidates,
   documentSymbols,
   formatting,
   hover,
@@ -93,9 +92,23 @@ describe("quick fixes", () => {
     expect(fix.isPreferred).toBe(true);
   });
 
-  it("reads every candidate of a did-you-mean hint", () => {
-    expect(didYouMeanCandidates("did you mean `proj` or `prj2`?")).toEqual(["proj", "prj2"]);
-    expect(didYouMeanCandidates("add an evaluate block")).toEqual([]);
+  it("builds one fix per name the diagnostic's data carries, whatever its wording", () => {
+    const text = hybridText.replace("ntxent(proj", "ntxent(prj");
+    const a = open(text);
+    const d = a.check.diagnostics.find((x) => x.code === "HGC010")!;
+    expect(d.data).toEqual({ replace: ["proj"] });
+    // The fix comes from the data: rewording the hint changes nothing.
+    d.suggestion = { message: "a hint in other words" };
+    const fixes = codeActions(a.uri, lspDiagnostics(a)).map((x) => x.edit!.changes![a.uri]![0]!.newText);
+    expect(fixes).toEqual(["proj"]);
+  });
+
+  it("offers no fix for a hint that only mentions names", () => {
+    const text = hybridText.replace("experiment hybrid {", "experiment hybrid {\n  epochs = 3");
+    const a = open(text);
+    const d = a.check.diagnostics.find((x) => x.code === "HGC016")!;
+    expect(d.suggestion?.message).toMatch(/`seed`/);
+    expect(d.data).toBeUndefined();
   });
 });
 

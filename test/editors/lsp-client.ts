@@ -50,7 +50,7 @@ export class LspClient {
     if (m.id !== undefined && m.method === undefined) {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
-      if (m.error) p?.reject(new Error(m.error.message));
+      if (m.error) p?.reject(Object.assign(new Error(m.error.message), { code: m.error.code }));
       else p?.resolve(m.result);
       return;
     }

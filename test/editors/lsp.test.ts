@@ -112,6 +112,22 @@ describe("hgc lsp --stdio", () => {
     expect(again.params.diagnostics).toEqual([]);
   });
 
+  it("answers a request with missing params as invalid params, not as an internal error", async () => {
+    for (const [method, params] of [
+      ["textDocument/hover", null],
+      ["textDocument/completion", {}],
+      ["textDocument/definition", { textDocument: { uri: uri(MAIN) }, position: { line: -1, character: "x" } }],
+      ["textDocument/codeAction", { textDocument: { uri: uri(MAIN) } }],
+    ] as const) {
+      const err = await client.request(method, params).then(() => null, (e: Error & { code?: number }) => e);
+      expect(err?.code, method).toBe(-32602);
+      expect(err?.message, method).toMatch(/^hgc: .* needs /);
+    }
+    // and the server still answers
+    const symbols = await client.request("textDocument/documentSymbol", { textDocument: { uri: uri(MAIN) } });
+    expect(Array.isArray(symbols)).toBe(true);
+  });
+
   it("lists document symbols and formats like hgc fmt", async () => {
     const symbols = await client.request("textDocument/documentSymbol", { textDocument: { uri: uri(MAIN) } });
     expect(symbols.map((s: any) => s.name)).toEqual(["wider"]);

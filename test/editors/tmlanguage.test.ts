@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { grammarJson } from "../../editors/tmlanguage.js";
-import { BUILTINS, KEYWORDS, STATEMENT_CALLS } from "../../grammar/tokens.js";
+import { BUILTINS, KEYWORDS, STATEMENT_CALLS } from "../../language/index.js";
 import { GRAMMAR_PATH, ROOT, scopeOf, tokenize, type ScopedToken } from "./textmate.js";
 
 const FIXTURE = join(import.meta.dirname, "fixtures", "hybrid.hgc");

@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { IToken } from "chevrotain";
-import {
-  ASSIGN_NAMES,
-  BUILTINS,
-  DECL_KINDS,
-  hgcLexer,
-  KEYWORD_GROUPS,
-  KEYWORD_INFO,
-  KEYWORD_TOKENS,
-  KEYWORDS,
-  MEMBERS,
-  builtin,
-  builtinsOf,
-} from "../../grammar/tokens.js";
+import { hgcLexer, KEYWORD_TOKENS } from "../../grammar/tokens.js";
+import { ASSIGN_NAMES, BUILTINS, DECL_KINDS, KEYWORD_GROUPS, KEYWORD_INFO, KEYWORDS, MEMBERS, builtin, builtinsOf } from "../../language/index.js";
 
 function lex(text: string): { types: string[]; images: string[]; comments: string[]; errors: number } {
   const r = hgcLexer.tokenize(text);
@@ -87,7 +76,7 @@ describe("keywords and built-ins as data", () => {
     }
     expect(DECL_KINDS).toEqual(["dataset", "tokens", "views", "encoder", "head", "loss", "param"]);
     expect(ASSIGN_NAMES.experiment.map((a) => a.name)).toEqual(["seed", "objective", "optimizer"]);
-    expect(ASSIGN_NAMES.sweep.map((a) => a.name)).toEqual(["experiments", "seeds", "jobs", "objectives"]);
+    expect(ASSIGN_NAMES.sweep.map((a) => a.name)).toEqual(["experiments", "seeds", "jobs", "objectives", "prune"]);
     expect(MEMBERS.encoder.map((m) => m.name)).toEqual(["tokens", "pooled"]);
   });
 

@@ -1,7 +1,7 @@
 // The names a block's metrics get (compiler/metrics.ts, shared by the checker and the runtime),
 // and the corruption names the checker accepts against those the runtime implements.
 import { describe, expect, it } from "vitest";
-import { CORRUPTIONS as CHECKED } from "../../../compiler/check.js";
+import { CORRUPTIONS as CHECKED } from "../../../language/builtins.js";
 import type { IRProtocol } from "../../../compiler/ir.js";
 import { experimentMetrics } from "../../../compiler/shapes.js";
 import { corrupt, CORRUPTIONS, SEVERITY } from "../../../runtime/evaluate/corruptions.js";
