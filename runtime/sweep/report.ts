@@ -66,6 +66,14 @@ export interface MarkdownInput {
   plots: { file: string; title: string }[];
 }
 
+/** A trial's id, experiment, point and seed, as the trial tables show them. */
+function trialCells(t: TrialOutcome): string[] {
+  const point = Object.entries(t.point)
+    .map(([k, v]) => `${k}=${paramText(v)}`)
+    .join(" ");
+  return [t.id.slice(0, 8), t.experiment, point, String(t.seed)];
+}
+
 export function toMarkdown({ agg, trials, plots }: MarkdownInput): string {
   const out: string[] = [];
   const completed = trials.filter((t) => t.status === "completed").length;
@@ -137,15 +145,7 @@ export function toMarkdown({ agg, trials, plots }: MarkdownInput): string {
     out.push(
       mdTable(
         ["trial", "experiment", "point", "seed", "error"],
-        failed.map((t) => [
-          t.id.slice(0, 8),
-          t.experiment,
-          Object.entries(t.point)
-            .map(([k, v]) => `${k}=${paramText(v)}`)
-            .join(" "),
-          String(t.seed),
-          firstLine(t.error ?? "unknown error"),
-        ]),
+        failed.map((t) => [...trialCells(t), firstLine(t.error ?? "unknown error")]),
       ),
     );
   }
@@ -156,16 +156,7 @@ export function toMarkdown({ agg, trials, plots }: MarkdownInput): string {
     out.push(
       mdTable(
         ["trial", "experiment", "point", "seed", "stopped at step", "value there"],
-        pruned.map((t) => [
-          t.id.slice(0, 8),
-          t.experiment,
-          Object.entries(t.point)
-            .map(([k, v]) => `${k}=${paramText(v)}`)
-            .join(" "),
-          String(t.seed),
-          t.pruned ? String(t.pruned.step) : "?",
-          t.pruned ? paramText(t.pruned.value) : "?",
-        ]),
+        pruned.map((t) => [...trialCells(t), t.pruned ? String(t.pruned.step) : "?", t.pruned ? paramText(t.pruned.value) : "?"]),
       ),
     );
   }

@@ -121,12 +121,8 @@ describe("jsonDiff", () => {
   });
 });
 
-describe("hgc runs with a real run", () => {
-  it("lists a plain `hgc run` that no sweep indexed", () => {
-    const cwd = mkdtempSync(join(tmpdir(), "hgc-runs-real-"));
-    writeFileSync(
-      join(cwd, "tiny.hgc"),
-      `experiment tiny {
+/** A tiny experiment that trains in a few seconds; `train` gets `args` beside its data and batch. */
+const TINY = (args: string) => `experiment tiny {
   dataset train = synthetic(split: "train", count: 32, classes: 4, size: 8x8)
   tokens pixels = quantize(size: 8x8, levels: 4)
   encoder enc = transformer(tokens: pixels, layers: 1, width: 16, heads: 2, mlp: 2, causal: true, pool: mean)
@@ -134,9 +130,16 @@ describe("hgc runs with a real run", () => {
   loss gen = autoregressive(lm, target: pixels)
   objective = gen
   optimizer = adam(lr: 1e-3)
-  train(data: train, steps: 3, batch: 8)
+  train(data: train, batch: 8, ${args})
 }
-`,
+`;
+
+describe("hgc runs with a real run", () => {
+  it("lists a plain `hgc run` that no sweep indexed", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "hgc-runs-real-"));
+    writeFileSync(
+      join(cwd, "tiny.hgc"),
+      TINY("steps: 3"),
     );
     const run = hgc(["run", "tiny.hgc", "--no-tui", "--quiet"], cwd);
     expect(run.code, run.stderr).toBe(0);
@@ -173,17 +176,7 @@ describe("hgc runs with a real run", () => {
     const cwd = mkdtempSync(join(tmpdir(), "hgc-runs-keep-"));
     writeFileSync(
       join(cwd, "tiny.hgc"),
-      `experiment tiny {
-  dataset train = synthetic(split: "train", count: 32, classes: 4, size: 8x8)
-  tokens pixels = quantize(size: 8x8, levels: 4)
-  encoder enc = transformer(tokens: pixels, layers: 1, width: 16, heads: 2, mlp: 2, causal: true, pool: mean)
-  head lm = linear(enc.tokens, out: pixels.vocab)
-  loss gen = autoregressive(lm, target: pixels)
-  objective = gen
-  optimizer = adam(lr: 1e-3)
-  train(data: train, steps: 4, batch: 8, checkpoint_every: 2)
-}
-`,
+      TINY("steps: 4, checkpoint_every: 2"),
     );
     const first = hgc(["run", "tiny.hgc", "--no-tui", "--quiet"], cwd);
     expect(first.code, first.stderr).toBe(0);
