@@ -429,12 +429,16 @@ export async function main(argv: string[]): Promise<number> {
 
   const controller = new AbortController();
   let stops = 0;
-  const onSignal = () => {
+  // The first signal's exit code, as `hgc run` gives it: 130 for SIGINT, 143 for SIGTERM.
+  let stopCode = 130;
+  const onSignal = (signal: NodeJS.Signals) => {
     stops++;
     if (stops === 1) {
-      if (!slurm) process.stderr.write("hgc sweep: stopping — waiting for the running trials to checkpoint (Ctrl-C again to kill them)\n");
+      stopCode = signal === "SIGTERM" ? 143 : 130;
+      const again = signal === "SIGTERM" ? "send it again" : "Ctrl-C again";
+      if (!slurm) process.stderr.write(`hgc sweep: stopping — waiting for the running trials to checkpoint (${again} to kill them)\n`);
       controller.abort();
-    } else process.exit(130);
+    } else process.exit(stopCode);
   };
   // The live view owns the terminal: it is closed (its last frame stays) before the question.
   let loggerClosed = false;
@@ -514,7 +518,7 @@ export async function main(argv: string[]): Promise<number> {
       `hgc sweep: ${left.length} trial${left.length > 1 ? "s" : ""} queued or running on Slurm (job ${arrays.join(", ")}); ` +
         `\`${again} --status\` follows them and collects the results, \`scancel ${arrays.join(" ")}\` cancels them\n`,
     );
-    return stops ? 130 : 0;
+    return stops ? stopCode : 0;
   }
   if (result.status === "interrupted" && slurm && !stops) {
     const n = result.outcomes.filter((o) => o.status === "interrupted").length;
@@ -523,7 +527,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (result.status === "interrupted") {
     process.stderr.write(`hgc sweep: stopped; run \`${again}${slurm ? " --on slurm" : ""}\` again to finish it\n`);
-    return 130;
+    return stopCode;
   }
   if (result.status === "failed") {
     const failed = result.outcomes.filter((o) => o.status === "failed");

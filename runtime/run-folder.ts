@@ -12,11 +12,15 @@
 // A file that is missing is the caller's to interpret (a run still going has no result.json);
 // a file that is there but damaged is a UserError naming the file and the line.
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { IRExperiment } from "../compiler/ir.js";
 import { isUserError, UserError } from "../common/errors.js";
 import type { Metrics, RunEvent } from "./events.js";
+import { NotReadableError, readRegularFile } from "./faults.js";
+
+/** The largest run-folder file read back: hgc writes far less, and a JS string holds at most ~512 MB. */
+const MAX_RUN_FILE_BYTES = 256 * 1024 * 1024;
 
 /** The files of a run folder, named once. */
 export const RUN_FILES = {
@@ -87,13 +91,17 @@ const DAMAGED = "the run folder was damaged or edited by hand; re-run the experi
 
 /** Read and parse a JSON file; bad JSON is a UserError naming the file and the line. */
 export function readJsonFile(path: string, hint = DAMAGED): unknown {
-  let text: string;
+  return parseJson(readRunFile(path, hint), path, hint);
+}
+
+/** A run-folder file's text: a regular file within the size limit (a FIFO or /dev/zero is refused, not read). */
+function readRunFile(path: string, hint = DAMAGED): string {
   try {
-    text = readFileSync(path, "utf8");
+    return readRegularFile(path, MAX_RUN_FILE_BYTES).toString("utf8");
   } catch (err) {
+    if (err instanceof NotReadableError) throw new UserError(`cannot read ${path}: it ${err.message}`, hint, 2);
     throw new UserError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, undefined, 2);
   }
-  return parseJson(text, path, hint);
 }
 
 function parseJson(text: string, where: string, hint: string): unknown {
@@ -217,13 +225,7 @@ export function eventProblem(value: unknown): string | null {
 export function readRunEvents(runDir: string): RunEvent[] {
   const path = runFile(runDir, "metrics");
   if (!existsSync(path)) return [];
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new UserError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, undefined, 2);
-  }
-  const lines = text.split("\n");
+  const lines = readRunFile(path).split("\n");
   const last = lines.reduce((acc, l, i) => (l.trim() ? i : acc), -1);
   const events: RunEvent[] = [];
   lines.forEach((line, i) => {

@@ -284,6 +284,21 @@ describe("readers refuse what they should not read", () => {
     expect(stdin.stderr).toMatch(/<stdin>: is too large/);
   });
 
+  it("report refuses a run folder whose files are a symlink to /dev/zero or a FIFO", () => {
+    const run = copyRun("devices");
+    rmSync(join(run, "metrics.jsonl"));
+    symlinkSync("/dev/zero", join(run, "metrics.jsonl"));
+    const zero = hgc(["report", run], work);
+    expect(zero.status).toBe(2);
+    expect(zero.stderr).toMatch(/metrics\.jsonl: it is not a regular file \(a character device\)/);
+    expect(zero.stderr).not.toMatch(STACK);
+    rmSync(join(run, "result.json"));
+    spawnSync("mkfifo", [join(run, "result.json")]);
+    const fifo = hgc(["report", run], work);
+    expect(fifo.status).toBe(2);
+    expect(fifo.stderr).toMatch(/result\.json: it is not a regular file \(a named pipe\)/);
+  });
+
   it("fmt --write keeps the bytes it does not change, invalid UTF-8 included", () => {
     const dir = tmp();
     const file = join(dir, "latin1.hgc");

@@ -335,6 +335,26 @@ describe("hgc sweep end to end", () => {
     expect(after.trials.map((t: any) => t.status)).toEqual(["completed", "completed", "completed", "completed"]);
   });
 
+  it("on SIGTERM stops like `hgc run`: the running trial checkpoints and the sweep exits 143", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "hgc-sweep-e2e-"));
+    writeFileSync(join(cwd, "tiny.hgc"), TINY(20, 5, GRID));
+    let sent = false;
+    const first = await hgcAsync(["sweep", "tiny.hgc", "--json", "--jobs", "1"], cwd, (e, pid) => {
+      // stop once the first trial is past its first checkpoint
+      if (!sent && e.type === "trial-progress" && e.step >= 7) {
+        sent = true;
+        process.kill(pid, "SIGTERM");
+      }
+    });
+    expect(sent).toBe(true);
+    expect(first.code, first.stderr).toBe(143);
+    expect(first.stderr).toContain("send it again");
+    const state = JSON.parse(readFileSync(join(sweepFolder(cwd), "sweep.json"), "utf8"));
+    expect(state.trials.map((t: any) => t.status)).toEqual(["interrupted", "pending", "pending", "pending"]);
+    const ckpts = readdirSync(join(state.trials[0].runDir, "checkpoints")).filter((n) => /^step-\d+$/.test(n));
+    expect(ckpts.length).toBeGreaterThan(0);
+  });
+
   it("stops the trials a sweep killed outright left running, then resumes them and finishes the sweep", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "hgc-sweep-e2e-"));
     writeFileSync(join(cwd, "tiny.hgc"), TINY(800, 100, GRID));
