@@ -61,7 +61,8 @@ export function resolveRun(store: Store, ref: string): RunRecord {
  * `sweeps`, a sweep) by id prefix or folder name prefix, as `hgc runs` and the sweep view show them.
  */
 export function resolveFolder(ref: string, root = "runs", opts: { sweeps?: boolean } = {}): string {
-  if (existsSync(ref) && statSync(ref).isDirectory()) return ref;
+  // a path is taken as one (a missing folder is then reported by whoever reads it)
+  if (ref.includes("/") || (existsSync(ref) && statSync(ref).isDirectory())) return ref;
   const store = openStore(root);
   try {
     const runs = store.findRuns(ref);
