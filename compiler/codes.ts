@@ -42,7 +42,7 @@ export const CODES = {
   HGC024: { severity: "error", title: "Missing statement or item" },
   HGC025: { severity: "error", title: "Unknown member", data: "replace" },
   // Kinds
-  HGC030: { severity: "error", title: "NT-Xent of a per-token head" },
+  HGC030: { severity: "error", title: "Contrastive loss of a per-token head" },
   HGC031: { severity: "error", title: "Autoregressive loss of a vector head" },
   HGC032: { severity: "error", title: "Head output differs from the vocabulary" },
   HGC033: { severity: "error", title: "Features that are not pooled" },
@@ -88,6 +88,14 @@ export const CODES = {
   HGC121: { severity: "warning", title: "Evaluation on the training data (warning)" },
   HGC122: { severity: "warning", title: "Dataset without a split (warning)" },
   HGC124: { severity: "error", title: "A swept param changes nothing (error)" },
+  // The contrastive and self-distillation family (issue 15)
+  HGC150: { severity: "error", title: "Self-distillation without a predictor" },
+  HGC151: { severity: "error", title: "MoCo key that is not an ema head" },
+  HGC152: { severity: "error", title: "MoCo queue not a multiple of the batch" },
+  HGC153: { severity: "error", title: "ema of something that is not a head" },
+  HGC154: { severity: "error", title: "Head on a per-token head" },
+  HGC155: { severity: "error", title: "Heads that read each other" },
+  HGC156: { severity: "error", title: "Prediction and target of different widths" },
 } as const satisfies Record<string, CodeSpec>;
 
 export type Code = keyof typeof CODES;

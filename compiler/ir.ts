@@ -110,14 +110,22 @@ export interface IREncoder {
 }
 
 export interface IRHeadInput {
+  /** The encoder at the root of what the head reads (through any heads in between). */
   encoder: string;
   member: "pooled" | "tokens";
+  /** The head this head reads when it is a head on a head (a predictor on a projection); absent when it reads the encoder. */
+  head?: string;
 }
 
 export interface IRHead {
   name: string;
-  kind: "mlp" | "linear";
+  /** `ema`: a momentum copy of the head `ema.of` and everything under it (its input heads and its
+   *  encoder); its input, widths and shape are the source's, and it has no trainable parameters. */
+  kind: "mlp" | "linear" | "ema";
   input: IRHeadInput;
+  /** Only for `kind: "ema"`: the source head, the decay d of θ' ← d·θ' + (1−d)·θ, and how many
+   *  values the copy holds (the source's parameters and those of everything under it). */
+  ema?: { of: string; decay: number; values: number };
   inWidth: number;
   hidden: number[];
   out: number;
@@ -145,7 +153,31 @@ export type IRLoss =
       target: string;
       /** What the generative loss reads: the clean image (default) or the first augmented view. */
       input: "clean" | "view";
-    };
+    }
+  /** The contrastive and self-distillation family (issue 15); each reads two views of the batch. */
+  | { name: string; kind: "supcon"; head: string; views: string; temperature: number }
+  | {
+      name: string;
+      kind: "moco";
+      head: string;
+      /** The momentum (`ema`) head computing the keys. */
+      key: string;
+      views: string;
+      /** Past keys kept in the FIFO queue, a multiple of the batch. */
+      queue: number;
+      temperature: number;
+    }
+  | { name: string; kind: "byol"; head: string; target: string; views: string }
+  | { name: string; kind: "simsiam"; head: string; target: string; views: string }
+  | { name: string; kind: "barlow_twins"; head: string; views: string; lambda: number }
+  | { name: string; kind: "vicreg"; head: string; views: string; sim: number; var: number; cov: number };
+
+/** The losses that read two augmented views of the batch (the rest read one pass each). */
+export const VIEW_LOSSES = ["ntxent", "supcon", "moco", "byol", "simsiam", "barlow_twins", "vicreg"] as const;
+export type ViewLossKind = (typeof VIEW_LOSSES)[number];
+export function isViewLoss(loss: IRLoss): loss is Extract<IRLoss, { kind: ViewLossKind }> {
+  return (VIEW_LOSSES as readonly string[]).includes(loss.kind);
+}
 
 /** A scalar weight: numbers, params and schedules of the training step. */
 export type IRScalar =

@@ -181,7 +181,23 @@ const BASELINES_ARG: ArgSpec = {
   default: BASELINES,
   values: BASELINES,
 };
-const HEAD_INPUT: Positional = { kind: "features", tokens: true, type: "encoder `.pooled` or `.tokens`", doc: "What the head reads.", required: true };
+const HEAD_INPUT: Positional = {
+  kind: "features",
+  tokens: true,
+  type: "encoder `.pooled` or `.tokens`, or a vector head",
+  doc: "What the head reads: an encoder's features, or another head's output (a predictor on a projection).",
+  required: true,
+};
+const TWO_VIEWS: ArgSpec = { name: "views", kind: "ref", refers: "views", doc: "How the two views are drawn.", required: true };
+const TEMPERATURE = (usual: string, value: number): ArgSpec => ({
+  name: "temperature",
+  kind: "number",
+  range: { gt: 0 },
+  why: `the similarities are divided by the temperature; ${usual} is usual`,
+  doc: "Softmax temperature.",
+  default: value,
+});
+const WEIGHT = (name: string, doc: string, value: number): ArgSpec => ({ name, kind: "number", range: { ge: 0 }, why: "a weight of a term is not negative", doc, default: value });
 const HEAD_IN: ArgSpec = {
   name: "in",
   kind: "int",
@@ -326,6 +342,23 @@ const SPECS: readonly BuiltinSpec[] = [
     positional: HEAD_INPUT,
     args: [{ name: "out", kind: "int", range: POSITIVE, doc: "Output width, e.g. `pixels.vocab`.", required: true }, HEAD_IN],
   },
+  {
+    name: "ema",
+    category: "head",
+    doc: "A momentum copy of a head and of every head and encoder under it, following it after each step as θ' ← d·θ' + (1−d)·θ, never by gradients; it has the head's shape.",
+    positional: { kind: "ref", refers: "head", type: "name of a head", doc: "The head copied, with everything under it.", required: true },
+    args: [
+      {
+        name: "decay",
+        kind: "number",
+        range: { ge: 0, lt: 1 },
+        why: "each step keeps d of the copy and takes 1 − d of the head: 0 copies it outright, 1 would never move; 0.99 to 0.999 is usual",
+        doc: "The momentum d.",
+        default: 0.99,
+        ir: null,
+      },
+    ],
+  },
 
   // Losses
   {
@@ -343,6 +376,58 @@ const SPECS: readonly BuiltinSpec[] = [
         doc: "Softmax temperature.",
         default: 0.1,
       },
+    ],
+  },
+  {
+    name: "supcon",
+    category: "loss",
+    doc: "Supervised contrastive loss (Khosla et al. 2020): every other view of the same class is a positive; uses the training set's labels.",
+    positional: { kind: "ref", refers: "head", type: "name of a vector head", doc: "The projection head.", required: true },
+    args: [TWO_VIEWS, TEMPERATURE("0.07 to 0.2", 0.1)],
+  },
+  {
+    name: "moco",
+    category: "loss",
+    doc: "MoCo's InfoNCE (He et al. 2020): the head's first view against the key head's second view, with a FIFO queue of past keys as negatives.",
+    positional: { kind: "ref", refers: "head", type: "name of a vector head", doc: "The query head.", required: true },
+    args: [
+      { name: "key", kind: "ref", refers: "head", type: "name of an `ema` head", doc: "The momentum head computing the keys.", required: true },
+      TWO_VIEWS,
+      { name: "queue", kind: "int", range: POSITIVE, type: "int ≥ 1, a multiple of the batch", doc: "Past keys kept as negatives.", default: 4096 },
+      TEMPERATURE("0.07 to 0.2", 0.2),
+    ],
+  },
+  {
+    name: "byol",
+    category: "loss",
+    doc: "BYOL (Grill et al. 2020): symmetrised normalised MSE between the predictor's output on one view and the target on the other; the target's gradient is stopped.",
+    positional: { kind: "ref", refers: "head", type: "name of a vector head", doc: "The predictor (a head on the projection).", required: true },
+    args: [{ name: "target", kind: "ref", refers: "head", type: "name of a vector head (an `ema` head)", doc: "The target head.", required: true }, TWO_VIEWS],
+  },
+  {
+    name: "simsiam",
+    category: "loss",
+    doc: "SimSiam (Chen & He 2021): negative cosine between the predictor's output on one view and the target on the other, symmetrised; the target's gradient is stopped.",
+    positional: { kind: "ref", refers: "head", type: "name of a vector head", doc: "The predictor (a head on the projection).", required: true },
+    args: [{ name: "target", kind: "ref", refers: "head", type: "name of a vector head", doc: "The target head (the projection the predictor reads).", required: true }, TWO_VIEWS],
+  },
+  {
+    name: "barlow_twins",
+    category: "loss",
+    doc: "Barlow Twins (Zbontar et al. 2021): the two views' cross-correlation matrix driven to the identity.",
+    positional: { kind: "ref", refers: "head", type: "name of a vector head", doc: "The projection head.", required: true },
+    args: [TWO_VIEWS, WEIGHT("lambda", "Weight of the off-diagonal (redundancy) terms.", 0.005)],
+  },
+  {
+    name: "vicreg",
+    category: "loss",
+    doc: "VICReg (Bardes et al. 2022): invariance, variance and covariance terms, weighted.",
+    positional: { kind: "ref", refers: "head", type: "name of a vector head", doc: "The projection head.", required: true },
+    args: [
+      TWO_VIEWS,
+      WEIGHT("sim", "Weight of the invariance term (mean squared distance of the views).", 25),
+      WEIGHT("var", "Weight of the variance term (hinge on each feature's std).", 25),
+      WEIGHT("cov", "Weight of the covariance term (off-diagonal covariances).", 1),
     ],
   },
   {

@@ -39,7 +39,7 @@ export async function evaluateCheckpoint(runDir: string, opts: { step?: number; 
   const t0 = Date.now();
   const model = new Model(ir, ir.seed);
   try {
-    checkWeightsFit(ckpt, model.params);
+    checkWeightsFit(ckpt, model.saved);
     model.writeWeights(ckpt.weights);
     const baselines = runBaselines(ir, ir.seed);
     const ctx = evalContext(model, runDir, ref.step, ir.seed, datasetLoader(ir, [], opts.cacheDir), baselines);

@@ -230,7 +230,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     trainer = new Trainer(ir, model, trainSet, seed, total);
     if (resumed) {
       const ckpt = resumed;
-      checkWeightsFit(ckpt, model.params);
+      checkWeightsFit(ckpt, model.saved);
       model.writeWeights(ckpt.weights);
       try {
         trainer.optimizer.writeState(ckpt.state.optimizerStep, ckpt.optimizer);

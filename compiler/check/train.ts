@@ -1,6 +1,6 @@
 // `train(…)`: the training set, length, batch and intervals.
 import type { Stmt } from "../ast.js";
-import type { IRDataset, IRObjective, IRTrain } from "../ir.js";
+import { isViewLoss, type IRDataset, type IRLoss, type IRObjective, type IRTrain } from "../ir.js";
 import { sourceFacts } from "../shapes.js";
 import type { CheckContext } from "./context.js";
 import { numArg } from "./values.js";
@@ -93,10 +93,19 @@ export function checkKeepBest(ctx: CheckContext, train: IRTrain, metrics: readon
 }
 
 export function checkBatch(ctx: CheckContext, train: IRTrain, objective: IRObjective): void {
-  const contrastive = objective.terms.find((t) => ctx.losses.get(t.loss)?.kind === "ntxent");
+  const twoViews = objective.terms.map((t) => ctx.losses.get(t.loss)).filter((l): l is IRLoss => !!l && isViewLoss(l));
+  const contrastive = twoViews[0];
+  const call = (ctx.trainStmt!.stmt as Extract<Stmt, { kind: "Train" }>).call;
+  const batchSpan = call.args.find((a) => a.name.name === "batch")?.value.span ?? call.callee.span;
   if (contrastive && train.batch < 2) {
-    const call = (ctx.trainStmt!.stmt as Extract<Stmt, { kind: "Train" }>).call;
-    const span = call.args.find((a) => a.name.name === "batch")?.value.span ?? call.callee.span;
-    ctx.err("HGC053", span, `a batch of ${train.batch} has no negatives for the contrastive loss \`${contrastive.loss}\``, "NT-Xent contrasts each image with the rest of its batch; use `batch: 2` or more (64 or more works best)");
+    ctx.err("HGC053", batchSpan, `a batch of ${train.batch} has no negatives for the contrastive loss \`${contrastive.name}\``, `${contrastive.kind === "ntxent" ? "NT-Xent contrasts each image with the rest of its batch" : `${contrastive.kind} reads statistics of the batch`}; use \`batch: 2\` or more (64 or more works best)`);
+  }
+  // MoCo's queue takes a whole batch of keys per step (runtime/model.ts `enqueue`).
+  for (const l of twoViews) {
+    if (l.kind !== "moco" || l.queue % train.batch === 0) continue;
+    const decl = ctx.symbols.get(l.name)!.decl.value;
+    const at = decl.kind === "Call" ? (decl.args.find((a) => a.name.name === "queue")?.value.span ?? decl.callee.span) : decl.span;
+    const fit = Math.max(1, Math.round(l.queue / train.batch)) * train.batch;
+    ctx.err("HGC152", at, `moco's queue of ${l.queue} keys is not a multiple of the batch (${train.batch}): each step replaces a whole batch of keys`, `use \`queue: ${fit}\` (${fit / train.batch} batches of keys)`, [{ message: `the batch is ${train.batch}`, span: batchSpan }]);
   }
 }

@@ -99,7 +99,9 @@ export function exampleHint(role: string): string | undefined {
 }
 
 export function exampleOf(b: Builtin): string {
-  return b.category === "head" ? "enc.pooled" : b.category === "loss" ? (b.name === "ntxent" ? "proj" : "lm") : "x";
+  if (b.category === "head") return b.name === "ema" ? "proj" : "enc.pooled";
+  if (b.category === "loss") return b.name === "autoregressive" ? "lm" : b.name === "byol" || b.name === "simsiam" ? "pred" : "proj";
+  return "x";
 }
 
 export function gcd(a: number, b: number): number {

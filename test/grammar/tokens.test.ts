@@ -102,8 +102,8 @@ describe("keywords and built-ins as data", () => {
     expect(of("tokenizer")).toEqual(["quantize", "patches"]);
     expect(of("views")).toEqual(["augment"]);
     expect(of("encoder")).toEqual(["transformer"]);
-    expect(of("head")).toEqual(["mlp", "linear"]);
-    expect(of("loss")).toEqual(["ntxent", "autoregressive"]);
+    expect(of("head")).toEqual(["mlp", "linear", "ema"]);
+    expect(of("loss")).toEqual(["ntxent", "supcon", "moco", "byol", "simsiam", "barlow_twins", "vicreg", "autoregressive"]);
     expect(of("optimizer")).toEqual(["adam", "adamw", "sgd"]);
     expect(of("schedule")).toEqual(["warmup", "ramp", "cosine"]);
     expect(of("protocol")).toEqual(["linear_probe", "knn", "bits_per_dim", "ood", "robustness", "samples"]);
