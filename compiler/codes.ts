@@ -81,6 +81,8 @@ export const CODES = {
   HGC083: { severity: "error", title: "Sweep objective names no metric of the experiments", data: "replace" },
   HGC086: { severity: "error", title: "A trial does not check" },
   HGC087: { severity: "error", title: "Too many trials" },
+  HGC088: { severity: "error", title: "A search without a space" },
+  HGC089: { severity: "error", title: "Grids and a search together" },
   // Evaluation protocols, second edition (issue 12)
   HGC120: { severity: "error", title: "Block number out of range (error)" },
   HGC121: { severity: "warning", title: "Evaluation on the training data (warning)" },

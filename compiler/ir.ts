@@ -12,7 +12,12 @@ export interface IRExperiment {
   irVersion: 1;
   name: string;
   /** Where it came from (informational; not part of the hash). */
-  source: { file: string; line: number };
+  source: {
+    file: string;
+    line: number;
+    /** The command line's `path=value` overrides it was compiled with, as given (their values are in the IR). */
+    overrides?: string[];
+  };
   seed: number;
   datasets: Record<string, IRDataset>;
   tokenizers: Record<string, IRTokenizer>;
@@ -219,6 +224,8 @@ export interface IRTrain {
   evalEvery: number | null;
   checkpointEvery: number | null;
   logEvery: number;
+  /** `keep_best: METRIC, keep: k`: the k best checkpoints by METRIC (at the evaluations) kept beside the last ones. */
+  keepBest?: { metric: string; direction: "maximize" | "minimize"; keep: number };
 }
 
 /** What a probe reads of an encoder: `.pooled`, one block's pooled output `.layer(k)` (1-based),
@@ -290,7 +297,12 @@ export interface IRSweep {
   objectives: { direction: "maximize" | "minimize"; metric: string }[];
   /** Swept param names (for tables and plots). */
   params: string[];
+  /** A grid's trials; for a search, none: its points are drawn when it runs (runtime/sweep/search.ts). */
   trials: IRTrial[];
+  /** `search random(…)` / `search tpe(…)` over the params declared with a range. */
+  search?: IRSearch;
+  /** `prune = asha(…)`: stop trials whose evaluations cannot make the cut (runtime/sweep/asha.ts). */
+  prune?: IRPrune;
   /** The sweep's `slurm(…)` statement: Slurm resources for `hgc sweep --on slurm` (the command line wins). */
   slurm?: IRSlurm;
 }
@@ -313,4 +325,27 @@ export interface IRTrial {
   point: Record<string, number>;
   seed: number;
   ir: IRExperiment;
+}
+
+export interface IRSearch {
+  method: "random" | "tpe";
+  /** Points to try; each runs once per seed. */
+  trials: number;
+  /** Seeds the sampler (not the trials: they take `seeds`, else their experiment's). */
+  seed: number;
+  /** Param → its range (`param lr = 1e-4..1e-2 log`); `int` when both bounds are integers. */
+  space: Record<string, { low: number; high: number; log: boolean; int: boolean }>;
+  experiments: string[];
+  /** The sweep's `seeds`, or null for each experiment's own. */
+  seeds: number[] | null;
+}
+
+export interface IRPrune {
+  method: "asha";
+  metric: string;
+  direction: "maximize" | "minimize";
+  /** Steps before the first rung. */
+  grace: number;
+  /** η: about 1/η of the trials reaching a rung go on. */
+  reduction: number;
 }

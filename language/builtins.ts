@@ -15,7 +15,9 @@ export type BuiltinCategory =
   | "schedule"
   | "train"
   | "protocol"
-  | "grid";
+  | "grid"
+  | "search"
+  | "prune";
 
 /** A default as a value: what the compiler writes into the IR when the argument is absent. */
 export type Value = number | boolean | string | readonly number[] | readonly string[];
@@ -42,8 +44,9 @@ export type RefKind = "dataset" | "tokens" | "views" | "encoder" | "head" | "los
  * - `ref`: the name of a declaration of kind `refers`
  * - `features`: an encoder's `.pooled` (or `.tokens` where `tokens` is set)
  * - `scalar`: a weight — a number, a param or arithmetic of them (objective schedules)
+ * - `metric`: the name of a metric the experiment's evaluations report (`knn.accuracy`)
  */
-export type ArgKind = "int" | "number" | "bool" | "string" | "path" | "size" | "choice" | "choices" | "interval" | "ints" | "ref" | "features" | "scalar";
+export type ArgKind = "int" | "number" | "bool" | "string" | "path" | "size" | "choice" | "choices" | "interval" | "ints" | "ref" | "features" | "scalar" | "metric";
 
 export interface ArgSpec {
   readonly name: string;
@@ -219,6 +222,12 @@ const GEN_HEAD: ArgSpec = {
 
 // ---------------------------------------------------------------------------------------------
 // The table
+
+/** The arguments of every search method. */
+const SEARCH_ARGS: readonly ArgSpec[] = [
+  { name: "trials", kind: "int", range: { ge: 1 }, doc: "How many points to try (each once per seed).", required: true },
+  { name: "seed", kind: "int", range: { ge: 0 }, doc: "Seeds the sampler (the trials take the sweep's `seeds`).", default: 0 },
+];
 
 const SPECS: readonly BuiltinSpec[] = [
   // Dataset sources
@@ -486,6 +495,14 @@ const SPECS: readonly BuiltinSpec[] = [
       { name: "eval_every", kind: "int", range: POSITIVE, doc: "Evaluate every this many steps (only at the end when absent)." },
       { name: "checkpoint_every", kind: "int", range: POSITIVE, doc: "Checkpoint every this many steps (only at the end when absent)." },
       { name: "log_every", kind: "int", range: POSITIVE, doc: "Emit a step event every this many steps.", default: 10 },
+      {
+        name: "keep_best",
+        kind: "metric",
+        doc: "Keep the best checkpoints by this metric of the evaluations during training (maximised; minimised for `bits_per_dim`, losses and error rates), beside the last ones; `hgc eval RUN --best` evaluates the best.",
+        // in the IR as train.keepBest (with the metric's direction), not a field of its own
+        ir: null,
+      },
+      { name: "keep", kind: "int", range: POSITIVE, doc: "How many best checkpoints `keep_best` keeps.", default: 1, ir: null },
     ],
   },
 
@@ -580,6 +597,32 @@ const SPECS: readonly BuiltinSpec[] = [
     doc: "In `grid (a, b, …) = simplex(step: s)`: every point with coordinates on multiples of `step` that sum to 1.",
     args: [{ name: "step", kind: "number", range: { gt: 0, le: 1 }, doc: "Grid spacing; 1/step must be an integer.", required: true }],
   },
+
+  // Sweep searches (`search random(…)`): over the params declared with a range (runtime/sweep/search.ts)
+  {
+    name: "random",
+    category: "search",
+    doc: "In `search random(trials: N)`: N points drawn uniformly (log-uniformly for a `log` range) from the seed alone, all known at the start.",
+    args: SEARCH_ARGS,
+  },
+  {
+    name: "tpe",
+    category: "search",
+    doc: "In `search tpe(trials: N)`: the Tree-structured Parzen Estimator (Bergstra et al. 2011); random points first, then each batch of `jobs` proposed from the results before it. Needs `objectives`.",
+    args: SEARCH_ARGS,
+  },
+
+  // Sweep pruning (`prune = asha(…)`): runtime/sweep/asha.ts
+  {
+    name: "asha",
+    category: "prune",
+    doc: "Asynchronous successive halving: rungs at `grace`·`reduction`^k steps; a trial goes on only when its metric there is in the top 1/`reduction` of the trials that reached the rung (Optuna's rule). A stopped trial is `pruned`, its checkpoint kept.",
+    args: [
+      { name: "metric", kind: "metric", doc: "The metric of the evaluations during training the rungs compare (its direction from `objectives`, else maximised but for bits/dim, losses, error rates).", required: true },
+      { name: "grace", kind: "int", range: POSITIVE, doc: "Training steps before the first rung.", required: true },
+      { name: "reduction", kind: "int", range: { ge: 2 }, doc: "η: each rung keeps about 1/η of the trials that reach it.", default: 3 },
+    ],
+  },
 ];
 
 /** The built-in category a declaration's call belongs to (`tokens t = quantize(…)`: tokenizer). */
@@ -654,6 +697,8 @@ function typeOf(a: ArgSpec | Positional): string {
       return a.tokens ? "encoder `.pooled` or `.tokens`" : "encoder `.pooled`";
     case "scalar":
       return "number or param";
+    case "metric":
+      return "metric name";
   }
 }
 

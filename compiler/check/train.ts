@@ -4,6 +4,8 @@ import { isViewLoss, type IRDataset, type IRLoss, type IRObjective, type IRTrain
 import { sourceFacts } from "../shapes.js";
 import type { CheckContext } from "./context.js";
 import { numArg } from "./values.js";
+import { didYouMeanHint } from "../diagnostics.js";
+import { metricDirection, metricText } from "../search.js";
 
 export function trainDataName(ctx: CheckContext): string | null {
   if (ctx.trainData !== undefined) return ctx.trainData;
@@ -45,6 +47,11 @@ export function checkTrain(ctx: CheckContext): IRTrain | null {
   const evalEvery = numArg(ctx, call, args, "eval_every");
   const checkpointEvery = numArg(ctx, call, args, "checkpoint_every");
   const logEvery = numArg(ctx, call, args, "log_every");
+  const keep = numArg(ctx, call, args, "keep");
+  const keepBestArg = args.get("keep_best");
+  const keepBest = keepBestArg ? metricText(keepBestArg.value) : undefined;
+  if (keepBestArg && keepBest === null) ctx.err("HGC021", keepBestArg.value.span, "`keep_best:` names a metric like `knn.accuracy`", "write the metric's name, as in a sweep's `objectives`");
+  if (args.has("keep") && !keepBestArg) ctx.err("HGC020", args.get("keep")!.name.span, "`keep:` counts the best checkpoints of `keep_best:`, which is missing", "add e.g. `keep_best: knn.accuracy`");
   if (args.has("steps") && args.has("epochs")) {
     ctx.err("HGC054", args.get("epochs")!.name.span, "give `steps:` or `epochs:`, not both", "keep the one you mean; the other follows from the dataset size and the batch");
   } else if (!args.has("steps") && !args.has("epochs")) {
@@ -68,7 +75,21 @@ export function checkTrain(ctx: CheckContext): IRTrain | null {
     evalEvery: typeof evalEvery === "number" ? evalEvery : null,
     checkpointEvery: typeof checkpointEvery === "number" ? checkpointEvery : null,
     logEvery: typeof logEvery === "number" ? logEvery : 10,
+    ...(keepBest ? { keepBest: { metric: keepBest, direction: metricDirection(keepBest), keep: typeof keep === "number" ? keep : 1 } } : {}),
   };
+}
+
+/** `keep_best:` must name a metric the evaluations report (known once `evaluate { }` is checked). */
+export function checkKeepBest(ctx: CheckContext, train: IRTrain, metrics: readonly string[]): void {
+  if (!train.keepBest || metrics.includes(train.keepBest.metric)) return;
+  const call = (ctx.trainStmt!.stmt as Extract<Stmt, { kind: "Train" }>).call;
+  const span = call.args.find((a) => a.name.name === "keep_best")!.value.span;
+  ctx.err(
+    "HGC083",
+    span,
+    `\`keep_best:\` names \`${train.keepBest.metric}\`, which experiment \`${ctx.exp.name}\` does not report`,
+    didYouMeanHint(train.keepBest.metric, metrics) ?? (metrics.length ? `it reports ${metrics.slice(0, 6).map((m) => `\`${m}\``).join(", ")}` : "add an `evaluate { … }` block"),
+  );
 }
 
 export function checkBatch(ctx: CheckContext, train: IRTrain, objective: IRObjective): void {

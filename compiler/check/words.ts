@@ -21,6 +21,8 @@ export const CATEGORY_WORDS: Record<BuiltinCategory, string> = {
   train: "the training statement",
   protocol: "an evaluation protocol",
   grid: "a grid generator",
+  search: "a search method",
+  prune: "a pruning rule",
 };
 
 /** "`a`, `b` or `c`" */

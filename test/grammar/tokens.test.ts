@@ -76,7 +76,7 @@ describe("keywords and built-ins as data", () => {
     }
     expect(DECL_KINDS).toEqual(["dataset", "tokens", "views", "encoder", "head", "loss", "param"]);
     expect(ASSIGN_NAMES.experiment.map((a) => a.name)).toEqual(["seed", "objective", "optimizer"]);
-    expect(ASSIGN_NAMES.sweep.map((a) => a.name)).toEqual(["experiments", "seeds", "jobs", "objectives"]);
+    expect(ASSIGN_NAMES.sweep.map((a) => a.name)).toEqual(["experiments", "seeds", "jobs", "objectives", "prune"]);
     expect(MEMBERS.encoder.map((m) => m.name)).toEqual(["tokens", "pooled"]);
   });
 
