@@ -11,6 +11,7 @@ const SECTIONS: { title: string; module: string; fn: string }[] = [
   { title: "reference model: hgc against PyTorch", module: "./reference.js", fn: "benchReference" },
   { title: "model ladder: hgc against PyTorch", module: "./ladder.js", fn: "benchLadder" },
   { title: "terminal UI overhead", module: "./ui.js", fn: "benchUi" },
+  { title: "asha: a 12-trial search pruned against unpruned", module: "./asha.js", fn: "benchAsha" },
 ];
 
 /** Sections to run: `--only reference,ladder` or plain words; every section when none is given. */

@@ -4,6 +4,7 @@
 // nearest known one.
 import { UserError } from "../common/errors.js";
 import { didYouMean } from "../compiler/diagnostics.js";
+import { isOverride } from "../compiler/overrides.js";
 
 export interface ArgSpec {
   /** Options that take a value. */
@@ -71,4 +72,12 @@ export function intOption(v: string | undefined, name: string, min = 1, max = IN
   if (!/^\d+$/.test(v) || Number(v) < min) throw new UserError(`\`--${name}\` must be an integer ≥ ${min}, got \`${v}\``, undefined, 2);
   if (Number(v) > max) throw new UserError(`\`--${name}\` must be an integer ≤ ${max}, got \`${v}\``, undefined, 2);
   return Number(v);
+}
+
+/** The positionals split into files and `path=value` overrides (`hgc run f.hgc lambda=0.5 train.steps=400`). */
+export function splitOverrides(positionals: readonly string[]): { files: string[]; overrides: string[] } {
+  const files: string[] = [];
+  const overrides: string[] = [];
+  for (const p of positionals) (isOverride(p) ? overrides : files).push(p);
+  return { files, overrides };
 }

@@ -4,10 +4,12 @@ import { checkFile, type CheckResult } from "../compiler/index.js";
 import { diagnosticToJSON, renderDiagnostic, summarize, type Diagnostic } from "../compiler/diagnostics.js";
 import { isUserError, UserError } from "../common/errors.js";
 import { useColor } from "./color.js";
-import { parseArgs } from "./args.js";
+import { parseArgs, splitOverrides } from "./args.js";
 import { exitQuietlyOnClosedPipe } from "./pipe.js";
 
-const USAGE = `usage: hgc check FILE… [--strict] [--json] [--verbose]
+const USAGE = `usage: hgc check FILE… [PATH=VALUE…] [--strict] [--json] [--verbose]
+
+  PATH=VALUE  check with a param or an argument overridden (\`lambda=0.5\`, \`enc.layers=4\`)
 
   --strict    warnings fail the check too
   --json      print the diagnostics as one JSON document
@@ -16,6 +18,7 @@ const USAGE = `usage: hgc check FILE… [--strict] [--json] [--verbose]
 
 export interface CheckArgs {
   files: string[];
+  overrides: string[];
   strict: boolean;
   json: boolean;
   verbose: boolean;
@@ -23,7 +26,8 @@ export interface CheckArgs {
 
 export function parseCheckArgs(argv: string[]): CheckArgs {
   const parsed = parseArgs(argv, { values: [], flags: ["strict", "json", "verbose"], short: { v: "verbose" } }, "check");
-  const a: CheckArgs = { files: parsed.positionals, strict: parsed.flags.has("strict"), json: parsed.flags.has("json"), verbose: parsed.flags.has("verbose") };
+  const { files, overrides } = splitOverrides(parsed.positionals);
+  const a: CheckArgs = { files, overrides, strict: parsed.flags.has("strict"), json: parsed.flags.has("json"), verbose: parsed.flags.has("verbose") };
   if (a.files.length === 0) throw new UserError("no file to check", "give one or more .hgc files: `hgc check examples/*.hgc`", 2);
   return a;
 }
@@ -49,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
   for (const file of args.files) {
     let r: CheckResult;
     try {
-      r = checkFile(file);
+      r = checkFile(file, { overrides: args.overrides });
     } catch (err) {
       if (!isUserError(err)) throw err;
       if (args.json) jsonFiles.push({ file, error: err.message });

@@ -3,6 +3,7 @@
 import { UserError } from "../common/errors.js";
 import { exportRun } from "../runtime/export-run.js";
 import { intOption, parseArgs } from "./args.js";
+import { resolveFolder } from "./runs.js";
 
 const USAGE = `usage: hgc export RUN [options]
 
@@ -13,10 +14,11 @@ options:
   --format safetensors   the output format (the only one)
   --out FILE             where to write (default: RUN/weights-step<N>.safetensors)
   --checkpoint N         the checkpoint's step (default: the latest)
+  --root DIR             where runs live, for RUN given as an id prefix (default: runs)
 `;
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { values: ["format", "out", "checkpoint"], flags: [] }, "export");
+  const args = parseArgs(argv, { values: ["format", "out", "checkpoint", "root"], flags: [] }, "export");
   if (args.flags.has("help")) {
     process.stdout.write(USAGE);
     return 0;
@@ -25,7 +27,7 @@ export async function main(argv: string[]): Promise<number> {
   const format = args.values.format?.[0] ?? "safetensors";
   if (format !== "safetensors") throw new UserError(`unknown export format \`${format}\``, "use --format safetensors", 2);
   const step = intOption(args.values.checkpoint?.[0], "checkpoint", 0);
-  const r = await exportRun(args.positionals[0]!, { ...(step !== undefined ? { step } : {}), ...(args.values.out ? { out: args.values.out[0] } : {}) });
+  const r = await exportRun(resolveFolder(args.positionals[0]!, args.values.root?.[0]), { ...(step !== undefined ? { step } : {}), ...(args.values.out ? { out: args.values.out[0] } : {}) });
   process.stdout.write(`wrote ${r.tensors} tensors (${(r.bytes / 1024).toFixed(1)} KiB) of step ${r.step} to ${r.path}\n`);
   return 0;
 }

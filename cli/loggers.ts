@@ -109,8 +109,10 @@ export function formatStepLine(e: StepEvent, startStep = 0): string {
 export function formatStartLine(e: StartEvent): string {
   const data = e.datasets.map((d) => `${d.name} ${formatCount(d.images)}`).join(", ");
   const resumed = e.startStep > 0 ? `  resumed at step ${e.startStep}` : "";
+  const id = e.id ? ` ${e.id.slice(0, 8)}` : "";
+  const set = e.overrides?.length ? `  ${e.overrides.join(" ")}` : "";
   const product = formatProduct(e) ? `  product ${formatProduct(e)}` : "";
-  return `run ${e.experiment}  backend ${formatEngine(e)}  ${formatCount(e.parameters)} params  data ${data}  ${e.totalSteps} steps × batch ${e.batch}  seed ${e.seed}${product}${resumed}  → ${e.runDir}`;
+  return `run ${e.experiment}${id}${set}  backend ${formatEngine(e)}  ${formatCount(e.parameters)} params  data ${data}  ${e.totalSteps} steps × batch ${e.batch}  seed ${e.seed}${product}${resumed}  → ${e.runDir}`;
 }
 
 /** A metrics map as indented `name  value` rows (null shown as —). */
@@ -219,7 +221,7 @@ export function attachSweepLogger(bus: Subscribable<SweepEvent>, mode: LogMode, 
 
 /** `✓ 3f9a02c1  wg=0.25 wc=0.75  seed 1  done  linear_probe.accuracy 0.812  1m02s` */
 export function formatTrialLine(state: SweepState, t: TrialState): string {
-  const mark = { queued: "·", pending: "◷", running: "▸", done: "✓", failed: "✗", skipped: "↷" }[t.status];
+  const mark = { queued: "·", pending: "◷", running: "▸", done: "✓", failed: "✗", skipped: "↷", pruned: "✂" }[t.status];
   const head = `${mark} ${t.trial.id.slice(0, 8)}  ${formatPoint(t.trial.point)}  seed ${t.trial.seed}  ${t.status}`;
   if (t.status === "failed") return `${head}: ${(t.error ?? "failed").split("\n")[0]}`;
   if (t.status === "running") return t.totalSteps ? `${head}  step ${t.step}/${t.totalSteps}` : head;
@@ -272,7 +274,7 @@ export function attachSweepPlain(bus: Subscribable<SweepEvent>, opts: LoggerOpti
         if (quiet || now() - lastProgress < interval) break;
         lastProgress = now();
         const running = state.trials.filter((t) => t.status === "running");
-        const finished = state.trials.filter((t) => t.status === "done" || t.status === "skipped").length;
+        const finished = state.trials.filter((t) => t.status === "done" || t.status === "skipped" || t.status === "pruned").length;
         const failed = state.trials.filter((t) => t.status === "failed").length;
         const eta = sweepEtaMs(state.trials, now() - startedAt);
         const steps = running.map((t) => `${t.trial.id.slice(0, 8)} ${t.step}/${t.totalSteps ?? "?"}`).join(", ");
@@ -293,7 +295,8 @@ export function attachSweepPlain(bus: Subscribable<SweepEvent>, opts: LoggerOpti
         const done = state.trials.filter((t) => t.status === "done").length;
         const skipped = state.trials.filter((t) => t.status === "skipped").length;
         const failed = state.trials.filter((t) => t.status === "failed").length;
-        print(`sweep finished after ${formatDuration(event.elapsedMs)}: ${done} done, ${skipped} skipped, ${failed} failed`);
+        const pruned = state.trials.filter((t) => t.status === "pruned").length;
+        print(`sweep finished after ${formatDuration(event.elapsedMs)}: ${done} done, ${pruned ? `${pruned} pruned, ` : ""}${skipped} skipped, ${failed} failed`);
         for (const l of formatSweepEnd(event)) print(l);
         break;
       }

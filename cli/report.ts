@@ -12,12 +12,13 @@ import { parseArgs } from "./args.js";
 import { readSweepFolder, writeSweepOutputs } from "../runtime/sweep/output.js";
 import { exitQuietlyOnClosedPipe } from "./pipe.js";
 import { aggregateRows } from "./sweep.js";
+import { resolveFolder } from "./runs.js";
 import { aggregateLines, paretoLines } from "./ui/sweep-state.js";
 
 const USAGE = `usage: hgc report RUN|SWEEP [--write] [--format png|pdf] [--smooth W] [--json]
 
-Print the summary table of a run folder (runs/<experiment>-<hash>) or the aggregate table of
-a sweep folder (runs/sweeps/<sweep>-<hash>).
+Print the summary table of a run or the aggregate table of a sweep. RUN|SWEEP is a folder
+(runs/<experiment>-<id8>, runs/sweeps/<sweep>-<id8>) or an id prefix as \`hgc runs\` shows it.
 
 options:
   --write          also (re)write the reports: report.md and report.html of a run; sweep.md,
@@ -27,17 +28,18 @@ options:
   --smooth W       EMA weight of the training curves, 0 ≤ W < 1 (0: raw only; default 0.6
                    from 30 logged steps on)
   --json           print the summary as JSON
+  --root DIR       where runs and the results database live (default: runs)
 `;
 
 export async function main(argv: string[]): Promise<number> {
   exitQuietlyOnClosedPipe();
-  const args = parseArgs(argv, { values: ["format", "smooth"], flags: ["write", "json"] }, "report");
+  const args = parseArgs(argv, { values: ["format", "smooth", "root"], flags: ["write", "json"] }, "report");
   if (args.flags.has("help")) {
     process.stdout.write(USAGE);
     return 0;
   }
   if (args.positionals.length !== 1) throw new UserError("`hgc report` takes one run or sweep folder", "usage: hgc report RUN|SWEEP [--write] [--format png|pdf] [--json]", 2);
-  const dir = args.positionals[0]!;
+  const dir = resolveFolder(args.positionals[0]!, args.values.root?.[0], { sweeps: true });
   const format = args.values.format?.[0];
   if (format !== undefined && format !== "png" && format !== "pdf") {
     throw new UserError(`unknown report format \`${format}\``, "use --format png or --format pdf (report.html is written with --write)", 2);

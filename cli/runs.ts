@@ -1,7 +1,8 @@
 // `hgc runs`: the runs in the results database (runs/hgc.sqlite or $HGC_DB). Run folders under
 // the runs root that are not indexed yet (plain `hgc run`s, sweeps run elsewhere) are indexed
 // first, so the list is always complete. `hgc runs show ID` shows one run.
-import { relative } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { basename, relative } from "node:path";
 import type { IRExperiment } from "../compiler/ir.js";
 import { isUserError, UserError } from "../common/errors.js";
 import { readRunIr } from "../runtime/run-folder.js";
@@ -55,6 +56,28 @@ export function resolveRun(store: Store, ref: string): RunRecord {
   throw new UserError(`\`${ref}\` matches ${found.length} runs: ${shown}${found.length > 5 ? ", …" : ""}`, "give a longer id prefix", 1);
 }
 
+/**
+ * The folder a command-line reference names: a folder path as given, else a run (or, with
+ * `sweeps`, a sweep) by id prefix or folder name prefix, as `hgc runs` and the sweep view show them.
+ */
+export function resolveFolder(ref: string, root = "runs", opts: { sweeps?: boolean } = {}): string {
+  // a path is taken as one (a missing folder is then reported by whoever reads it)
+  if (ref.includes("/") || (existsSync(ref) && statSync(ref).isDirectory())) return ref;
+  const store = openStore(root);
+  try {
+    const runs = store.findRuns(ref);
+    const sweeps = opts.sweeps ? store.listSweeps().filter((s) => s.id.startsWith(ref) || s.name === ref || basename(s.dir).startsWith(ref)) : [];
+    if (runs.length + sweeps.length === 1) return runs[0]?.runDir ?? sweeps[0]!.dir;
+    if (!runs.length && !sweeps.length) {
+      throw new UserError(`no run${opts.sweeps ? " or sweep" : ""} matches \`${ref}\``, `give a folder, or an id prefix as \`hgc runs\`${opts.sweeps ? " and `hgc runs sweeps`" : ""} show${opts.sweeps ? "" : "s"} them`, 1);
+    }
+    const shown = [...runs.map((r) => `${r.id.slice(0, 8)} (${shortDir(r.runDir)})`), ...sweeps.map((sw) => `sweep ${sw.id.slice(0, 8)} (${shortDir(sw.dir)})`)];
+    throw new UserError(`\`${ref}\` matches ${shown.length} ${opts.sweeps ? "runs and sweeps" : "runs"}: ${shown.slice(0, 5).join(", ")}${shown.length > 5 ? ", …" : ""}`, "give a longer id prefix", 1);
+  } finally {
+    store.close();
+  }
+}
+
 function shortDir(dir: string): string {
   const rel = relative(process.cwd(), dir);
   return rel && !rel.startsWith("..") ? rel : dir;
@@ -64,13 +87,21 @@ function when(iso: string | null): string {
   return iso ? iso.replace("T", " ").replace(/\.\d+Z$|Z$/, "") : "—";
 }
 
-export function formatRunList(runs: RunRecord[]): string[] {
+export function formatRunList(runs: RunRecord[], trialOf: (id: string) => { sweepName: string; point: Record<string, number> } | undefined = () => undefined): string[] {
   if (!runs.length) return ["no runs yet (train one with `hgc run FILE`)"];
+  // a sweep's trial shows its sweep and point: the same id and point as the sweep's own view
+  const point = (r: RunRecord) => {
+    const t = trialOf(r.id);
+    if (!t) return "—";
+    const p = Object.entries(t.point).map(([k, v]) => `${k}=${formatValue(v)}`).join(" ");
+    return p ? `${t.sweepName} ${p}` : t.sweepName;
+  };
   return layoutTable([
-    ["ID", "EXPERIMENT", "SEED", "STATUS", "STEPS", "BACKEND", "STARTED", "METRICS", "DIR"],
+    ["ID", "EXPERIMENT", "POINT", "SEED", "STATUS", "STEPS", "BACKEND", "STARTED", "METRICS", "DIR"],
     ...runs.map((r) => [
       r.id.slice(0, 8),
       r.experiment,
+      point(r),
       r.seed === null ? "—" : String(r.seed),
       r.status,
       r.steps === null ? "—" : r.totalSteps ? `${r.steps}/${r.totalSteps}` : String(r.steps),
@@ -213,7 +244,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const runs = store.listRuns({ experiment: args.values.experiment?.[0], status: args.values.status?.[0], sweep: args.values.sweep?.[0] });
     if (args.flags.has("json")) process.stdout.write(JSON.stringify(runs, null, 2) + "\n");
-    else process.stdout.write(formatRunList(runs).join("\n") + "\n");
+    else process.stdout.write(formatRunList(runs, (id) => store.trialOf(id)).join("\n") + "\n");
     return 0;
   } finally {
     store.close();

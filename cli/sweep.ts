@@ -4,15 +4,16 @@
 import { existsSync, readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { AssignStmt, GridStmt, Program, SweepItem } from "../compiler/ast.js";
-import { compileFile, renderDiagnostics } from "../compiler/index.js";
+import { compileExperiment, compileFile, renderDiagnostics, trialId } from "../compiler/index.js";
+import { initialPoints } from "../runtime/sweep/search.js";
 import { parse } from "../compiler/parse.js";
 import { UserError } from "../common/errors.js";
 import { formatCount } from "../common/format.js";
-import type { IRSlurm, IRSweep } from "../compiler/ir.js";
+import type { IRSlurm, IRSweep, IRTrial } from "../compiler/ir.js";
 import { SLURM_MEM, SLURM_TIME } from "../compiler/slurm.js";
 import { defaultDbPath, Store } from "../runtime/store.js";
 import type { SweepAggregate, TrialOutcome } from "../runtime/sweep/aggregate.js";
-import { intOption, parseArgs } from "./args.js";
+import { intOption, parseArgs, splitOverrides } from "./args.js";
 import { defaultSweepDir, runSweep, trialIdLength, trialPaths } from "../runtime/sweep/run.js";
 import { planTask, type SlurmOptions } from "../runtime/sweep/slurm.js";
 import { planTrial } from "../runtime/sweep/scheduler.js";
@@ -22,13 +23,17 @@ import { layoutTable } from "./ui/format.js";
 import { formatPoint } from "./ui/sweep-state.js";
 import { SweepBus, type AggregateRow, type GridPoint, type ParetoPoint } from "./ui/sweep-events.js";
 
-const USAGE = `usage: hgc sweep FILE [options]
+const USAGE = `usage: hgc sweep FILE [PATH=VALUE…] [options]
 
 Compiles and checks every trial of a sweep, then runs the trials (experiments × grid points ×
 seeds) as separate processes, each a normal run folder, and writes sweep.csv, sweep.md and SVG
 plots (the Pareto front; each metric against each swept param) into the sweep folder.
 Running a sweep again skips finished trials, resumes interrupted ones and re-runs failed ones.
-FILE is a .hgc file, or the JSON of \`hgc compile FILE --sweep NAME\`.
+FILE is a .hgc file, or the JSON of \`hgc compile FILE --sweep NAME\`. PATH=VALUE overrides
+a param or an argument of the sweep's experiments (\`train.steps=400\`), as \`hgc run\` does.
+A \`search random(…)\`/\`search tpe(…)\` sweep draws its points over the params declared with a
+range; \`prune = asha(…)\` stops trials whose evaluations cannot make the cut (status pruned,
+checkpoint kept).
 
 options:
   --sweep NAME         the sweep to run (needed when the file has more than one)
@@ -158,7 +163,13 @@ function chooseSweep(program: Program, file: string, name: string | undefined): 
  * sweep first), or read a sweep's IR JSON. Diagnostics go to stderr; any error stops the sweep
  * before a trial starts.
  */
-export function loadSweep(file: string, name: string | undefined, overrides: SweepOverrides, stderr: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): IRSweep {
+export function loadSweep(
+  file: string,
+  name: string | undefined,
+  overrides: SweepOverrides,
+  stderr: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
+  set: readonly string[] = [],
+): { sweep: IRSweep; expand?: (point: Record<string, number>) => IRTrial[] } {
   if (!existsSync(file)) throw new UserError(`cannot read \`${file}\`: no such file`, "check the path", 2);
   const overridden = Object.keys(overrides.grid).length > 0 || overrides.seeds !== undefined;
   if (file.endsWith(".json")) {
@@ -170,10 +181,11 @@ export function loadSweep(file: string, name: string | undefined, overrides: Swe
     }
     if (!isSweep(value)) throw new UserError(`\`${file}\` is not a sweep's IR`, "make one with `hgc compile FILE --sweep NAME`", 2);
     if (name && value.name !== name) throw new UserError(`\`${file}\` holds sweep \`${value.name}\`, not \`${name}\``, undefined, 2);
-    if (overridden) {
-      throw new UserError("`--grid` and `--seeds` need the .hgc file, so that every trial is checked again", "give the .hgc file instead of its IR", 2);
+    if (overridden || set.length) {
+      throw new UserError("`--grid`, `--seeds` and PATH=VALUE overrides need the .hgc file, so that every trial is checked again", "give the .hgc file instead of its IR", 2);
     }
-    return value;
+    if (value.search) throw new UserError(`sweep \`${value.name}\` is a search: its points are drawn and checked as it runs`, "give the .hgc file instead of its IR", 2);
+    return { sweep: value };
   }
   const abs = resolve(file);
   const text = readFileSync(abs, "utf8");
@@ -184,19 +196,35 @@ export function loadSweep(file: string, name: string | undefined, overrides: Swe
     const edited = applyOverridesToSource(parsed.value, text, sweepName, overrides);
     if (edited !== null) overlays = new Map([[abs, edited]]);
   }
-  const { value, diagnostics, check } = compileFile(abs, { sweep: sweepName, overlays });
+  const { value, diagnostics, check } = compileFile(abs, { sweep: sweepName, overlays, overrides: set });
   // notes (e.g. a protocol not applicable to a baseline) are for `hgc check`; warnings and errors show here
   const shown = diagnostics.filter((d) => d.severity !== "info");
   if (shown.length) stderr.write(renderDiagnostics(shown, check.sources, { color: useColor(stderr) }));
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   if (errors || !isSweep(value)) {
     throw new UserError(
-      `the sweep was not started: ${errors || 1} error${errors > 1 ? "s" : ""}${overridden ? " (with the --grid/--seeds values)" : ""}`,
+      `the sweep was not started: ${errors || 1} error${errors > 1 ? "s" : ""}${overridden || set.length ? " (with the overrides)" : ""}`,
       "fix them; no trial runs until every trial checks",
       1,
     );
   }
-  return value;
+  const search = value.search;
+  if (!search) return { sweep: value };
+  // a search's points become trials here, each checked at its point like a grid's
+  const expand = (point: Record<string, number>): IRTrial[] =>
+    search.experiments.flatMap((experiment) => {
+      const base = compileExperiment(check, experiment, { params: point });
+      if (!base.value) {
+        const shown = base.diagnostics.filter((d) => d.severity === "error");
+        stderr.write(renderDiagnostics(shown, check.sources, { color: useColor(stderr) }));
+        throw new UserError(`experiment \`${experiment}\` does not check at the point ${formatPoint(point)}`, "narrow the param ranges so that every point checks", 1);
+      }
+      return (search.seeds ?? [base.value.seed]).map((seed) => {
+        const ir = seed === base.value!.seed ? base.value! : compileExperiment(check, experiment, { params: point, seed }).value!;
+        return { id: trialId(ir.hash, seed), experiment, point, seed, ir };
+      });
+    });
+  return { sweep: { ...value, trials: initialPoints(search).flatMap(expand) }, expand };
 }
 
 // ---- dry run ----------------------------------------------------------------------------------
@@ -223,8 +251,11 @@ export function dryRunLines(sweep: IRSweep, dir: string, jobs: number): string[]
   const todo = sweep.trials.reduce((s, t, i) => s + (plans[i] === "done" ? 0 : t.ir.estimates.flopsPerStep * t.ir.train.steps), 0);
   const steps = sweep.trials.reduce((s, t) => s + t.ir.train.steps, 0);
   const done = plans.filter((p) => p === "done").length;
+  const s = sweep.search;
+  const searchLine = s ? [`search ${s.method}: ${s.trials} points${s.method === "tpe" ? `; the first ${new Set(sweep.trials.map((t) => JSON.stringify(t.point))).size} random, the rest proposed from the results as it runs` : ""}`] : [];
   return [
     `sweep ${sweep.name}: ${sweep.trials.length} trials, jobs ${jobs}${sweep.params.length ? `, swept ${sweep.params.join(", ")}` : ""}`,
+    ...searchLine,
     ...layoutTable([["TRIAL", "EXPERIMENT", "POINT", "SEED", "PARAMS", "FLOP/STEP", "STEPS", "FLOP", "PLAN"], ...rows]),
     `total: ${steps} steps, ${formatCount(total)} FLOP${done ? ` (${done} trial${done > 1 ? "s" : ""} already done; ${formatCount(todo)} FLOP to run)` : ""}`,
     `folder: ${shortPath(dir)}`,
@@ -354,15 +385,16 @@ export async function main(argv: string[]): Promise<number> {
   const slurmOnly = [...SLURM_VALUES.filter((k) => args.values[k]).map((k) => `--${k}`), ...["detach", "status"].filter((f) => args.flags.has(f)).map((f) => `--${f}`)];
   if (on === "local" && slurmOnly.length) throw new UserError(`\`${slurmOnly[0]}\` is for sweeps on Slurm`, "add `--on slurm`", 2);
   if (args.flags.has("detach") && args.flags.has("status")) throw new UserError("`--detach` and `--status` do opposite things", "give one of them", 2);
-  if (args.positionals.length !== 1) {
-    throw new UserError("`hgc sweep` needs one file", "usage: hgc sweep FILE [--sweep NAME] (see `hgc sweep --help`)", 2);
+  const { files, overrides: set } = splitOverrides(args.positionals);
+  if (files.length !== 1) {
+    throw new UserError("`hgc sweep` needs one file", "usage: hgc sweep FILE [PATH=VALUE…] [--sweep NAME] (see `hgc sweep --help`)", 2);
   }
-  const file = args.positionals[0]!;
+  const file = files[0]!;
   const jobsOpt = intOption(args.values.jobs?.[0], "jobs");
   const overrides = parseOverrides(args.values.grid, args.values.seeds?.[0]);
   const root = resolve(args.values.root?.[0] ?? "runs");
 
-  const sweep = loadSweep(file, args.values.sweep?.[0], overrides);
+  const { sweep, expand } = loadSweep(file, args.values.sweep?.[0], overrides, process.stderr, set);
   if (!sweep.trials.length) throw new UserError(`sweep \`${sweep.name}\` has no trials`, "give it experiments and seeds", 1);
   const jobs = jobsOpt ?? Math.max(1, sweep.jobs || 1);
   const dir = resolve(args.values.out?.[0] ?? defaultSweepDir(sweep, root));
@@ -433,10 +465,12 @@ export async function main(argv: string[]): Promise<number> {
       dir,
       jobs,
       store,
+      ...(expand ? { expand } : {}),
       signal: controller.signal,
       ...(slurm ? { slurm: { slurm, mode: args.flags.has("status") ? "status" : args.flags.has("detach") ? "detach" : "submit", onInterrupt } } : {}),
       onEvent: (e) => {
         if (e.type === "slurm-submit") bus.emit({ type: "slurm-submit", job: e.job, trials: e.trials });
+        else if (e.type === "trials-added") bus.emit({ type: "trials-added", trials: e.jobs.map((j) => ({ id: j.id, experiment: j.experiment, point: gridPoint(j.experiment, j.point, multi), seed: j.seed })) });
         else if (e.type === "trial-pending") bus.emit({ type: "trial-pending", id: e.job.id, reason: e.reason, task: e.task });
         else if (e.type === "trial-start") {
           trialStart.set(e.job.id, Date.now());
@@ -444,11 +478,12 @@ export async function main(argv: string[]): Promise<number> {
         } else if (e.type === "trial-event" && e.event.type === "step") {
           bus.emit({ type: "trial-progress", id: e.job.id, step: e.event.step, totalSteps: e.event.totalSteps, objective: e.event.objective });
         } else if (e.type === "trial-skip") {
-          bus.emit({ type: "trial-end", id: e.job.id, status: "skipped", metrics: e.outcome.metrics });
+          bus.emit({ type: "trial-end", id: e.job.id, status: e.outcome.status === "pruned" ? "pruned" : "skipped", metrics: e.outcome.metrics });
         } else if (e.type === "trial-end") {
           const o: TrialOutcome = e.outcome;
           const elapsedMs = Date.now() - (trialStart.get(e.job.id) ?? Date.now());
           if (o.status === "completed") bus.emit({ type: "trial-end", id: o.id, status: "done", metrics: o.metrics, elapsedMs });
+          else if (o.status === "pruned") bus.emit({ type: "trial-end", id: o.id, status: "pruned", metrics: o.metrics, elapsedMs });
           else {
             const error = o.status === "interrupted" ? "interrupted (run the sweep again to resume it)" : (o.error ?? "failed");
             bus.emit({ type: "trial-end", id: o.id, status: "failed", error, elapsedMs });
@@ -473,7 +508,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!loggerClosed) await logger.close();
   // the command that names this same sweep folder again
   const again = [
-    `hgc sweep ${file}`,
+    `hgc sweep ${file}${set.length ? ` ${set.join(" ")}` : ""}`,
     ...(["sweep", "grid", "seeds", "out", "root"] as const).flatMap((k) => (args.values[k] ?? []).map((v) => `--${k} ${v}`)),
   ].join(" ");
   if (result.status === "running") {

@@ -114,8 +114,14 @@ export interface SlurmStmt extends Node {
   call: Call;
 }
 
-/** `experiments = […]`, `seeds = […]`, `jobs = 2`, `objectives = […]`, `slurm(…)` */
-export type SweepStmt = AssignStmt | GridStmt | SlurmStmt;
+/** `search random(trials: 24)` / `search tpe(trials: 24)`: points drawn over the params declared with a range (sweep only). */
+export interface SearchStmt extends Node {
+  kind: "Search";
+  call: Call;
+}
+
+/** `experiments = […]`, `seeds = […]`, `jobs = 2`, `objectives = […]`, `prune = asha(…)`, `slurm(…)`, `search …(…)` */
+export type SweepStmt = AssignStmt | GridStmt | SlurmStmt | SearchStmt;
 
 export type Expr =
   | NumberLit
@@ -167,6 +173,8 @@ export interface RangeLit extends Node {
   kind: "Range";
   from: NumberLit;
   to: NumberLit;
+  /** `1e-4..1e-2 log`: a param range searched on a log scale. */
+  scale?: "log";
 }
 
 export interface ListLit extends Node {

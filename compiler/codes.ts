@@ -42,7 +42,7 @@ export const CODES = {
   HGC024: { severity: "error", title: "Missing statement or item" },
   HGC025: { severity: "error", title: "Unknown member", data: "replace" },
   // Kinds
-  HGC030: { severity: "error", title: "NT-Xent of a per-token head" },
+  HGC030: { severity: "error", title: "Contrastive loss of a per-token head" },
   HGC031: { severity: "error", title: "Autoregressive loss of a vector head" },
   HGC032: { severity: "error", title: "Head output differs from the vocabulary" },
   HGC033: { severity: "error", title: "Features that are not pooled" },
@@ -81,11 +81,21 @@ export const CODES = {
   HGC083: { severity: "error", title: "Sweep objective names no metric of the experiments", data: "replace" },
   HGC086: { severity: "error", title: "A trial does not check" },
   HGC087: { severity: "error", title: "Too many trials" },
+  HGC088: { severity: "error", title: "A search without a space" },
+  HGC089: { severity: "error", title: "Grids and a search together" },
   // Evaluation protocols, second edition (issue 12)
   HGC120: { severity: "error", title: "Block number out of range (error)" },
   HGC121: { severity: "warning", title: "Evaluation on the training data (warning)" },
   HGC122: { severity: "warning", title: "Dataset without a split (warning)" },
   HGC124: { severity: "error", title: "A swept param changes nothing (error)" },
+  // The contrastive and self-distillation family (issue 15)
+  HGC150: { severity: "error", title: "Self-distillation without a predictor" },
+  HGC151: { severity: "error", title: "MoCo key that is not an ema head" },
+  HGC152: { severity: "error", title: "MoCo queue not a multiple of the batch" },
+  HGC153: { severity: "error", title: "ema of something that is not a head" },
+  HGC154: { severity: "error", title: "Head on a per-token head" },
+  HGC155: { severity: "error", title: "Heads that read each other" },
+  HGC156: { severity: "error", title: "Prediction and target of different widths" },
   // Masked modelling, MAE and the ResNet (issue 16)
   HGC160: { severity: "error", title: "Masked loss on a causal encoder" },
   HGC161: { severity: "error", title: "Autoregressive and masked losses on one encoder" },
@@ -94,6 +104,7 @@ export const CODES = {
   HGC164: { severity: "error", title: "Token head or token loss on a resnet" },
   HGC165: { severity: "error", title: "ResNet depth not 8, 10 or 18" },
   HGC166: { severity: "error", title: "Decoder read by a loss other than reconstruct" },
+  HGC167: { severity: "error", title: "ema of a head on a resnet" },
 } as const satisfies Record<string, CodeSpec>;
 
 export type Code = keyof typeof CODES;

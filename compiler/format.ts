@@ -203,6 +203,8 @@ class Printer {
       case "Train":
       case "Slurm":
         return this.expr(stmt.call, indent);
+      case "Search":
+        return `search ${this.expr(stmt.call, indent)}`;
       case "Grid": {
         const names = stmt.tuple ? `(${stmt.names.map((n) => n.name).join(", ")})` : stmt.names[0]!.name;
         return `grid ${names} = ${this.expr(stmt.value, indent)}`;
@@ -230,7 +232,7 @@ class Printer {
       case "Bool":
         return e.value ? "true" : "false";
       case "Range":
-        return `${e.from.raw}..${e.to.raw}`;
+        return `${e.from.raw}..${e.to.raw}${e.scale ? ` ${e.scale}` : ""}`;
       case "Name":
         return e.name;
       case "Member":

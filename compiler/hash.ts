@@ -18,3 +18,11 @@ export function hashIR(ir: Omit<IRExperiment, "hash"> | IRExperiment): string {
   const { source: _source, hash: _hash, ...rest } = ir as IRExperiment;
   return createHash("sha256").update(canonicalJSON(rest)).digest("hex");
 }
+
+/**
+ * A run's identity, and a sweep trial's: sha256 of its IR hash and seed. Every command names runs
+ * by it (`hgc runs`, the sweep view, folder names, the database), so one prefix finds one run.
+ */
+export function trialId(irHash: string, seed: number): string {
+  return createHash("sha256").update(`${irHash}:${seed}`).digest("hex");
+}

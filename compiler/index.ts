@@ -20,6 +20,7 @@ import { UserError } from "../common/errors.js";
 import { CheckCache } from "./check-cache.js";
 import type { IRExperiment, IRSweep } from "./ir.js";
 import { lowerExperiment, lowerSweep } from "./lower.js";
+import { applyOverrides, OVERRIDE_FILE, parseOverrides, settablePaths, unknownPath, type Override } from "./overrides.js";
 import { loadWorkspace, mergeExperiments, readSourceFile, type LoadOptions, type MergedExperiment, type Workspace } from "./resolve.js";
 import schema from "./ir.schema.json" with { type: "json" };
 
@@ -28,8 +29,11 @@ export { renderDiagnostic, renderDiagnostics, didYouMean, summarize, diagnosticT
 export type { ExperimentCheck, ItemInfo, Reference, SweepCheck } from "./check/index.js";
 export type { IRExperiment, IRSweep, IRTrial } from "./ir.js";
 export { hashIR, canonicalJSON, trialId } from "./lower.js";
+export { isOverride } from "./overrides.js";
 
 export interface CheckOptions extends LoadOptions {
+  /** Command-line overrides (`lambda=0.5`, `train.steps=4000`), written into every experiment that has the path before it is checked. */
+  overrides?: readonly string[];
   /** False: a run beyond the hard size limits is a warning (HGC047), not an error. */
   limits?: boolean;
 }
@@ -49,6 +53,8 @@ export interface CheckResult {
   merged: Map<string, MergedExperiment>;
   /** Every resolved use of a name, for go-to-definition and hover. */
   references: Reference[];
+  /** The command-line overrides the program was checked with, as given. */
+  overrides: readonly string[];
 }
 
 /** Check a program given as text (imports are read from disk, relative to `file`). */
@@ -61,6 +67,7 @@ export function checkSource(text: string, file: string, opts: CheckOptions = {})
   }
   const { experiments: merged, diagnostics: mergeDiags } = mergeExperiments(ws);
   diagnostics.push(...mergeDiags);
+  if (opts.overrides?.length) diagnostics.push(...overrideExperiments(ws, merged, opts.overrides));
 
   const broken = brokenExtends(ws);
   const experiments = new Map<string, ExperimentCheck>();
@@ -83,7 +90,25 @@ export function checkSource(text: string, file: string, opts: CheckOptions = {})
     sweeps.set(name, check);
     diagnostics.push(...d);
   }
-  return { file, diagnostics: sortDiagnostics(withoutEchoes(diagnostics, ws.sources)), sources: ws.sources, workspace: ws, experiments, sweeps, merged, references };
+  return { file, diagnostics: sortDiagnostics(withoutEchoes(diagnostics, ws.sources)), sources: ws.sources, workspace: ws, experiments, sweeps, merged, references, overrides: opts.overrides ?? [] };
+}
+
+/**
+ * Writes the overrides into every experiment that has their path (as editing the file would);
+ * an override no experiment has is an error with the nearest path.
+ */
+function overrideExperiments(ws: Workspace, merged: Map<string, MergedExperiment>, words: readonly string[]): Diagnostic[] {
+  const { overrides, source, diagnostics } = parseOverrides(words);
+  ws.sources.set(OVERRIDE_FILE, source);
+  const hits = new Map<Override, number>(overrides.map((o) => [o, 0]));
+  for (const [name, m] of merged) {
+    const r = applyOverrides(m, overrides);
+    merged.set(name, r.merged);
+    for (const o of overrides) if (!r.missed.includes(o)) hits.set(o, hits.get(o)! + 1);
+  }
+  const paths = [...new Set([...merged.values()].flatMap((m) => settablePaths(m).map((p) => p.path)))];
+  for (const [o, n] of hits) if (n === 0) diagnostics.push(unknownPath(o, paths));
+  return diagnostics;
 }
 
 /** Syntax errors are HGC001–HGC009. */
@@ -221,7 +246,7 @@ export function compileExperiment(check: CheckResult, name?: string, opts: { par
     diagnostics = sortDiagnostics([...diagnostics, ...r.diagnostics]);
   }
   if (!body) return { value: null, diagnostics };
-  const ir = lowerExperiment(body, opts.seed);
+  const ir = withOverrides(lowerExperiment(body, opts.seed), check.overrides);
   assertValid(ir);
   return { value: ir, diagnostics };
 }
@@ -241,8 +266,19 @@ export function compileSweep(check: CheckResult, name: string): Result<IRSweep |
     return r.check.body;
   });
   const diagnostics = sortDiagnostics([...check.diagnostics, ...extra]);
+  if (sweep) for (const t of sweep.trials) t.ir = withOverrides(t.ir, check.overrides);
   if (sweep) assertValid(sweep);
   return { value: sweep, diagnostics };
+}
+
+/** The IR with the overrides it was compiled with recorded in its `source` (outside the hash: the values themselves are in the IR). */
+function withOverrides<T extends IRExperiment>(ir: T, overrides: readonly string[]): T {
+  return overrides.length ? { ...ir, source: { ...ir.source, overrides: [...overrides] } } : ir;
+}
+
+/** Every path `path=value` may set, per experiment of a checked program (`hgc compile FILE --paths`). */
+export function overridePaths(check: CheckResult): Map<string, { path: string; value: string; written: boolean }[]> {
+  return new Map([...check.merged].map(([name, m]) => [name, settablePaths(m)]));
 }
 
 // ---------------------------------------------------------------------------------------------

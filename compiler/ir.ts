@@ -12,7 +12,12 @@ export interface IRExperiment {
   irVersion: 1;
   name: string;
   /** Where it came from (informational; not part of the hash). */
-  source: { file: string; line: number };
+  source: {
+    file: string;
+    line: number;
+    /** The command line's `path=value` overrides it was compiled with, as given (their values are in the IR). */
+    overrides?: string[];
+  };
   seed: number;
   datasets: Record<string, IRDataset>;
   tokenizers: Record<string, IRTokenizer>;
@@ -127,14 +132,22 @@ export interface IRResNetEncoder {
 }
 
 export interface IRHeadInput {
+  /** The encoder at the root of what the head reads (through any heads in between). */
   encoder: string;
   member: "pooled" | "tokens";
+  /** The head this head reads when it is a head on a head (a predictor on a projection); absent when it reads the encoder. */
+  head?: string;
 }
 
 export interface IRHead {
   name: string;
-  kind: "mlp" | "linear" | "decoder";
+  /** `ema`: a momentum copy of the head `ema.of` and everything under it (its input heads and its
+   *  encoder); its input, widths and shape are the source's, and it has no trainable parameters. */
+  kind: "mlp" | "linear" | "ema" | "decoder";
   input: IRHeadInput;
+  /** Only for `kind: "ema"`: the source head, the decay d of θ' ← d·θ' + (1−d)·θ, and how many
+   *  values the copy holds (the source's parameters and those of everything under it). */
+  ema?: { of: string; decay: number; values: number };
   inWidth: number;
   hidden: number[];
   out: number;
@@ -167,6 +180,23 @@ export type IRLoss =
       /** What the generative loss reads: the clean image (default) or the first augmented view. */
       input: "clean" | "view";
     }
+  /** The contrastive and self-distillation family (issue 15); each reads two views of the batch. */
+  | { name: string; kind: "supcon"; head: string; views: string; temperature: number }
+  | {
+      name: string;
+      kind: "moco";
+      head: string;
+      /** The momentum (`ema`) head computing the keys. */
+      key: string;
+      views: string;
+      /** Past keys kept in the FIFO queue, a multiple of the batch. */
+      queue: number;
+      temperature: number;
+    }
+  | { name: string; kind: "byol"; head: string; target: string; views: string }
+  | { name: string; kind: "simsiam"; head: string; target: string; views: string }
+  | { name: string; kind: "barlow_twins"; head: string; views: string; lambda: number }
+  | { name: string; kind: "vicreg"; head: string; views: string; sim: number; var: number; cov: number }
   | {
       /** BEiT-style: a `ratio` of the tokens replaced by a learned mask vector, cross entropy on those (bits per masked dim). */
       name: string;
@@ -185,6 +215,13 @@ export type IRLoss =
       ratio: number;
       input: "clean" | "view";
     };
+
+/** The losses that read two augmented views of the batch (the rest read one pass each). */
+export const VIEW_LOSSES = ["ntxent", "supcon", "moco", "byol", "simsiam", "barlow_twins", "vicreg"] as const;
+export type ViewLossKind = (typeof VIEW_LOSSES)[number];
+export function isViewLoss(loss: IRLoss): loss is Extract<IRLoss, { kind: ViewLossKind }> {
+  return (VIEW_LOSSES as readonly string[]).includes(loss.kind);
+}
 
 /** A scalar weight: numbers, params and schedules of the training step. */
 export type IRScalar =
@@ -231,6 +268,8 @@ export interface IRTrain {
   evalEvery: number | null;
   checkpointEvery: number | null;
   logEvery: number;
+  /** `keep_best: METRIC, keep: k`: the k best checkpoints by METRIC (at the evaluations) kept beside the last ones. */
+  keepBest?: { metric: string; direction: "maximize" | "minimize"; keep: number };
 }
 
 /** What a probe reads of an encoder: `.pooled`, one block's pooled output `.layer(k)` (1-based),
@@ -302,7 +341,12 @@ export interface IRSweep {
   objectives: { direction: "maximize" | "minimize"; metric: string }[];
   /** Swept param names (for tables and plots). */
   params: string[];
+  /** A grid's trials; for a search, none: its points are drawn when it runs (runtime/sweep/search.ts). */
   trials: IRTrial[];
+  /** `search random(…)` / `search tpe(…)` over the params declared with a range. */
+  search?: IRSearch;
+  /** `prune = asha(…)`: stop trials whose evaluations cannot make the cut (runtime/sweep/asha.ts). */
+  prune?: IRPrune;
   /** The sweep's `slurm(…)` statement: Slurm resources for `hgc sweep --on slurm` (the command line wins). */
   slurm?: IRSlurm;
 }
@@ -325,4 +369,27 @@ export interface IRTrial {
   point: Record<string, number>;
   seed: number;
   ir: IRExperiment;
+}
+
+export interface IRSearch {
+  method: "random" | "tpe";
+  /** Points to try; each runs once per seed. */
+  trials: number;
+  /** Seeds the sampler (not the trials: they take `seeds`, else their experiment's). */
+  seed: number;
+  /** Param → its range (`param lr = 1e-4..1e-2 log`); `int` when both bounds are integers. */
+  space: Record<string, { low: number; high: number; log: boolean; int: boolean }>;
+  experiments: string[];
+  /** The sweep's `seeds`, or null for each experiment's own. */
+  seeds: number[] | null;
+}
+
+export interface IRPrune {
+  method: "asha";
+  metric: string;
+  direction: "maximize" | "minimize";
+  /** Steps before the first rung. */
+  grace: number;
+  /** η: about 1/η of the trials reaching a rung go on. */
+  reduction: number;
 }

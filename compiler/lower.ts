@@ -1,13 +1,12 @@
 // Checked experiment → IR: the estimates (parameters, FLOPs, images per step) and the content
 // hash are added to the checked body, and sweeps are expanded into their trials. The result is
 // validated against ir.schema.json before anyone sees it.
-import { createHash } from "node:crypto";
 import { gridPoints, type IRBody, type SweepCheck } from "./check/index.js";
-import { hashIR } from "./hash.js";
+import { hashIR, trialId } from "./hash.js";
 import type { IRExperiment, IRSweep, IRTrial } from "./ir.js";
 import { estimate } from "./shapes.js";
 
-export { canonicalJSON, hashIR } from "./hash.js";
+export { canonicalJSON, hashIR, trialId } from "./hash.js";
 
 /** The full IR of a checked experiment body. */
 export function lowerExperiment(body: IRBody, seed?: number): IRExperiment {
@@ -17,10 +16,6 @@ export function lowerExperiment(body: IRBody, seed?: number): IRExperiment {
   return { ...ir, hash: hashIR(ir) };
 }
 
-/** A trial's identity: sha256 of its IR hash and seed. */
-export function trialId(irHash: string, seed: number): string {
-  return createHash("sha256").update(`${irHash}:${seed}`).digest("hex");
-}
 
 /**
  * The trials of a checked sweep: experiments × grid points × seeds, in that nesting order. `bodyOf`
@@ -28,7 +23,8 @@ export function trialId(irHash: string, seed: number): string {
  */
 export function lowerSweep(sc: SweepCheck, bodyOf: (experiment: string, point: Record<string, number>) => IRBody | null): IRSweep | null {
   const trials: IRTrial[] = [];
-  const points = gridPoints(sc.axes);
+  // a search's points are drawn when it runs (runtime/sweep/search.ts); its trials come then
+  const points = sc.search ? [] : gridPoints(sc.axes);
   for (const experiment of sc.experiments) {
     for (const point of points) {
       const body = bodyOf(experiment, point);
@@ -44,8 +40,10 @@ export function lowerSweep(sc: SweepCheck, bodyOf: (experiment: string, point: R
     name: sc.name,
     jobs: sc.jobs,
     objectives: sc.objectives,
-    params: sc.axes.flatMap((a) => a.names),
+    params: sc.search ? Object.keys(sc.search.space).sort() : sc.axes.flatMap((a) => a.names),
     trials,
     ...(sc.slurm ? { slurm: sc.slurm } : {}),
+    ...(sc.search ? { search: sc.search } : {}),
+    ...(sc.prune ? { prune: sc.prune } : {}),
   };
 }

@@ -120,6 +120,8 @@ export function parseDetailed(text: string, file: string): ParseOutput {
     for (const e of hgcParser.errors) {
       const d = syntaxError(e, file, text, lines, next);
       if (!ctx.reported.has(d.span.start.offset)) add(d);
+      // what recovery finds again at the same token is the same mistake
+      if (e.token && Number.isFinite(e.token.startOffset)) ctx.reported.add(e.token.startOffset);
     }
     for (const { equals, found } of hgcParser.missingValues) {
       add(diag("HGC001", `expected a value after \`=\`, found ${describeToken(found)} on the next line`, tokenSpan(file, equals), "write the value on the same line as the `=`"));
@@ -307,7 +309,21 @@ function syntaxError(e: IRecognitionException, file: string, text: string, lines
     const message = next && e.message.endsWith(END_OF_FILE) ? e.message.slice(0, -END_OF_FILE.length) + describeToken(next) : e.message;
     return diag("HGC001", message, { file, start: pos, end: pos }, hintFor(message));
   }
+  const named = token.image === "=" ? equalsInCall(text, token.startOffset) : null;
+  if (named) {
+    // `train(steps = 20)`: the habit of other languages; say what to write instead.
+    const value = /^\s*([^,)\s]+)/.exec(text.slice(token.startOffset + 1))?.[1] ?? "…";
+    const span = { file, start: lines.pos(named.start), end: lines.pos(token.startOffset + 1) };
+    return diag("HGC001", `\`${named.name} =\` inside a call: arguments are named with \`:\``, span, `use \`:\`: write \`${named.name}: ${value}\``);
+  }
   return diag("HGC001", e.message, tokenSpan(file, token), hintFor(e.message));
+}
+
+/** The argument name written before a `=` at `offset` inside a call (`(name =` or `, name =`), or null. */
+function equalsInCall(text: string, offset: number): { name: string; start: number } | null {
+  const m = /[(,]\s*([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(text.slice(Math.max(0, offset - 200), offset));
+  if (!m) return null;
+  return { name: m[1]!, start: offset - m[0].length + m[0].indexOf(m[1]!) };
 }
 
 const END_OF_FILE = describeToken(undefined);

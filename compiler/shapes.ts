@@ -1,7 +1,7 @@
 // Shapes and sizes: what each source holds, how long a token sequence is, how many parameters a
 // component has and what a training step costs. Pure arithmetic over IR parts, shared by the
 // checker (to report mismatches), the lowering (to fill the IR) and the language server (hover).
-import type { DatasetSource, IRExperiment, IRHead, IRResNetEncoder, IRTokenizer, IRTransformerEncoder } from "./ir.js";
+import type { DatasetSource, IREncoder, IRExperiment, IRHead, IRLoss, IRResNetEncoder, IRTokenizer, IRTransformerEncoder } from "./ir.js";
 
 export interface SourceFacts {
   /** Image height and width as stored, null where only the files tell. */
@@ -122,9 +122,11 @@ export function headForwardFlops(head: Pick<IRHead, "inWidth" | "hidden" | "out"
 }
 
 /**
- * Parameters, FLOPs and images of one training step. The contrastive pass pushes 2·batch views
- * through the encoder and its head; the generative pass pushes batch clean images (or reuses the
- * first view when the loss reads a view). Backward ≈ 2× forward, so a step ≈ 3× forward.
+ * Parameters, FLOPs and images of one training step. A two-view loss pushes 2·batch views through
+ * its encoder and heads (once per encoder and views, however many losses read them); an `ema`
+ * head's momentum copy pushes the same views through forward only (no backward); the generative
+ * pass pushes batch clean images (or reuses the first view when the loss reads a view). Backward
+ * ≈ 2× forward, so a trained pass ≈ 3× forward.
  */
 export function estimate(ir: Pick<IRExperiment, "encoders" | "heads" | "losses" | "tokenizers" | "objective" | "train">): IRExperiment["estimates"] {
   let parameters = 0;
@@ -136,8 +138,10 @@ export function estimate(ir: Pick<IRExperiment, "encoders" | "heads" | "losses" 
   const batch = ir.train.batch;
   const used = new Set(ir.objective.terms.map((t) => t.loss));
   let forward = 0;
+  let momentum = 0;
   let images = 0;
   let cleanPass = false;
+  const viewPasses = new Set<string>();
   for (const loss of Object.values(ir.losses)) {
     if (!used.has(loss.name)) continue;
     const head = ir.heads[loss.head];
@@ -153,29 +157,81 @@ export function estimate(ir: Pick<IRExperiment, "encoders" | "heads" | "losses" 
     const tok = ir.tokenizers[enc.tokens];
     const ppt = tok?.pixelsPerToken ?? 1;
     const encF = encoderForwardFlops(enc, tok ?? { kind: "quantize", pixelsPerToken: 1 });
-    const headF = head.decoder
-      ? encoderForwardFlops({ width: head.decoder.width, layers: head.decoder.layers, mlp: head.decoder.mlp, length: enc.length }, { kind: "quantize", pixelsPerToken: 1 }) + 2 * enc.length * head.decoder.width * (enc.width + head.out)
-      : headForwardFlops(head, enc.length, ppt);
-    if (loss.kind === "ntxent") {
-      forward += 2 * batch * (encF + headF);
-      images += 2 * batch;
-    } else if (loss.kind === "masked" || loss.kind === "reconstruct") {
+    if (loss.kind === "masked" || loss.kind === "reconstruct") {
       // Their own pass: the masked sequence, or (reconstruct) the visible tokens only.
+      const headF = head.decoder
+        ? encoderForwardFlops({ width: head.decoder.width, layers: head.decoder.layers, mlp: head.decoder.mlp, length: enc.length }, { kind: "quantize", pixelsPerToken: 1 }) + 2 * enc.length * head.decoder.width * (enc.width + head.out)
+        : headForwardFlops(head, enc.length, ppt);
       const visible = loss.kind === "reconstruct" ? 1 - loss.ratio : 1;
       forward += batch * (encF * visible + headF);
       images += batch;
+    } else if (loss.kind !== "autoregressive") {
+      const reads = [loss.head, ...(loss.kind === "moco" ? [loss.key] : loss.kind === "byol" || loss.kind === "simsiam" ? [loss.target] : [])];
+      for (const name of new Set(reads)) {
+        const h = ir.heads[name];
+        if (!h) continue;
+        const copy = h.kind === "ema";
+        const pass = `${copy ? name : h.input.encoder}\u0000${loss.views}`;
+        const headF = 2 * batch * headChainFlops(ir.heads, h, enc.length, ppt);
+        const encoderF = viewPasses.has(pass) ? 0 : 2 * batch * encF;
+        if (!viewPasses.has(pass)) images += 2 * batch;
+        viewPasses.add(pass);
+        if (copy) momentum += encoderF + headF;
+        else forward += encoderF + headF;
+      }
+      forward += lossFlops(loss, batch, head.out);
     } else if (loss.input === "clean") {
       if (!cleanPass) {
         forward += batch * encF;
         images += batch;
         cleanPass = true;
       }
-      forward += batch * headF;
+      forward += batch * headForwardFlops(head, enc.length, ppt);
     } else {
-      forward += batch * headF;
+      forward += batch * headForwardFlops(head, enc.length, ppt);
     }
   }
-  return { parameters, flopsPerStep: 3 * forward, imagesPerStep: images };
+  return { parameters, flopsPerStep: 3 * forward + momentum, imagesPerStep: images };
+}
+
+/** A head's FLOPs with those of the heads under it (a predictor on a projection); an `ema` head costs its source's. */
+function headChainFlops(heads: Record<string, IRHead>, head: IRHead, length: number, pixelsPerToken: number): number {
+  let f = 0;
+  const seen = new Set<string>();
+  for (let h: IRHead | undefined = head; h && !seen.has(h.name); ) {
+    seen.add(h.name);
+    if (h.kind === "ema") {
+      h = h.ema ? heads[h.ema.of] : undefined;
+      continue;
+    }
+    f += headForwardFlops(h, length, pixelsPerToken);
+    h = h.input.head ? heads[h.input.head] : undefined;
+  }
+  return f;
+}
+
+/**
+ * Multiply-adds × 2 of a two-view loss itself, for 2N = 2·batch rows of d features: the (2N)²
+ * similarities of NT-Xent and supcon, N·(1+Q) logits of moco, the row cosines of byol and simsiam,
+ * the d×d cross-correlation of barlow_twins and the two d×d covariances of vicreg. NT-Xent's is
+ * left out, as the first edition's estimates always did (it is small beside the encoder).
+ */
+export function lossFlops(loss: IRLoss, batch: number, d: number): number {
+  switch (loss.kind) {
+    case "supcon":
+      return 2 * (2 * batch) ** 2 * d;
+    case "moco":
+      return 2 * batch * (1 + loss.queue) * d;
+    case "byol":
+    case "simsiam":
+      return 2 * 2 * batch * d * 2;
+    case "barlow_twins":
+      return 2 * batch * d * d;
+    case "vicreg":
+      return 2 * 2 * batch * d * d;
+    default:
+      return 0;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

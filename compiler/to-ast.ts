@@ -211,6 +211,17 @@ function statementToAst(ctx: AstContext, node: CstNode, where: Where): Stmt | Sw
     }
     return gridToAst(ctx, grid, span);
   }
+  const search = sub(node, "searchStmt");
+  if (search) {
+    const c = sub(search, "call");
+    const call = c && rootExpression(ctx, () => callToAst(ctx, c), span);
+    if (!call) return undefined;
+    if (where === "experiment") {
+      error(ctx, "HGC006", "`search` belongs in a sweep, not in an experiment", span, "declare `param NAME = low..high` here and put `search random(trials: N)` in a sweep");
+      return undefined;
+    }
+    return { kind: "Search", call, span };
+  }
   const callStmt = sub(node, "callStmt");
   if (callStmt) {
     const c = sub(callStmt, "call");
@@ -478,7 +489,9 @@ function numberOrRangeToAst(ctx: AstContext, node: CstNode): Expr | undefined {
   if (!to) return made(fromLit);
   const minus = tok(node, "toMinus");
   const toLit = numberToAst(ctx, to, minus !== undefined, minus);
-  return made({ kind: "Range", from: fromLit, to: toLit, span: join(fromLit.span, toLit.span) });
+  const scale = tok(node, "scale");
+  const span = join(fromLit.span, scale ? tokenSpan(ctx.file, scale) : toLit.span);
+  return made({ kind: "Range", from: fromLit, to: toLit, ...(scale ? { scale: "log" as const } : {}), span });
 }
 
 const ESCAPES: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", n: "\n", t: "\t", r: "\r", "0": "\0" };
@@ -533,7 +546,8 @@ function callToAst(ctx: AstContext, node: CstNode): Call | undefined {
     const name = tok(a, "name");
     if (name) {
       args.push({ kind: "Arg", name: ident(ctx, name), value, span: join(tokenSpan(ctx.file, name), outer(value)) });
-    } else if (positional || args.length > 0) {
+    } else if ((positional || args.length > 0) && !ctx.reported.has(outer(value).start.offset)) {
+      // (a `name = value` argument was reported by the parser already, with the `:` hint)
       error(
         ctx,
         "HGC007",

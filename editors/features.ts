@@ -718,8 +718,8 @@ function sweepSymbol(a: Analysis, item: SweepItem): DocumentSymbol {
     children: item.body.map((s) =>
       s.kind === "Grid"
         ? { name: `grid ${s.names.map((n) => n.name).join(", ")}`, kind: SymbolKind.Array, range: spanRange(s.span, a.lines), selectionRange: spanRange(s.names[0]?.span ?? s.span, a.lines) }
-        : s.kind === "Slurm"
-          ? { name: "slurm", kind: SymbolKind.Property, range: spanRange(s.span, a.lines), selectionRange: spanRange(s.call.callee.span, a.lines) }
+        : s.kind === "Slurm" || s.kind === "Search"
+          ? { name: s.kind === "Slurm" ? "slurm" : `search ${s.call.callee.name}`, kind: SymbolKind.Property, range: spanRange(s.span, a.lines), selectionRange: spanRange(s.call.callee.span, a.lines) }
           : { name: s.name.name, kind: SymbolKind.Property, range: spanRange(s.span, a.lines), selectionRange: spanRange(s.name.span, a.lines) },
     ),
   };

@@ -72,6 +72,16 @@ export class HgcParser extends CstParser {
     return this.is(1, Identifier) && this.is(2, LParen);
   }
 
+  /** `search random(…)`: the word `search`, then a call (a sweep's search; `search` stays a usable name). */
+  private searchAhead(): boolean {
+    return this.is(1, Identifier) && this.LA(1).image === "search" && this.is(2, Identifier) && this.is(3, LParen);
+  }
+
+  /** `log` right after a range (`1e-4..1e-2 log`): a log scale, on the same line. */
+  private scaleAhead(): boolean {
+    return this.is(1, Identifier) && this.LA(1).image === "log" && this.LA(1).startLine === this.LA(0).endLine;
+  }
+
   /** `=` tokens with no value after them (and what came instead), since `input` was last set. */
   public missingValues: { equals: IToken; found: IToken }[] = [];
 
@@ -86,6 +96,7 @@ export class HgcParser extends CstParser {
   private statementAhead(): boolean {
     if (this.is(1, Evaluate) && this.is(2, LCurly)) return true;
     if (this.is(1, Grid) && this.is(2, LParen)) return true;
+    if (this.searchAhead()) return true;
     if (!this.is(1, Identifier)) return false;
     if (this.is(2, LParen) || this.is(2, Equals)) return true;
     // `KIND NAME` starts a declaration even without its `=` when more follows on its line (the
@@ -178,6 +189,7 @@ export class HgcParser extends CstParser {
           GATE: () => this.is(1, Grid) && (this.is(2, LParen) || this.is(2, Identifier)),
           ALT: () => this.SUBRULE(this.gridStmt),
         },
+        { GATE: () => this.searchAhead(), ALT: () => this.SUBRULE(this.searchStmt) },
         { GATE: () => this.is(2, LParen), ALT: () => this.SUBRULE(this.callStmt) },
         { GATE: () => this.is(2, Equals), ALT: () => this.SUBRULE(this.assignStmt) },
         { ALT: () => this.SUBRULE(this.declStmt) },
@@ -218,6 +230,12 @@ export class HgcParser extends CstParser {
       },
     ]);
     this.SUBRULE(this.value);
+  });
+
+  // searchStmt := "search" call      (`search tpe(trials: 24)`, in a sweep)
+  private searchStmt = this.RULE("searchStmt", () => {
+    this.CONSUME(Identifier, { LABEL: "keyword" });
+    this.SUBRULE(this.call);
   });
 
   // callStmt := call            (`train(…)`)
@@ -334,6 +352,7 @@ export class HgcParser extends CstParser {
             this.CONSUME(DotDot);
             this.OPTION2(() => this.CONSUME(Minus, { LABEL: "toMinus" }));
             this.CONSUME2(NumberLit, { LABEL: "to" });
+            this.OPTION3({ GATE: () => this.scaleAhead(), DEF: () => this.CONSUME3(Identifier, { LABEL: "scale" }) });
           });
         },
       },

@@ -15,7 +15,9 @@ export type BuiltinCategory =
   | "schedule"
   | "train"
   | "protocol"
-  | "grid";
+  | "grid"
+  | "search"
+  | "prune";
 
 /** A default as a value: what the compiler writes into the IR when the argument is absent. */
 export type Value = number | boolean | string | readonly number[] | readonly string[];
@@ -42,8 +44,9 @@ export type RefKind = "dataset" | "tokens" | "views" | "encoder" | "head" | "los
  * - `ref`: the name of a declaration of kind `refers`
  * - `features`: an encoder's `.pooled` (or `.tokens` where `tokens` is set)
  * - `scalar`: a weight — a number, a param or arithmetic of them (objective schedules)
+ * - `metric`: the name of a metric the experiment's evaluations report (`knn.accuracy`)
  */
-export type ArgKind = "int" | "number" | "bool" | "string" | "path" | "size" | "choice" | "choices" | "interval" | "ints" | "ref" | "features" | "scalar";
+export type ArgKind = "int" | "number" | "bool" | "string" | "path" | "size" | "choice" | "choices" | "interval" | "ints" | "ref" | "features" | "scalar" | "metric";
 
 export interface ArgSpec {
   readonly name: string;
@@ -178,7 +181,23 @@ const BASELINES_ARG: ArgSpec = {
   default: BASELINES,
   values: BASELINES,
 };
-const HEAD_INPUT: Positional = { kind: "features", tokens: true, type: "encoder `.pooled` or `.tokens`", doc: "What the head reads.", required: true };
+const HEAD_INPUT: Positional = {
+  kind: "features",
+  tokens: true,
+  type: "encoder `.pooled` or `.tokens`, or a vector head",
+  doc: "What the head reads: an encoder's features, or another head's output (a predictor on a projection).",
+  required: true,
+};
+const TWO_VIEWS: ArgSpec = { name: "views", kind: "ref", refers: "views", doc: "How the two views are drawn.", required: true };
+const TEMPERATURE = (usual: string, value: number): ArgSpec => ({
+  name: "temperature",
+  kind: "number",
+  range: { gt: 0 },
+  why: `the similarities are divided by the temperature; ${usual} is usual`,
+  doc: "Softmax temperature.",
+  default: value,
+});
+const WEIGHT = (name: string, doc: string, value: number): ArgSpec => ({ name, kind: "number", range: { ge: 0 }, why: "a weight of a term is not negative", doc, default: value });
 const HEAD_IN: ArgSpec = {
   name: "in",
   kind: "int",
@@ -203,6 +222,12 @@ const GEN_HEAD: ArgSpec = {
 
 // ---------------------------------------------------------------------------------------------
 // The table
+
+/** The arguments of every search method. */
+const SEARCH_ARGS: readonly ArgSpec[] = [
+  { name: "trials", kind: "int", range: { ge: 1 }, doc: "How many points to try (each once per seed).", required: true },
+  { name: "seed", kind: "int", range: { ge: 0 }, doc: "Seeds the sampler (the trials take the sweep's `seeds`).", default: 0 },
+];
 
 const SPECS: readonly BuiltinSpec[] = [
   // Dataset sources
@@ -328,6 +353,23 @@ const SPECS: readonly BuiltinSpec[] = [
     positional: HEAD_INPUT,
     args: [{ name: "out", kind: "int", range: POSITIVE, doc: "Output width, e.g. `pixels.vocab`.", required: true }, HEAD_IN],
   },
+  {
+    name: "ema",
+    category: "head",
+    doc: "A momentum copy of a head and of every head and encoder under it, following it after each step as θ' ← d·θ' + (1−d)·θ, never by gradients; it has the head's shape.",
+    positional: { kind: "ref", refers: "head", type: "name of a head", doc: "The head copied, with everything under it.", required: true },
+    args: [
+      {
+        name: "decay",
+        kind: "number",
+        range: { ge: 0, lt: 1 },
+        why: "each step keeps d of the copy and takes 1 − d of the head: 0 copies it outright, 1 would never move; 0.99 to 0.999 is usual",
+        doc: "The momentum d.",
+        default: 0.99,
+        ir: null,
+      },
+    ],
+  },
 
   {
     name: "decoder",
@@ -358,6 +400,58 @@ const SPECS: readonly BuiltinSpec[] = [
         doc: "Softmax temperature.",
         default: 0.1,
       },
+    ],
+  },
+  {
+    name: "supcon",
+    category: "loss",
+    doc: "Supervised contrastive loss (Khosla et al. 2020): every other view of the same class is a positive; uses the training set's labels.",
+    positional: { kind: "ref", refers: "head", type: "name of a vector head", doc: "The projection head.", required: true },
+    args: [TWO_VIEWS, TEMPERATURE("0.07 to 0.2", 0.1)],
+  },
+  {
+    name: "moco",
+    category: "loss",
+    doc: "MoCo's InfoNCE (He et al. 2020): the head's first view against the key head's second view, with a FIFO queue of past keys as negatives.",
+    positional: { kind: "ref", refers: "head", type: "name of a vector head", doc: "The query head.", required: true },
+    args: [
+      { name: "key", kind: "ref", refers: "head", type: "name of an `ema` head", doc: "The momentum head computing the keys.", required: true },
+      TWO_VIEWS,
+      { name: "queue", kind: "int", range: POSITIVE, type: "int ≥ 1, a multiple of the batch", doc: "Past keys kept as negatives.", default: 4096 },
+      TEMPERATURE("0.07 to 0.2", 0.2),
+    ],
+  },
+  {
+    name: "byol",
+    category: "loss",
+    doc: "BYOL (Grill et al. 2020): symmetrised normalised MSE between the predictor's output on one view and the target on the other; the target's gradient is stopped.",
+    positional: { kind: "ref", refers: "head", type: "name of a vector head", doc: "The predictor (a head on the projection).", required: true },
+    args: [{ name: "target", kind: "ref", refers: "head", type: "name of a vector head (an `ema` head)", doc: "The target head.", required: true }, TWO_VIEWS],
+  },
+  {
+    name: "simsiam",
+    category: "loss",
+    doc: "SimSiam (Chen & He 2021): negative cosine between the predictor's output on one view and the target on the other, symmetrised; the target's gradient is stopped.",
+    positional: { kind: "ref", refers: "head", type: "name of a vector head", doc: "The predictor (a head on the projection).", required: true },
+    args: [{ name: "target", kind: "ref", refers: "head", type: "name of a vector head", doc: "The target head (the projection the predictor reads).", required: true }, TWO_VIEWS],
+  },
+  {
+    name: "barlow_twins",
+    category: "loss",
+    doc: "Barlow Twins (Zbontar et al. 2021): the two views' cross-correlation matrix driven to the identity.",
+    positional: { kind: "ref", refers: "head", type: "name of a vector head", doc: "The projection head.", required: true },
+    args: [TWO_VIEWS, WEIGHT("lambda", "Weight of the off-diagonal (redundancy) terms.", 0.005)],
+  },
+  {
+    name: "vicreg",
+    category: "loss",
+    doc: "VICReg (Bardes et al. 2022): invariance, variance and covariance terms, weighted.",
+    positional: { kind: "ref", refers: "head", type: "name of a vector head", doc: "The projection head.", required: true },
+    args: [
+      TWO_VIEWS,
+      WEIGHT("sim", "Weight of the invariance term (mean squared distance of the views).", 25),
+      WEIGHT("var", "Weight of the variance term (hinge on each feature's std).", 25),
+      WEIGHT("cov", "Weight of the covariance term (off-diagonal covariances).", 1),
     ],
   },
   {
@@ -449,6 +543,14 @@ const SPECS: readonly BuiltinSpec[] = [
       { name: "eval_every", kind: "int", range: POSITIVE, doc: "Evaluate every this many steps (only at the end when absent)." },
       { name: "checkpoint_every", kind: "int", range: POSITIVE, doc: "Checkpoint every this many steps (only at the end when absent)." },
       { name: "log_every", kind: "int", range: POSITIVE, doc: "Emit a step event every this many steps.", default: 10 },
+      {
+        name: "keep_best",
+        kind: "metric",
+        doc: "Keep the best checkpoints by this metric of the evaluations during training (maximised; minimised for `bits_per_dim`, losses and error rates), beside the last ones; `hgc eval RUN --best` evaluates the best.",
+        // in the IR as train.keepBest (with the metric's direction), not a field of its own
+        ir: null,
+      },
+      { name: "keep", kind: "int", range: POSITIVE, doc: "How many best checkpoints `keep_best` keeps.", default: 1, ir: null },
     ],
   },
 
@@ -543,6 +645,32 @@ const SPECS: readonly BuiltinSpec[] = [
     doc: "In `grid (a, b, …) = simplex(step: s)`: every point with coordinates on multiples of `step` that sum to 1.",
     args: [{ name: "step", kind: "number", range: { gt: 0, le: 1 }, doc: "Grid spacing; 1/step must be an integer.", required: true }],
   },
+
+  // Sweep searches (`search random(…)`): over the params declared with a range (runtime/sweep/search.ts)
+  {
+    name: "random",
+    category: "search",
+    doc: "In `search random(trials: N)`: N points drawn uniformly (log-uniformly for a `log` range) from the seed alone, all known at the start.",
+    args: SEARCH_ARGS,
+  },
+  {
+    name: "tpe",
+    category: "search",
+    doc: "In `search tpe(trials: N)`: the Tree-structured Parzen Estimator (Bergstra et al. 2011); random points first, then each batch of `jobs` proposed from the results before it. Needs `objectives`.",
+    args: SEARCH_ARGS,
+  },
+
+  // Sweep pruning (`prune = asha(…)`): runtime/sweep/asha.ts
+  {
+    name: "asha",
+    category: "prune",
+    doc: "Asynchronous successive halving: rungs at `grace`·`reduction`^k steps; a trial goes on only when its metric there is in the top 1/`reduction` of the trials that reached the rung (Optuna's rule). A stopped trial is `pruned`, its checkpoint kept.",
+    args: [
+      { name: "metric", kind: "metric", doc: "The metric of the evaluations during training the rungs compare (its direction from `objectives`, else maximised but for bits/dim, losses, error rates).", required: true },
+      { name: "grace", kind: "int", range: POSITIVE, doc: "Training steps before the first rung.", required: true },
+      { name: "reduction", kind: "int", range: { ge: 2 }, doc: "η: each rung keeps about 1/η of the trials that reach it.", default: 3 },
+    ],
+  },
 ];
 
 /** The built-in category a declaration's call belongs to (`tokens t = quantize(…)`: tokenizer). */
@@ -617,6 +745,8 @@ function typeOf(a: ArgSpec | Positional): string {
       return a.tokens ? "encoder `.pooled` or `.tokens`" : "encoder `.pooled`";
     case "scalar":
       return "number or param";
+    case "metric":
+      return "metric name";
   }
 }
 

@@ -60,6 +60,7 @@ export const ASSIGN_NAMES: Readonly<Record<"experiment" | "sweep", readonly { na
     { name: "seeds", doc: "`seeds = [1, 2, 3]`: each trial is run once per seed." },
     { name: "jobs", doc: "`jobs = N`: how many trials run at once." },
     { name: "objectives", doc: "`objectives = [maximize metric, minimize metric]`: for aggregates and the Pareto front." },
+    { name: "prune", doc: "`prune = asha(metric: M, grace: STEPS, reduction: η)`: stop trials whose evaluations cannot make the cut." },
   ],
 };
 

@@ -15,6 +15,8 @@ const SECTIONS: readonly [BuiltinCategory, string][] = [
   ["train", "Training"],
   ["protocol", "Evaluation protocols"],
   ["grid", "Sweep grids"],
+  ["search", "Sweep searches"],
+  ["prune", "Sweep pruning"],
 ];
 
 export const REFERENCE_BEGIN = "<!-- built-ins: generated from language/builtins.ts by scripts/gen-docs.mjs; do not edit -->";

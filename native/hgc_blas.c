@@ -835,6 +835,37 @@ static napi_value GroupNormGrad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// probeObjective(x, y, n, d, C, theta, l2, g) -> f: the linear probe's objective and its gradient
+// into g (see hgc_probe_objective in hgc_native.h); x, theta and g are Float64Arrays, y an
+// Int32Array of labels in [0, C).
+static napi_value ProbeObjective(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  double *x, *theta, *g;
+  int32_t* y;
+  size_t x_len, y_len, theta_len, g_len;
+  int64_t a[3];
+  double l2;
+  if (argc < 8 || !get_typed(env, argv[0], napi_float64_array, (void**)&x, &x_len) ||
+      !get_typed(env, argv[1], napi_int32_array, (void**)&y, &y_len) || !get_ints(env, argv, 2, 3, a) ||
+      !get_typed(env, argv[5], napi_float64_array, (void**)&theta, &theta_len) ||
+      napi_get_value_double(env, argv[6], &l2) != napi_ok || !get_typed(env, argv[7], napi_float64_array, (void**)&g, &g_len))
+    return throw_type(env, "probeObjective(x, y, n, d, C, theta, l2, g)");
+  const int64_t n = a[0], d = a[1], C = a[2];
+  if (n < 1 || d < 0 || C < 1 || (uint64_t)(n * d) > x_len || (uint64_t)n > y_len || (uint64_t)((d + 1) * C) != theta_len ||
+      theta_len != g_len)
+    return range_error(env, "probeObjective: sizes do not match the arrays");
+  for (int64_t i = 0; i < n; i++)
+    if (y[i] < 0 || y[i] >= C) return range_error(env, "probeObjective: a label outside [0, C)");
+  // Split when the two products are worth waking the second thread for (as for sgemm).
+  const double work = 2.0 * (double)n * (double)(d + 1) * (double)C;
+  const double f = hgc_probe_objective(x, y, (int)n, (int)d, (int)C, theta, l2, g, work >= par_min_work);
+  napi_value v;
+  CHECK(env, napi_create_double(env, f, &v));
+  return v;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, Open, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -853,6 +884,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"gemmInfo", NULL, GemmInfo, NULL, NULL, NULL, napi_enumerable, NULL},
       {"attention", NULL, Attention, NULL, NULL, NULL, napi_enumerable, NULL},
       {"attentionGrad", NULL, AttentionGrad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"probeObjective", NULL, ProbeObjective, NULL, NULL, NULL, napi_enumerable, NULL},
       {"conv2d", NULL, Conv2d, NULL, NULL, NULL, napi_enumerable, NULL},
       {"groupNorm", NULL, GroupNorm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"groupNormGrad", NULL, GroupNormGrad, NULL, NULL, NULL, napi_enumerable, NULL},

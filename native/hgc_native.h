@@ -44,6 +44,15 @@ void hgc_attention(const float* qkv, float* y, float* p, int n, int T, int H, in
 void hgc_attention_grad(const float* dy, const float* qkv, const float* p, float* dqkv, int n,
                         int T, int H, int dh);
 
+// ---- linear probe ------------------------------------------------------------------------------
+
+// The probe's objective (hgc_probe.c): mean cross-entropy of softmax(W·x_i + b) over the n rows of
+// x [n, d] (float64) with labels y in [0, C), plus λ/2·‖W‖²; θ and the gradient g are [C, d + 1]
+// (each class's weights, then its bias). `parallel` lets it use the pool's threads (same result).
+// NaN when out of memory.
+double hgc_probe_objective(const double* x, const int32_t* y, int n, int d, int C, const double* theta,
+                           double l2, double* g, int parallel);
+
 // ---- 2-D convolution (hgc_conv.c) -----------------------------------------------------------------
 
 // x [n, h, w, c] (NHWC), filter [kh, kw, c, o], output [n, oh, ow, o]; padding as tfjs computes it

@@ -36,6 +36,10 @@ static void* task_arg;
 static int task_parts;
 static atomic_uint generation;  // bumped once per task
 static atomic_int pending;      // workers that have not finished the current task
+// The generation current when each worker was created: its first task is the next one. (Read by
+// the worker itself, it could miss a task issued before it first ran, and the caller would wait
+// for it forever.)
+static unsigned born[MAX_THREADS];
 
 static int64_t now_ns(void) {
   struct timespec ts;
@@ -45,7 +49,7 @@ static int64_t now_ns(void) {
 
 static void* worker(void* arg) {
   const int index = (int)(intptr_t)arg;  // 1 .. started
-  unsigned seen = atomic_load(&generation);
+  unsigned seen = born[index];
   for (;;) {
     // Spin a little for the next task, then sleep.
     const int64_t until = now_ns() + SPIN_NS;
@@ -79,6 +83,7 @@ int hgc_pool_set_threads(int n) {
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    born[started + 1] = atomic_load(&generation);
     const int ok = pthread_create(&t, &attr, worker, (void*)(intptr_t)(started + 1)) == 0;
     pthread_attr_destroy(&attr);
     if (!ok) break;

@@ -8,6 +8,7 @@ import type { EventBus, Metrics } from "./events.js";
 import { writeFileAtomic } from "./atomic.js";
 import { datasetLoader, evalContext, runBaselines } from "./inference.js";
 import { Model } from "./model.js";
+import { bestCheckpoint } from "./best.js";
 import { readRunIr, runFile } from "./run-folder.js";
 import { evaluate } from "./evaluate/index.js";
 
@@ -22,9 +23,10 @@ export interface CheckpointEvaluation {
 }
 
 /** Evaluate the checkpoint at `step` (default the latest) with the run's own evaluate { } block. */
-export async function evaluateCheckpoint(runDir: string, opts: { step?: number; backend?: BackendPreference; bus?: EventBus; cacheDir?: string; warn?: (message: string) => void } = {}): Promise<CheckpointEvaluation> {
+export async function evaluateCheckpoint(runDir: string, opts: { step?: number; best?: boolean; backend?: BackendPreference; bus?: EventBus; cacheDir?: string; warn?: (message: string) => void } = {}): Promise<CheckpointEvaluation> {
   const runIr = readRunIr(runDir);
-  const ref = findCheckpoint(runDir, opts.step);
+  // --best: the top checkpoint of keep_best (checkpoints/best/), else the step asked for or the latest
+  const ref = opts.best ? bestCheckpoint(runDir) : findCheckpoint(runDir, opts.step);
   // Verified before anything else: a damaged checkpoint is refused, never evaluated.
   const ckpt = loadCheckpoint(ref.path);
   const warn = opts.warn ?? (() => {});
@@ -37,7 +39,7 @@ export async function evaluateCheckpoint(runDir: string, opts: { step?: number; 
   const t0 = Date.now();
   const model = new Model(ir, ir.seed);
   try {
-    checkWeightsFit(ckpt, model.params);
+    checkWeightsFit(ckpt, model.saved);
     model.writeWeights(ckpt.weights);
     const baselines = runBaselines(ir, ir.seed);
     const ctx = evalContext(model, runDir, ref.step, ir.seed, datasetLoader(ir, [], opts.cacheDir), baselines);

@@ -6,6 +6,10 @@ export type Metrics = Record<string, number | null>;
 
 export interface StartEvent {
   type: "start";
+  /** The run's id (runtime/run.ts runIdOf); absent in folders of an older hgc. */
+  id?: string;
+  /** The command line's `path=value` overrides, as given (their values are in the IR). */
+  overrides?: string[];
   time: string;
   experiment: string;
   runDir: string;

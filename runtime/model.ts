@@ -35,7 +35,7 @@
 //
 // A `resnet` encoder (runtime/resnet.ts) reads the images themselves: its data are pixels, not tokens.
 
-import type { IRExperiment, IRHead, IRTokenizer, IRTransformerEncoder } from "../compiler/ir.js";
+import type { IREncoder, IRExperiment, IRHead, IRTokenizer, IRTransformerEncoder } from "../compiler/ir.js";
 import { tf } from "./backend.js";
 import { attentionComposite, attention as fusedAttention, gelu as fusedGelu, layerNorm as fusedLayerNorm, matMulT } from "./kernels/fused.js";
 import { ResNet } from "./resnet.js";
@@ -102,6 +102,10 @@ interface Decoder {
 
 interface Head {
   ir: IRHead;
+  /** The model key of the encoder it reads at the root: the IR's encoder, or a momentum copy's (`tproj/enc`). */
+  encoder: string;
+  /** The model key of the head it reads (a head on a head), or null when it reads the encoder. */
+  input: string | null;
   layers: Linear[];
   /** Values predicted per token position (pixelsPerToken) for a per-token head; 1 otherwise. */
   groups: number;
@@ -143,13 +147,28 @@ export interface EncoderOutput {
   visible?: { V: number; positions: Int32Array };
 }
 
+/** A momentum copy's variable beside the trainable one it follows. */
+interface MomentumPair {
+  source: tf.Variable;
+  copy: tf.Variable;
+  decay: number;
+}
+
 export class Model {
+  /** The trainable parameters (what the optimizer updates). */
   readonly params: Param[] = [];
+  /**
+   * State saved with the weights but never trained: the momentum copies of `ema` heads (named
+   * `<ema head>/<source parameter>`) and the key queues of `moco` losses (`<loss>.queue`).
+   */
+  readonly buffers: Param[] = [];
   private readonly encoders = new Map<string, Encoder>();
   private readonly resnets = new Map<string, ResNet>();
   /** The h×w of the images a resnet last prepared (its input() reshapes the pixels to them). */
   private readonly imageSizes = new Map<string, [number, number]>();
   private readonly heads = new Map<string, Head>();
+  private readonly momentum: MomentumPair[] = [];
+  private readonly queues = new Map<string, tf.Variable>();
   private readonly rng: Rng;
 
   constructor(
@@ -162,9 +181,26 @@ export class Model {
       if (e.kind === "resnet") this.resnets.set(name, new ResNet(e, { normal: (n, sh, std) => this.normal(n, sh, std), constant: (n, sh, v) => this.constant(n, sh, v) }));
       else this.encoders.set(name, this.buildEncoder(e));
     }
-    for (const name of Object.keys(ir.heads).sort()) this.heads.set(name, this.buildHead(ir.heads[name]!));
+    // Heads on heads are built after the heads they read; momentum copies after everything they copy.
+    const names = Object.keys(ir.heads).sort();
+    const build = (name: string, seen: Set<string>): void => {
+      if (this.heads.has(name)) return;
+      if (seen.has(name)) throw new Error(`head ${name} reads itself through ${[...seen].join(" → ")}`);
+      const h = ir.heads[name];
+      if (!h) throw new Error(`unknown head ${name}`);
+      const below = h.kind === "ema" ? h.ema?.of : h.input.head;
+      if (below) build(below, new Set([...seen, name]));
+      this.heads.set(name, h.kind === "ema" ? this.buildMomentumHead(h) : this.buildHead(h));
+    };
+    for (const name of names) if (ir.heads[name]!.kind !== "ema") build(name, new Set());
+    for (const name of names) build(name, new Set());
+    for (const name of Object.keys(ir.losses).sort()) {
+      const loss = ir.losses[name]!;
+      if (loss.kind === "moco") this.queues.set(name, this.buildQueue(name, loss.queue, ir.heads[loss.key]?.out ?? 0));
+    }
   }
 
+  /** Trainable parameters (the momentum copies and queues are not counted). */
   get parameterCount(): number {
     return this.params.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
   }
@@ -173,17 +209,68 @@ export class Model {
     return this.params.map((p) => p.variable);
   }
 
+  /** Everything a checkpoint holds of the model: the parameters, then the buffers. */
+  get saved(): Param[] {
+    return [...this.params, ...this.buffers];
+  }
+
+  /** The experiment's encoders (not the momentum copies). */
   encoderNames(): string[] {
-    return [...this.encoders.keys(), ...this.resnets.keys()].sort();
+    return [...[...this.encoders.keys()].filter((k) => this.ir.encoders[k]), ...this.resnets.keys()].sort();
   }
 
   tokenizerOf(encoder: string): IRTokenizer {
     return this.encoder(encoder).tok;
   }
 
-  /** The encoder a head reads. */
+  /** The model key of the encoder a head reads at its root (a momentum copy's for an `ema` head). */
   headEncoder(head: string): string {
-    return this.head(head).ir.input.encoder;
+    return this.head(head).encoder;
+  }
+
+  /** The IR of the encoder under a model key (a momentum copy has its source's). */
+  encoderIR(key: string): IREncoder {
+    return this.ir.encoders[key] ?? this.encoder(key).ir;
+  }
+
+  /** True for the model key of an encoder that is a momentum copy (never trained, no dropout). */
+  isMomentumEncoder(key: string): boolean {
+    return !this.ir.encoders[key] && this.encoders.has(key);
+  }
+
+  /** The key queue of a `moco` loss: [Q, d]. */
+  queue(loss: string): tf.Variable {
+    const q = this.queues.get(loss);
+    if (!q) throw new Error(`no key queue for loss ${loss}`);
+    return q;
+  }
+
+  /**
+   * Put a step's N keys [N, d] into a moco loss's queue, replacing the oldest N: after `step`
+   * steps the queue has taken step·N keys, so the write position is ((step − 1)·N) mod Q and
+   * nothing but the step itself needs checkpointing besides the queue's contents.
+   */
+  enqueue(loss: string, keys: tf.Tensor2D, step: number): void {
+    const q = this.queue(loss);
+    const [Q, d] = q.shape as [number, number];
+    const n = keys.shape[0];
+    if (Q % n !== 0) throw new Error(`the queue of ${loss} (${Q}) is not a multiple of the batch (${n})`);
+    const at = ((step - 1) * n) % Q;
+    tf.tidy(() => {
+      const parts: tf.Tensor2D[] = [];
+      if (at > 0) parts.push(tf.slice(q, [0, 0], [at, d]) as tf.Tensor2D);
+      parts.push(keys);
+      if (at + n < Q) parts.push(tf.slice(q, [at + n, 0], [Q - at - n, d]) as tf.Tensor2D);
+      q.assign(parts.length === 1 ? parts[0]! : tf.concat(parts, 0));
+    });
+  }
+
+  /** After each optimizer step: every momentum copy θ' ← d·θ' + (1−d)·θ (never a gradient). */
+  updateMomentum(): void {
+    if (!this.momentum.length) return;
+    tf.tidy(() => {
+      for (const { source, copy, decay } of this.momentum) copy.assign(tf.add(tf.mul(copy, decay), tf.mul(source, 1 - decay)));
+    });
   }
 
   // ---- building -----------------------------------------------------------------------------
@@ -267,13 +354,84 @@ export class Model {
       this.params[this.params.length - 1]!.decay = false;
       const wpe = this.normal(`${h.name}.wpe`, [enc.length, Dd], INIT_STD);
       const decoder: Decoder = { embed, maskToken, wpe, blocks: this.buildBlocks(h.name, layers, Dd, mlp), lnf: this.layerNorm(`${h.name}.ln_f`, Dd), heads };
-      return { ir: h, layers: [this.linear(`${h.name}.out`, Dd, h.out)], groups: 1, outWidth: h.out, decoder };
+      return { ir: h, layers: [this.linear(`${h.name}.out`, Dd, h.out)], groups: 1, outWidth: h.out, decoder, encoder: h.input.encoder, input: null };
     }
     const groups = h.perToken && enc.kind === "transformer" ? this.ir.tokenizers[enc.tokens]!.pixelsPerToken : 1;
-    const widths = [h.inWidth || enc.width, ...h.hidden, h.out * groups];
+    const below = h.input.head ? this.head(h.input.head) : null;
+    const widths = [h.inWidth || (below ? below.outWidth : enc.width), ...h.hidden, h.out * groups];
     const layers: Linear[] = [];
     for (let i = 0; i + 1 < widths.length; i++) layers.push(this.linear(`${h.name}.${i}`, widths[i]!, widths[i + 1]!));
-    return { ir: h, layers, groups, outWidth: h.out * groups, decoder: null };
+    return { ir: h, encoder: h.input.encoder, input: h.input.head ?? null, layers, groups, outWidth: h.out * groups, decoder: null };
+  }
+
+  /**
+   * An `ema` head: copies of its source head, of every head under it and of its encoder, each a
+   * buffer `<ema>/<name>` starting at the source's initial values (BYOL's target starts as the
+   * online network) and following it by updateMomentum. The copies share the source's shapes,
+   * tokenizer and causal mask; they take no random numbers, so adding one changes no other weight.
+   */
+  private buildMomentumHead(h: IRHead): Head {
+    const of = h.ema?.of;
+    if (!of || !h.ema) throw new Error(`ema head ${h.name} names no source head`);
+    const decay = h.ema.decay;
+    const copyVar = (name: string, v: tf.Variable): tf.Variable => {
+      const copy = tf.variable(v, false); // tf.variable copies the values
+      this.buffers.push({ name: `${h.name}/${name}`, shape: [...v.shape], variable: copy, decay: false });
+      this.momentum.push({ source: v, copy, decay });
+      return copy;
+    };
+    const copyLinear = (name: string, l: Linear): Linear => ({ w: copyVar(`${name}.w`, l.w), b: copyVar(`${name}.b`, l.b) });
+    const copyNorm = (name: string, l: LayerNorm): LayerNorm => ({ g: copyVar(`${name}.g`, l.g), b: copyVar(`${name}.b`, l.b) });
+    const src = this.head(of);
+    const root = this.encoder(src.encoder);
+    const encKey = `${h.name}/${src.encoder}`;
+    const n = root.ir.name;
+    this.encoders.set(encKey, {
+      ...root,
+      wte: copyVar(`${n}.wte`, root.wte),
+      bte: root.bte ? copyVar(`${n}.bte`, root.bte) : null,
+      start: copyVar(`${n}.start`, root.start),
+      wpe: copyVar(`${n}.wpe`, root.wpe),
+      blocks: root.blocks.map((b, i) => {
+        const p = `${n}.h.${i}`;
+        return {
+          ln1: copyNorm(`${p}.ln1`, b.ln1),
+          qkv: copyLinear(`${p}.attn.qkv`, b.qkv),
+          proj: copyLinear(`${p}.attn.proj`, b.proj),
+          ln2: copyNorm(`${p}.ln2`, b.ln2),
+          fc: copyLinear(`${p}.mlp.fc`, b.fc),
+          out: copyLinear(`${p}.mlp.proj`, b.out),
+        };
+      }),
+      lnf: copyNorm(`${n}.ln_f`, root.lnf),
+    });
+    // The source's chain of heads, bottom first; the top one becomes this head.
+    const chain: Head[] = [];
+    for (let x: Head | null = src; x; x = x.input ? this.head(x.input) : null) chain.unshift(x);
+    let input: string | null = null;
+    let top: Head | null = null;
+    for (const x of chain) {
+      const copy: Head = { ...x, encoder: encKey, input, layers: x.layers.map((l, i) => copyLinear(`${x.ir.name}.${i}`, l)) };
+      if (x === src) top = { ...copy, ir: h };
+      else {
+        const key = `${h.name}/${x.ir.name}`;
+        this.heads.set(key, copy);
+        input = key;
+      }
+    }
+    return top!;
+  }
+
+  /** A moco loss's queue of Q past keys, seeded random at the start (as MoCo's is). */
+  private buildQueue(loss: string, size: number, width: number): tf.Variable {
+    const r = this.rng.fork(`${loss}.queue`);
+    const values = new Float32Array(size * width);
+    for (let i = 0; i < values.length; i++) values[i] = r.normal(0, 1);
+    const init = tf.tensor(values, [size, width], "float32");
+    const variable = tf.variable(init, false);
+    init.dispose();
+    this.buffers.push({ name: `${loss}.queue`, shape: [size, width], variable, decay: false });
+    return variable;
   }
 
   private zeros = new Map<number, tf.Tensor1D>();
@@ -396,7 +554,8 @@ export class Model {
     const h = this.head(head);
     if (h.decoder) return this.decode(h, enc);
     let x: tf.Tensor2D;
-    if (h.ir.perToken) {
+    if (h.input) x = this.applyHead(h.input, enc); // a head on a head: [n, in]
+    else if (h.ir.perToken) {
       if (!enc.tokens) throw new Error(`head ${head} reads tokens, but its encoder has none`);
       const [n, L, D] = enc.tokens.shape;
       x = tf.reshape(enc.tokens, [n * L, D]) as tf.Tensor2D; // [n·L, D]
@@ -441,7 +600,12 @@ export class Model {
   /** Release every variable and constant. */
   dispose(): void {
     for (const p of this.params) p.variable.dispose();
-    for (const e of this.encoders.values()) e.mask?.dispose();
+    for (const b of this.buffers) b.variable.dispose();
+    this.buffers.length = 0;
+    this.momentum.length = 0;
+    this.queues.clear();
+    // Momentum copies share their source's causal mask: dispose each mask once.
+    for (const [key, e] of this.encoders) if (this.ir.encoders[key]) e.mask?.dispose();
     for (const z of this.zeros.values()) z.dispose();
     this.zeros.clear();
     this.params.length = 0;
@@ -449,16 +613,16 @@ export class Model {
 
   // ---- weights in and out --------------------------------------------------------------------
 
-  /** All weights, name → values (copies), in parameter order. */
+  /** All weights and buffers, name → values (copies), in parameter order, then the buffers. */
   async readWeights(): Promise<{ name: string; shape: number[]; data: Float32Array }[]> {
     const out: { name: string; shape: number[]; data: Float32Array }[] = [];
-    for (const p of this.params) out.push({ name: p.name, shape: p.shape, data: (await p.variable.data()) as Float32Array });
+    for (const p of this.saved) out.push({ name: p.name, shape: p.shape, data: (await p.variable.data()) as Float32Array });
     return out;
   }
 
-  /** Set weights by name; every parameter must be present with its shape. */
+  /** Set weights and buffers by name; every one must be present with its shape. */
   writeWeights(weights: Map<string, Float32Array>): void {
-    for (const p of this.params) {
+    for (const p of this.saved) {
       const data = weights.get(p.name);
       const size = p.shape.reduce((a, b) => a * b, 1);
       if (!data || data.length !== size) throw new Error(`checkpoint has no weights for ${p.name} of ${size} values`);

@@ -15,7 +15,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { IRExperiment } from "../compiler/ir.js";
-import { UserError } from "../common/errors.js";
+import { isUserError, UserError } from "../common/errors.js";
 import type { Metrics, RunEvent } from "./events.js";
 import { NotReadableError, readRegularFile } from "./faults.js";
 
@@ -45,11 +45,14 @@ export function isRunDir(dir: string): boolean {
   return existsSync(runFile(dir, "ir"));
 }
 
-export type RunStatus = "completed" | "interrupted" | "failed";
-const RUN_STATUSES: readonly string[] = ["completed", "interrupted", "failed"] satisfies RunStatus[];
+/** "pruned": stopped by a sweep's `prune` rule (its checkpoint kept; `--resume` continues it by hand). */
+export type RunStatus = "completed" | "interrupted" | "failed" | "pruned";
+const RUN_STATUSES: readonly string[] = ["completed", "interrupted", "failed", "pruned"] satisfies RunStatus[];
 
 /** result.json, as the trainer writes it at the end of a run (completed, interrupted or failed). */
 export interface RunResultFile {
+  /** The run's id (runtime/run.ts runIdOf): what `hgc runs`, the sweep view and every command name it by. */
+  id: string;
   experiment: string;
   hash: string;
   runDir: string;
@@ -69,7 +72,10 @@ export interface RunResultFile {
   /** How each linear probe of the last evaluation was fitted (chosen L2, iterations, gradient norm, converged), by metric prefix (issue 12). */
   probes?: Record<string, { l2: number; iterations: number; gradNorm: number; loss: number; converged: boolean; heldOut: string; heldOutAccuracy: number | null; layer?: number }>;
   timings: { totalMs: number; trainMs: number; evalMs: number; msPerStep: number | null; imagesPerSec: number | null };
-  overrides: { steps?: number; seed?: number };
+  /** `--steps`/`--seed`, and the command line's `path=value` overrides (already in ir.json). */
+  overrides: { steps?: number; seed?: number; set?: string[] };
+  /** Why a sweep's prune rule stopped it (status "pruned"). */
+  pruned?: { metric: string; step: number; value: number; rung: number };
   startedAt: string;
   finishedAt: string;
   error?: { message: string; hint?: string; step?: number };
@@ -125,6 +131,7 @@ const metricsCheck = recordOf(orNull(isNumber));
 const skippedCheck = arrayOf(fields({ protocol: isString, reason: isString }));
 
 const RESULT_FIELDS: Record<string, Check> = {
+  id: isString,
   experiment: isString,
   hash: isString,
   runDir: isString,
@@ -141,7 +148,7 @@ const RESULT_FIELDS: Record<string, Check> = {
   metrics: metricsCheck,
   skipped: skippedCheck,
   timings: recordOf(orNull(isNumber)),
-  overrides: recordOf(isNumber),
+  overrides: fields({ steps: isNumber, seed: isNumber, set: arrayOf(isString) }),
   startedAt: isString,
   finishedAt: isString,
   error: fields({ message: isString, hint: isString, step: isNumber }),
@@ -149,7 +156,7 @@ const RESULT_FIELDS: Record<string, Check> = {
 
 /** The required fields of each event type; the others are checked when present. */
 const EVENT_FIELDS: Record<RunEvent["type"], { required: string[]; fields: Record<string, Check> }> = {
-  start: { required: [], fields: { time: isString, experiment: isString, backend: isString, kernels: arrayOf(isString), parameters: isNumber, totalSteps: isNumber, batch: isNumber, seed: isNumber, startStep: isNumber } },
+  start: { required: [], fields: { id: isString, overrides: arrayOf(isString), time: isString, experiment: isString, backend: isString, kernels: arrayOf(isString), parameters: isNumber, totalSteps: isNumber, batch: isNumber, seed: isNumber, startStep: isNumber } },
   step: { required: ["step"], fields: { step: isNumber, totalSteps: isNumber, losses: metricsCheck, weights: metricsCheck, objective: orNull(isNumber), lr: orNull(isNumber), gradNorm: orNull(isNumber), imagesPerSec: orNull(isNumber), msPerStep: orNull(isNumber), elapsedMs: isNumber } },
   eval: { required: ["step"], fields: { step: isNumber, metrics: metricsCheck, skipped: skippedCheck, elapsedMs: isNumber } },
   checkpoint: { required: ["step"], fields: { step: isNumber, path: isString } },
@@ -236,4 +243,16 @@ export function readRunEvents(runDir: string): RunEvent[] {
     events.push(ev as RunEvent);
   });
   return events;
+}
+
+/** The id a run folder records (result.json, else its start event), or undefined for a folder that records none. */
+export function recordedRunId(runDir: string): string | undefined {
+  try {
+    const result = readRunResult(runDir);
+    if (typeof result?.id === "string") return result.id;
+    for (const e of readRunEvents(runDir)) if (e.type === "start" && typeof e.id === "string") return e.id;
+  } catch (err) {
+    if (!isUserError(err)) throw err;
+  }
+  return undefined;
 }

@@ -21,17 +21,18 @@ import { isUserError, UserError } from "../common/errors.js";
 import { selectBackend, type BackendChoice, type BackendPreference } from "./backend.js";
 import { checkWeightsFit, checkpointsDir, loadIntactCheckpoint, removeStaleTemps, saveCheckpoint, type Checkpoint, type CheckpointState } from "./checkpoint.js";
 import { formatChange, jsonDiff } from "../compiler/diff.js";
-import { hashIR } from "../compiler/hash.js";
+import { hashIR, trialId } from "../compiler/hash.js";
 import { makeDirs, removeStaleFiles } from "./atomic.js";
 import { duringIo, isWorldFault, worldFault } from "./faults.js";
 import { loadDataset } from "./data/index.js";
 import { EventBus, type EvalEvent, type Metrics, type RunEvent } from "./events.js";
 import { writeFileAtomic } from "./atomic.js";
-import { readRunIr, runFile, type RunResultFile, type RunStatus } from "./run-folder.js";
+import { readRunIr, readRunResult, recordedRunId, runFile, type RunResult, type RunResultFile, type RunStatus } from "./run-folder.js";
 import { datasetLoader, evalContext, runBaselines } from "./inference.js";
 import type { ProbeReport } from "./evaluate/probe.js";
 import { isOutOfMemory, OUT_OF_MEMORY_HINT, OutOfMemoryError } from "./memory.js";
 import { Model } from "./model.js";
+import { bestDir, keepIfBest, wouldKeep } from "./best.js";
 import { NonFiniteError, Trainer, type StepResult } from "./train.js";
 
 export interface RunOptions {
@@ -44,6 +45,10 @@ export interface RunOptions {
   runsRoot?: string;
   /** Continue from the folder's last checkpoint. */
   resume?: boolean;
+  /** Train a new run beside the experiment's existing one (a new folder and id) instead of refusing. */
+  fresh?: boolean;
+  /** The command line's `path=value` overrides, as given, for the record (their values are in `ir`). */
+  set?: string[];
   /** Override the number of training steps (smoke tests). */
   steps?: number;
   /** Override the experiment's seed. */
@@ -77,10 +82,71 @@ export function effectiveIr(ir: IRExperiment, o: { steps?: number; seed?: number
   return copy;
 }
 
-/** The default run folder: `<runsRoot>/<experiment>-<hash8>`, the hash covering overrides too. */
+/**
+ * A run's identity: the experiment as run (IR hash, which covers the overrides) and its seed — the
+ * very id a sweep gives the trial of that IR and seed (compiler/hash.ts trialId), so a run has one
+ * id wherever it is shown. Its first 8 characters name the default folder.
+ */
+export function runIdentity(ir: IRExperiment): string {
+  return trialId(ir.hash, ir.seed);
+}
+
+/** The id of the n-th run (n ≥ 2) of one experiment, trained beside the first with `--fresh`. */
+function freshId(identity: string, n: number): string {
+  return createHash("sha256").update(`${identity}:${n}`).digest("hex");
+}
+
+/** The default run folder: `<runsRoot>/<experiment>-<id8>`, the id covering overrides too. */
 export function defaultRunDir(ir: IRExperiment, o: { steps?: number; seed?: number } = {}, runsRoot = "runs"): string {
-  const key = o.steps === undefined && o.seed === undefined ? ir.hash : createHash("sha256").update(`${ir.hash}\n${JSON.stringify(o)}`).digest("hex");
-  return path.resolve(runsRoot, `${ir.name}-${key.slice(0, 8)}`);
+  return path.resolve(runsRoot, `${ir.name}-${runIdentity(effectiveIr(ir, o)).slice(0, 8)}`);
+}
+
+/** Where a run goes and under which id, and what that folder holds already. */
+export interface RunPlacement {
+  runDir: string;
+  id: string;
+  /** The folder's result, when a run has ended there (completed, interrupted, failed or pruned). */
+  result: RunResult | null;
+  /** True when the folder holds checkpoints (never deleted: resumed, or left for a new folder). */
+  checkpoints: boolean;
+}
+
+/**
+ * The folder and id of a run of `ir` (overrides applied). The id a folder records wins; a new
+ * folder's id is the experiment's identity when its name carries it (the default folder, a sweep's
+ * trial), else derived from the identity and the folder, so two folders never share an id.
+ * `fresh` picks the first `<experiment>-<id8>` folder of the identity's n-th derivation that does not exist.
+ */
+export function placeRun(ir: IRExperiment, o: { out?: string; runsRoot?: string; fresh?: boolean }): RunPlacement {
+  const identity = runIdentity(ir);
+  let runDir: string;
+  let id: string;
+  if (o.fresh) {
+    if (o.out) throw new UserError("`--fresh` picks a new folder itself; `--out` names one", "give one of them (a new --out folder is already a fresh run)", 2);
+    for (let n = 2; ; n++) {
+      id = freshId(identity, n);
+      runDir = path.resolve(o.runsRoot ?? "runs", `${ir.name}-${id.slice(0, 8)}`);
+      if (!fs.existsSync(runDir)) break;
+    }
+  } else {
+    runDir = path.resolve(o.out ?? path.join(o.runsRoot ?? "runs", `${ir.name}-${identity.slice(0, 8)}`));
+    id = recordedRunId(runDir) ?? (path.basename(runDir).endsWith(identity.slice(0, 8)) ? identity : createHash("sha256").update(`${identity}\n${runDir}`).digest("hex"));
+  }
+  let result: RunResult | null = null;
+  try {
+    result = readRunResult(runDir);
+  } catch (err) {
+    if (!isUserError(err)) throw err;
+  }
+  return { runDir, id, result, checkpoints: holdsCheckpoints(runDir) };
+}
+
+function holdsCheckpoints(runDir: string): boolean {
+  try {
+    return fs.readdirSync(checkpointsDir(runDir)).some((f) => !f.startsWith("."));
+  } catch {
+    return false;
+  }
 }
 
 /** Train and evaluate an experiment; never throws for a failed run (status "failed"), only for setup errors. */
@@ -89,7 +155,12 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const startedAt = new Date().toISOString();
   const overrides = { ...(opts.steps !== undefined ? { steps: opts.steps } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) };
   const ir = effectiveIr(opts.ir, overrides);
-  const runDir = path.resolve(opts.out ?? defaultRunDir(opts.ir, overrides, opts.runsRoot));
+  const { runDir, id, result: previous, checkpoints } = placeRun(ir, { ...(opts.out ? { out: opts.out } : {}), ...(opts.runsRoot ? { runsRoot: opts.runsRoot } : {}), ...(opts.fresh ? { fresh: true } : {}) });
+  // A run's checkpoints are never deleted: without --resume a folder that holds some is refused.
+  if (!opts.resume && checkpoints) {
+    const what = previous?.status === "completed" ? "a completed run" : `the checkpoints of an unfinished run${previous ? ` (${previous.status} at step ${previous.steps ?? "?"})` : ""}`;
+    throw new UserError(`${runDir} already holds ${what} (id ${id.slice(0, 8)}); hgc never deletes checkpoints`, "add --resume to continue it from its last checkpoint, or --fresh to train a new run beside it", 1);
+  }
   const bus = opts.bus ?? new EventBus();
   const seed = ir.seed;
   const total = ir.train.steps;
@@ -136,7 +207,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
 
   let model: Model | null = null;
   let trainer: Trainer | null = null;
-  let status: RunStatus = "completed";
+  let status: Exclude<RunStatus, "pruned"> = "completed"; // only a sweep prunes
   let error: RunResultFile["error"];
   let last: StepResult | null = null;
   let metrics: Metrics = {};
@@ -159,7 +230,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     trainer = new Trainer(ir, model, trainSet, seed, total);
     if (resumed) {
       const ckpt = resumed;
-      checkWeightsFit(ckpt, model.params);
+      checkWeightsFit(ckpt, model.saved);
       model.writeWeights(ckpt.weights);
       try {
         trainer.optimizer.writeState(ckpt.state.optimizerStep, ckpt.optimizer);
@@ -174,6 +245,8 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
 
     bus.emit({
       type: "start",
+      id,
+      ...(opts.set?.length ? { overrides: opts.set } : {}),
       time: startedAt,
       experiment: ir.name,
       runDir,
@@ -190,6 +263,9 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       log("info", `a step's activations do not fit the ${backend.name} backend's memory budget in one pass: training in micro-batches of ${trainer.microBatch} sequences (the same objective; runtime/memory.ts)`);
     }
 
+    let step = startStep;
+    let checkpointed = startStep;
+    let lastCheckpoint: string | null = null;
     const runEval = async (step: number): Promise<void> => {
       if (!evaluator || !ir.evaluate.length) return;
       const e0 = Date.now();
@@ -209,6 +285,16 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       probes = r.probes;
       const ev: EvalEvent = { type: "eval", step, metrics: r.metrics, skipped: r.skipped, elapsedMs: ms, probes: r.probes };
       bus.emit(ev);
+      // keep_best: this evaluation's checkpoint is kept when it ranks among the best k
+      const keep = ir.train.keepBest;
+      const value = keep ? r.metrics[keep.metric] : undefined;
+      if (keep && typeof value === "number" && wouldKeep(runDir, keep, step, value)) {
+        if (checkpointed !== step) {
+          await checkpoint(step);
+          checkpointed = step;
+        }
+        if (lastCheckpoint && keepIfBest(runDir, keep, step, value, lastCheckpoint)) log("info", `step ${step}: ${keep.metric} ${value} is among the best ${keep.keep}; kept in ${bestDir(runDir)}`);
+      }
     };
     const checkpoint = async (step: number): Promise<void> => {
       const state: CheckpointState = {
@@ -231,11 +317,10 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
         throw err;
       }
       lastGood = goodCheckpoint(step, where);
+      lastCheckpoint = where;
       bus.emit({ type: "checkpoint", step, path: where });
     };
 
-    let step = startStep;
-    let checkpointed = startStep;
     const loopStart = Date.now();
     while (step < total) {
       const s0 = Date.now();
@@ -339,6 +424,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   function finish(): RunResultFile {
     const steps = last?.step ?? startStep;
     const result: RunResultFile = {
+      id,
       experiment: ir.name,
       hash: ir.hash,
       runDir,
@@ -362,7 +448,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
         msPerStep: stepsTimed ? trainMs / stepsTimed : null,
         imagesPerSec: trainMs ? (stepsTimed * ir.train.batch * 1000) / trainMs : null,
       },
-      overrides,
+      overrides: { ...overrides, ...(opts.set?.length ? { set: opts.set } : {}) },
       startedAt,
       finishedAt: new Date().toISOString(),
       ...(error ? { error } : {}),

@@ -139,7 +139,10 @@ interface SweepRow {
 }
 type TrialRow = Omit<TrialRecord, "point"> & { point: string };
 
-/** A run's id: derived from its folder's absolute path, so re-indexing a folder updates one row. */
+/**
+ * The id of a run folder that records none (written by an older hgc): derived from its absolute
+ * path, so re-indexing it updates one row. Folders record their id (runtime/run.ts placeRun).
+ */
 export function runIdFor(runDir: string): string {
   return createHash("sha256").update(resolve(runDir)).digest("hex").slice(0, 16);
 }
@@ -192,7 +195,7 @@ export function readRunFolder(runDir: string): { record: RunRecord; series: { st
   }
   const status = result?.status ?? end?.status ?? (problems.length ? "damaged" : start ? "interrupted" : "unknown");
   const record: RunRecord = {
-    id: runIdFor(dir),
+    id: result?.id ?? start?.id ?? runIdFor(dir),
     experiment: ir?.name ?? result?.experiment ?? "?",
     hash: ir?.hash ?? "",
     seed: num(result?.seed) ?? num(start?.seed) ?? num(ir?.seed),
@@ -311,11 +314,17 @@ export class Store {
     const { record: r, series } = readRunFolder(runDir);
     const mtime = folderMtime(r.runDir);
     const tx = this.db.transaction(() => {
+      // The folder's row under another id (indexed by an older hgc, or a folder copied over another) goes.
+      for (const old of this.db.prepare(`SELECT id FROM runs WHERE run_dir = ? AND id != ?`).all(r.runDir, r.id) as { id: string }[]) {
+        this.db.prepare(`DELETE FROM metrics WHERE run = ?`).run(old.id);
+        this.db.prepare(`UPDATE trials SET run = ? WHERE run = ?`).run(r.id, old.id);
+        this.db.prepare(`DELETE FROM runs WHERE id = ?`).run(old.id);
+      }
       this.db
         .prepare(
           `INSERT INTO runs (id, experiment, hash, seed, run_dir, status, backend, started, ended, steps, total_steps, parameters, metrics, error, indexed_mtime)
            VALUES (@id, @experiment, @hash, @seed, @runDir, @status, @backend, @started, @ended, @steps, @totalSteps, @parameters, @metrics, @error, @mtime)
-           ON CONFLICT(id) DO UPDATE SET experiment=excluded.experiment, hash=excluded.hash, seed=excluded.seed,
+           ON CONFLICT(id) DO UPDATE SET run_dir=excluded.run_dir, experiment=excluded.experiment, hash=excluded.hash, seed=excluded.seed,
              status=excluded.status, backend=excluded.backend, started=excluded.started, ended=excluded.ended,
              steps=excluded.steps, total_steps=excluded.total_steps, parameters=excluded.parameters,
              metrics=excluded.metrics, error=excluded.error, indexed_mtime=excluded.indexed_mtime`,

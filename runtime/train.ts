@@ -7,11 +7,16 @@
 //   3. forward passes through the shared encoder: one concatenated batch of 2N views per
 //      (encoder, views) pair, and one clean batch of N images for each generative loss that reads
 //      the clean image (`input: "clean"`, the default; `input: "view"` reuses the first views);
-//   4. each loss term (NT-Xent; next-token cross entropy in bits/dim), the weighted objective at
-//      this step, and its gradients — all in one tf.tidy;
+//   4. each loss term (NT-Xent and the rest of the two-view family; next-token cross entropy in
+//      bits/dim), the weighted objective at this step, and its gradients — all in one tf.tidy;
 //   5. one read of the terms and the global gradient norm; a NaN or Inf stops the run here,
 //      before the weights change, naming the step and the term;
-//   6. clip (global norm) and apply the optimizer update.
+//   6. clip (global norm) and apply the optimizer update;
+//   7. then, never by gradients: every `ema` copy follows its source (θ' ← d·θ' + (1−d)·θ), and
+//      each moco loss's queue takes the step's keys (computed before the update, as MoCo's are).
+//
+// An `ema` head reads a momentum copy of its encoder: that copy gets a pass of its own over the
+// same views as the online encoder's pass (the same tokens, no dropout), outside every gradient.
 //
 // Steps 3–4 run as one tape when the step's estimated activations fit the backend's memory
 // (runtime/memory.ts); otherwise in micro-batches computing the same objective and gradients
@@ -23,12 +28,12 @@
 // reproducible and nothing about them is checkpointed. Steps with such a pass, or a resnet
 // encoder, run as one tape (their activations are not in the memory estimate yet).
 
-import type { IRExperiment } from "../compiler/ir.js";
+import { isViewLoss, type IRExperiment, type IRLoss } from "../compiler/ir.js";
 import { UserError } from "../common/errors.js";
 import { twoViews } from "./augment.js";
 import { tf } from "./backend.js";
 import type { ImageSet } from "./data/types.js";
-import { bitsPerDim, maskedBitsPerDim, ntxent, patchTargets, reconstructionLoss } from "./losses.js";
+import { barlowTwins, bitsPerDim, byol, maskedBitsPerDim, moco, ntxent, patchTargets, reconstructionLoss, simsiam, supcon, vicreg } from "./losses.js";
 import type { EncoderData, EncoderOutput, Model, TokenMask } from "./model.js";
 import { Optimizer } from "./optimizer.js";
 import { Rng } from "./rng.js";
@@ -95,6 +100,7 @@ export class Sampler {
 }
 
 interface Pass {
+  /** The model key of the encoder: an IR encoder, or an `ema` head's momentum copy of one. */
   encoder: string;
   /** Views drawn for this pass, or null for the clean images. */
   views: string | null;
@@ -102,11 +108,33 @@ interface Pass {
   copies: 1 | 2;
   /** A masked pass of its own (masked: tokens replaced by the mask vector; reconstruct: visible tokens only). */
   mask?: { kind: "masked" | "reconstruct"; ratio: number };
+  /** For a momentum copy's pass: the online pass whose tokens (the same views) it reads. */
+  source?: number;
+}
+
+/** One head's output over one pass that a two-view loss reads; `grad: false` for what the loss stops (targets, keys). */
+interface Read {
+  head: string;
+  pass: number;
+  grad: boolean;
+}
+
+/** What a two-view loss may need besides its heads' outputs. */
+interface ViewContext {
+  /** The class of every row of a views pass ([2N]: the batch's labels, twice). */
+  labels: Int32Array;
 }
 
 type Term =
-  | { loss: string; kind: "ntxent"; head: string; pass: number; temperature: number }
-  | { loss: string; kind: "autoregressive" | "masked" | "reconstruct"; head: string; pass: number };
+  | {
+      loss: string;
+      kind: "views";
+      reads: Read[];
+      /** The loss of the heads' outputs, each [2N, d] (first views, then second views). */
+      value: (zs: tf.Tensor2D[], ctx: ViewContext) => tf.Scalar;
+    }
+  | { loss: string; kind: "autoregressive"; head: string; pass: number }
+  | { loss: string; kind: "masked" | "reconstruct"; head: string; pass: number };
 
 export interface TrainerOptions {
   /** Sequences per micro-batch, forcing the micro-batched step (default: HGC_MICROBATCH, else the memory estimate's choice). */
@@ -126,6 +154,8 @@ export class Trainer {
   private readonly terms: Term[] = [];
   /** Sequences per micro-batch, or null when the whole step runs in one tape (the single pass). */
   readonly microBatch: number | null;
+  /** Each moco loss's keys of this step [N, d], kept until the queue takes them after the update. */
+  private readonly pendingKeys = new Map<string, tf.Tensor2D>();
 
   constructor(
     readonly ir: IRExperiment,
@@ -140,7 +170,7 @@ export class Trainer {
     this.sampler = new Sampler(data.n, seed);
     this.rng = new Rng(`${seed}:augment`);
     this.plan();
-    if (this.passes.some((p) => p.mask || ir.encoders[p.encoder]!.kind === "resnet")) {
+    if (this.passes.some((p) => p.mask || this.model.encoderIR(p.encoder).kind === "resnet")) {
       if (options.microBatch !== undefined) throw new UserError("micro-batched steps do not yet cover masked, reconstruct or resnet passes", "leave HGC_MICROBATCH unset", 1);
       this.microBatch = null;
       return;
@@ -151,12 +181,12 @@ export class Trainer {
 
   /** What the memory estimate needs of a pass (a transformer's). */
   private passShape(p: Pass): PassShape {
-    const e = this.ir.encoders[p.encoder]!;
+    const e = this.model.encoderIR(p.encoder);
     if (e.kind !== "transformer") throw new Error(`the memory estimate covers transformer passes, not ${e.kind}`);
     const tok = this.ir.tokenizers[e.tokens]!;
     const tokenOut = this.terms
-      .filter((t) => t.pass === this.passes.indexOf(p) && t.kind === "autoregressive")
-      .reduce((sum, t) => sum + this.ir.heads[t.head]!.out * tok.pixelsPerToken, 0);
+      .filter((t) => t.kind === "autoregressive" && t.pass === this.passes.indexOf(p))
+      .reduce((sum, t) => sum + (t.kind === "autoregressive" ? this.ir.heads[t.head]!.out * tok.pixelsPerToken : 0), 0);
     const inWidth = tok.kind === "quantize" ? tok.vocab : tok.pixelsPerToken;
     return { positions: tok.length + 1, width: e.width, heads: e.heads, mlp: e.mlp, layers: e.layers, inWidth, tokenOut };
   }
@@ -177,20 +207,19 @@ export class Trainer {
     const { ir } = this;
     const used = [...new Set(ir.objective.terms.map((t) => t.loss))];
     // Contrastive losses first, so a generative `input: "view"` finds their views pass.
-    const ordered = [...used].sort((a, b) => Number(ir.losses[a]!.kind !== "ntxent") - Number(ir.losses[b]!.kind !== "ntxent"));
+    const twoViews = (n: string) => Number(!ir.losses[n] || !isViewLoss(ir.losses[n]!));
+    const ordered = [...used].sort((a, b) => twoViews(a) - twoViews(b));
     for (const name of ordered) {
       const loss = ir.losses[name];
       if (!loss) throw new Error(`objective names unknown loss ${name}`);
-      const head = ir.heads[loss.head]!;
-      const encoder = head.input.encoder;
-      if (loss.kind === "ntxent") {
+      const encoder = this.model.headEncoder(loss.head);
+      if (isViewLoss(loss)) {
         // The checker rejects this too (HGC053); an IR written by hand reaches here unchecked.
         if (ir.train.batch < 2) {
           throw new UserError(`train.batch is ${ir.train.batch}: the contrastive loss \`${name}\` needs at least 2 images a batch (the others are its negatives)`, "use batch: 2 or more (64 or more works best)", 1);
         }
-        const pass = this.passIndex({ encoder, views: loss.views, copies: 2 });
-        this.terms.push({ loss: name, kind: "ntxent", head: loss.head, pass, temperature: loss.temperature });
-      } else {
+        this.terms.push(this.viewTerm(loss));
+      } else if (loss.kind === "autoregressive" || loss.kind === "masked" || loss.kind === "reconstruct") {
         const enc = ir.encoders[encoder]!;
         if (enc.kind !== "transformer" || enc.tokens !== loss.target) {
           throw new UserError(`loss ${name}: target ${loss.target} is not the tokenizer of encoder ${encoder}`, enc.kind === "transformer" ? `use target: ${enc.tokens}` : "a token loss needs a transformer encoder", 1);
@@ -202,8 +231,56 @@ export class Trainer {
         const mask = loss.kind === "autoregressive" ? undefined : { kind: loss.kind, ratio: loss.ratio };
         const pass = this.passIndex({ encoder, views, copies: 1, ...(mask ? { mask } : {}) });
         this.terms.push({ loss: name, kind: loss.kind, head: loss.head, pass });
+      } else throw new Error(`loss ${name}: the trainer does not know ${(loss as IRLoss).kind}`);
+    }
+  }
+
+  /** The two-views pass a head reads: its encoder's, or for an `ema` head its momentum copy's after the online one. */
+  private viewsPass(head: string, views: string): number {
+    const encoder = this.model.headEncoder(head);
+    if (!this.model.isMomentumEncoder(encoder)) return this.passIndex({ encoder, views, copies: 2 });
+    const online = this.model.encoderIR(encoder).name;
+    const source = this.passIndex({ encoder: online, views, copies: 2 });
+    return this.passIndex({ encoder, views, copies: 2, source });
+  }
+
+  /** A two-view loss as the heads it reads and the function of their outputs. */
+  private viewTerm(loss: Extract<IRLoss, { views: string }>): Term {
+    const read = (head: string, grad: boolean): Read => ({ head, pass: this.viewsPass(head, loss.views), grad: grad && !this.model.isMomentumEncoder(this.model.headEncoder(head)) });
+    const term = (reads: Read[], value: (zs: tf.Tensor2D[], ctx: ViewContext) => tf.Scalar): Term => ({ loss: loss.name, kind: "views", reads, value });
+    const N = this.ir.train.batch;
+    switch (loss.kind) {
+      case "ntxent":
+        return term([read(loss.head, true)], ([z]) => ntxent(z!, loss.temperature));
+      case "supcon":
+        return term([read(loss.head, true)], ([z], ctx) => supcon(z!, ctx.labels, loss.temperature));
+      case "barlow_twins":
+        return term([read(loss.head, true)], ([z]) => barlowTwins(z!, loss.lambda));
+      case "vicreg":
+        return term([read(loss.head, true)], ([z]) => vicreg(z!, loss));
+      case "byol":
+        return term([read(loss.head, true), read(loss.target, false)], ([p, t]) => byol(p!, t!));
+      case "simsiam":
+        return term([read(loss.head, true), read(loss.target, false)], ([p, z]) => simsiam(p!, z!));
+      case "moco": {
+        if (loss.queue % N !== 0) {
+          throw new UserError(`loss ${loss.name}: the queue of ${loss.queue} keys is not a multiple of the batch (${N})`, `use queue: ${Math.max(1, Math.round(loss.queue / N)) * N}`, 1);
+        }
+        return term([read(loss.head, true), read(loss.key, false)], ([q, k]) => {
+          const d = q!.shape[1];
+          const keys = tf.slice(k!, [N, 0], [N, d]) as tf.Tensor2D; // the key encoder's second views
+          this.pendingKeys.get(loss.name)?.dispose();
+          this.pendingKeys.set(loss.name, tf.keep(tf.clone(keys)));
+          return moco(tf.slice(q!, [0, 0], [N, d]) as tf.Tensor2D, keys, this.model.queue(loss.name) as unknown as tf.Tensor2D, loss.temperature);
+        });
       }
     }
+  }
+
+  /** Drop the keys a failed step computed. */
+  private dropPendingKeys(): void {
+    for (const k of this.pendingKeys.values()) k.dispose();
+    this.pendingKeys.clear();
   }
 
   /** Images the encoder sees per step (for throughput figures). */
@@ -224,29 +301,30 @@ export class Trainer {
     const stepNo = this.step + 1;
     const N = this.ir.train.batch;
     const { height: h, width: w } = this.data;
-    const images = this.gather(this.sampler.next(N));
+    const batchIdx = this.sampler.next(N);
+    const images = this.gather(batchIdx);
 
     // Inputs of every pass: token arrays ([copies·N, L, P²]) or a resnet's pixels, view 1 rows then view 2 rows.
-    const tokens = this.passes.map((p): EncoderData => {
-      if (!p.views) return this.model.prepare(p.encoder, images, N, h, w);
-      const [a, b] = twoViews(this.ir.views[p.views]!, images, N, h, w, this.rng);
-      const ta = this.model.prepare(p.encoder, a, N, h, w);
-      if (p.copies === 1) return ta;
-      const tb = this.model.prepare(p.encoder, b, N, h, w);
-      const both = ta instanceof Int32Array ? new Int32Array(ta.length * 2) : new Float32Array(ta.length * 2);
-      both.set(ta);
-      both.set(tb, ta.length);
-      return both;
-    });
+    const tokens: EncoderData[] = [];
+    for (const p of this.passes) tokens.push(p.source !== undefined ? tokens[p.source]! : this.passTokens(p, images, N, h, w));
     const masks = this.passes.map((p, i) => (p.mask ? drawMask(N, this.model.tokenizerOf(p.encoder).length, p.mask.ratio, p.mask.kind === "reconstruct", new Rng(`${this.seed}:mask:${stepNo}:${i}`)) : undefined));
+    const rowLabels = this.labelsOf(batchIdx);
 
     const weights = lossWeights(this.ir.objective.terms, stepNo);
     const lr = learningRate(this.ir.optimizer, stepNo, this.totalSteps);
     // Dropout masks come from a stream of their own per step: reproducible, and nothing to checkpoint.
     const dropRng = new Rng(`${this.seed}:dropout:${stepNo}`);
 
-    const { grads, stats } =
-      this.microBatch === null ? this.singlePass(tokens, masks, N, weights, dropRng) : this.microPasses(tokens as Int32Array[], N, weights, stepNo, this.microBatch);
+    let grads: (tf.Tensor | null)[];
+    let stats: tf.Tensor;
+    try {
+      ({ grads, stats } =
+        this.microBatch === null ? this.singlePass(tokens, masks, N, weights, dropRng, rowLabels) : this.microPasses(tokens as Int32Array[], N, weights, stepNo, this.microBatch, rowLabels));
+    } catch (err) {
+      if (!isOutOfMemory(err)) this.dropPendingKeys();
+      throw err;
+    }
+
 
     const s = (await stats.data()) as Float32Array;
     stats.dispose();
@@ -259,6 +337,7 @@ export class Trainer {
       (!Number.isFinite(objective) ? "the objective" : !Number.isFinite(gradNorm) ? "the gradient norm" : null);
     if (bad !== null) {
       for (const g of grads) g?.dispose();
+      this.dropPendingKeys();
       const value = bad in losses ? losses[bad]! : bad === "the objective" ? objective : gradNorm;
       throw new NonFiniteError(stepNo, bad in losses ? `loss \`${bad}\`` : bad, value);
     }
@@ -267,30 +346,71 @@ export class Trainer {
     const scale = clip !== null && clip > 0 && gradNorm > clip ? clip / (gradNorm + 1e-6) : 1;
     this.optimizer.apply(grads, lr, scale);
     for (const g of grads) g?.dispose();
+    this.model.updateMomentum();
+    for (const [loss, keys] of this.pendingKeys) this.model.enqueue(loss, keys, stepNo);
+    this.dropPendingKeys();
     this.step = stepNo;
     return { step: stepNo, losses, weights, objective, lr, gradNorm };
   }
 
+  /** Inputs of a pass: token arrays ([copies·N, L, P²]) or a resnet's pixels, view 1 rows then view 2 rows. */
+  private passTokens(p: Pass, images: Float32Array, N: number, h: number, w: number): EncoderData {
+    if (!p.views) return this.model.prepare(p.encoder, images, N, h, w);
+    const [a, b] = twoViews(this.ir.views[p.views]!, images, N, h, w, this.rng);
+    const ta = this.model.prepare(p.encoder, a, N, h, w);
+    if (p.copies === 1) return ta;
+    const tb = this.model.prepare(p.encoder, b, N, h, w);
+    const both = ta instanceof Int32Array ? new Int32Array(ta.length * 2) : new Float32Array(ta.length * 2);
+    both.set(ta);
+    both.set(tb, ta.length);
+    return both;
+  }
+
+  /** The class of every row of a views pass: the batch's labels for the first views, then again for the second. */
+  private labelsOf(indices: Int32Array): Int32Array {
+    const out = new Int32Array(indices.length * 2);
+    indices.forEach((idx, k) => {
+      out[k] = this.data.labels[idx]!;
+      out[k + indices.length] = this.data.labels[idx]!;
+    });
+    return out;
+  }
+
+  /** The encoder over a pass's inputs; a momentum copy's pass never drops units. */
+  private encodePass(p: Pass, tokens: EncoderData, n: number, drop: Rng | undefined, mask?: TokenMask): EncoderOutput {
+    return this.model.encode(p.encoder, this.model.input(p.encoder, tokens, n, mask), this.model.isMomentumEncoder(p.encoder) ? undefined : drop);
+  }
+
   /** The whole step in one tape: forward passes, losses, objective and gradients in one tf.tidy. */
-  private singlePass(tokens: EncoderData[], masks: (TokenMask | undefined)[], N: number, weights: Record<string, number>, dropRng: Rng): { grads: (tf.Tensor | null)[]; stats: tf.Tensor } {
+  private singlePass(
+    tokens: EncoderData[],
+    masks: (TokenMask | undefined)[],
+    N: number,
+    weights: Record<string, number>,
+    dropRng: Rng,
+    labels: Int32Array,
+  ): { grads: (tf.Tensor | null)[]; stats: tf.Tensor } {
     const vars = this.model.variables;
     // Forward, losses and gradients; everything but the gradients and the stats is freed here.
     return tf.tidy(() => {
       const kept: tf.Scalar[] = [];
       const { value, grads } = tf.variableGrads(() => {
-        const outs = this.passes.map((p, i) => this.model.encode(p.encoder, this.model.input(p.encoder, tokens[i]!, p.copies * N, masks[i]), dropRng));
+        const outs = this.passes.map((p, i) => this.encodePass(p, tokens[i]!, p.copies * N, dropRng, masks[i]));
         let objective: tf.Scalar = tf.scalar(0);
         for (const t of this.terms) {
-          const out = outs[t.pass]!;
           let loss: tf.Scalar;
-          if (t.kind === "ntxent") {
-            loss = ntxent(this.model.applyHead(t.head, out) as tf.Tensor2D, t.temperature);
+          if (t.kind === "views") {
+            loss = t.value(
+              t.reads.map((r) => this.model.applyHead(r.head, outs[r.pass]!)),
+              { labels },
+            );
           } else if (t.kind === "masked") {
-            loss = maskedBitsPerDim(this.model.applyHead(t.head, out), tokens[t.pass] as Int32Array, masks[t.pass]!.rows);
+            loss = maskedBitsPerDim(this.model.applyHead(t.head, outs[t.pass]!), tokens[t.pass] as Int32Array, masks[t.pass]!.rows);
           } else if (t.kind === "reconstruct") {
             const tok = this.model.tokenizerOf(this.passes[t.pass]!.encoder);
-            loss = reconstructionLoss(this.model.applyHead(t.head, out), patchTargets(tok, tokens[t.pass] as Int32Array, N), masks[t.pass]!.rows);
+            loss = reconstructionLoss(this.model.applyHead(t.head, outs[t.pass]!), patchTargets(tok, tokens[t.pass] as Int32Array, N), masks[t.pass]!.rows);
           } else {
+            const out = outs[t.pass]!;
             const pass = this.passes[t.pass]!;
             const first = pass.copies === 2 ? firstRows(out, N) : out;
             const all = tokens[t.pass] as Int32Array;
@@ -315,11 +435,13 @@ export class Trainer {
    * The same step in micro-batches of at most `size` sequences, for steps whose single tape would
    * not fit the backend's memory. Each pass's sequences are cut into micro-batches (never across
    * its first and second views).
-   *   - NT-Xent couples all 2N views, so it is taken by gradient caching (GradCache): a forward
-   *     pass of every micro-batch without a tape gives the projections z; the loss and dL/dz are
-   *     computed on the whole z (small); then each micro-batch is run again with a tape and the
-   *     gradients of Σ z_mb · stopGradient(w · dL/dz_mb) are accumulated — by the chain rule
-   *     exactly the gradients of w · NT-Xent.
+   *   - A two-view loss (NT-Xent and the rest of its family) couples all 2N views, so it is taken
+   *     by gradient caching (GradCache): a forward pass of every micro-batch without a tape gives
+   *     each head output z the loss reads; the loss and dL/dz are computed on the whole z (small);
+   *     then each micro-batch is run again with a tape and the gradients of
+   *     Σ z_mb · stopGradient(w · dL/dz_mb) are accumulated — by the chain rule exactly the
+   *     gradients of w · loss. Outputs the loss stops (targets, keys, momentum copies) are read
+   *     in the first pass only.
    *   - The next-token loss is a mean over images, so micro-batch b of n_b of the N images
    *     contributes the gradients of w · (n_b/N) · bits/dim_b.
    * Dropout masks are drawn per micro-batch (stream `seed:dropout:step:pass:mb`), so the two
@@ -331,6 +453,7 @@ export class Trainer {
     weights: Record<string, number>,
     stepNo: number,
     size: number,
+    labels: Int32Array,
   ): { grads: (tf.Tensor | null)[]; stats: tf.Tensor } {
     const vars = this.model.variables;
     const chunks = this.passes.map((p) => microBatches(p.copies, N, size));
@@ -339,82 +462,101 @@ export class Trainer {
       const p = this.passes[pi]!;
       const { start, count } = chunks[pi]![ci]!;
       const t = tokens[pi]!.subarray(start * perSeq[pi]!, (start + count) * perSeq[pi]!);
-      return this.model.encode(p.encoder, this.model.input(p.encoder, t, count), new Rng(`${this.seed}:dropout:${stepNo}:${pi}:${ci}`));
+      return this.encodePass(p, t, count, new Rng(`${this.seed}:dropout:${stepNo}:${pi}:${ci}`));
     };
+    const key = (r: { pass: number; head: string }) => `${r.pass}\u0000${r.head}`;
+    const views = this.terms.filter((t): t is Extract<Term, { kind: "views" }> => t.kind === "views");
     const values = new Map<Term, tf.Scalar>(); // each term's loss value (kept)
-    const dz = new Map<Term, tf.Tensor2D>(); // w · dL/dz of each NT-Xent term (kept)
+    const zs = new Map<string, tf.Tensor2D>(); // each read head output over its whole pass (kept)
+    const dz = new Map<string, tf.Tensor2D>(); // Σ over terms of w · dL/dz of each read (kept)
     const acc: (tf.Tensor | null)[] = vars.map(() => null);
     const genParts = new Map<Term, tf.Scalar[]>();
     const release = () => {
       for (const v of values.values()) v.dispose();
+      for (const z of zs.values()) z.dispose();
       for (const g of dz.values()) g.dispose();
       for (const parts of genParts.values()) for (const p of parts) p.dispose();
       values.clear();
+      zs.clear();
       dz.clear();
       genParts.clear();
     };
     try {
-      // 1. NT-Xent: projections of every view without a tape, then the loss and its gradient in z.
+      // 1. Two-view losses: every head output they read, without a tape; then each loss and its gradient in z.
       for (const [pi] of this.passes.entries()) {
-        const con = this.terms.filter((t) => t.kind === "ntxent" && t.pass === pi);
-        if (!con.length) continue;
-        const parts = con.map(() => [] as tf.Tensor2D[]);
-        const drop = () => {
-          for (const list of parts) for (const z of list) z.dispose();
-        };
+        const heads = [...new Set(views.flatMap((t) => t.reads.filter((r) => r.pass === pi).map((r) => r.head)))];
+        if (!heads.length) continue;
+        const parts = heads.map(() => [] as tf.Tensor2D[]);
         try {
           chunks[pi]!.forEach((_, ci) => {
-            const zs = tf.tidy(() => {
-              const out = encodeChunk(pi, ci);
-              return con.map((t) => this.model.applyHead(t.head, out));
+            const out = tf.tidy(() => {
+              const enc = encodeChunk(pi, ci);
+              return heads.map((h) => this.model.applyHead(h, enc));
             });
-            zs.forEach((z, k) => parts[k]!.push(z));
+            out.forEach((z, k) => parts[k]!.push(z));
           });
-          con.forEach((t, k) => {
-            const [value, grad] = tf.tidy(() => {
-              const z = tf.concat(parts[k]!, 0) as tf.Tensor2D;
-              const { value, grad } = tf.valueAndGrad((x: tf.Tensor2D) => ntxent(x, (t as { temperature: number }).temperature))(z);
-              return [value as tf.Scalar, tf.mul(grad, weights[t.loss]!) as tf.Tensor2D] as const;
-            });
-            values.set(t, value);
-            dz.set(t, grad);
-          });
+          heads.forEach((h, k) => zs.set(key({ pass: pi, head: h }), tf.tidy(() => tf.concat(parts[k]!, 0) as tf.Tensor2D)));
         } catch (err) {
-          if (!isOutOfMemory(err)) drop(); // (never on a heap that ran out: see below)
+          if (!isOutOfMemory(err)) for (const list of parts) for (const z of list) z.dispose(); // (never on a heap that ran out: see below)
           throw err;
         }
-        drop();
+        for (const list of parts) for (const z of list) z.dispose();
+      }
+      for (const t of views) {
+        const inputs = t.reads.map((r) => zs.get(key(r))!);
+        const trained = t.reads.map((r, i) => (r.grad ? i : -1)).filter((i) => i >= 0);
+        const [value, ...grads] = tf.tidy(() => {
+          const f = (...xs: tf.Tensor[]) => {
+            const all = inputs.slice();
+            trained.forEach((i, k) => (all[i] = xs[k] as tf.Tensor2D));
+            return t.value(all, { labels });
+          };
+          if (!trained.length) return [f()];
+          const { value, grads } = tf.valueAndGrads(f)(trained.map((i) => inputs[i]!));
+          return [value, ...grads.map((g) => tf.mul(g, weights[t.loss]!) as tf.Tensor2D)];
+        });
+        values.set(t, value as tf.Scalar);
+        trained.forEach((i, k) => {
+          const kk = key(t.reads[i]!);
+          const prev = dz.get(kk);
+          const g = grads[k] as tf.Tensor2D;
+          if (!prev) dz.set(kk, g);
+          else {
+            dz.set(kk, tf.add(prev, g) as tf.Tensor2D);
+            prev.dispose();
+            g.dispose();
+          }
+        });
       }
 
       // 2. Every micro-batch with a tape: accumulate the gradients of its share of the objective.
       for (const [pi] of this.passes.entries()) {
-        const terms = this.terms.filter((t) => t.pass === pi);
+        const reads = [...dz.keys()].filter((k) => k.startsWith(`${pi}\u0000`)).map((k) => ({ k, head: k.slice(k.indexOf("\u0000") + 1) }));
+        const gen = this.terms.filter((t): t is Extract<Term, { kind: "autoregressive" }> => t.kind === "autoregressive" && t.pass === pi);
         chunks[pi]!.forEach(({ start, count }, ci) => {
           const first = start < N; // micro-batches never straddle the first and second views
-          const active = terms.filter((t) => t.kind === "ntxent" || first);
-          if (!active.length) return;
+          const activeGen = first ? gen : [];
+          if (!reads.length && !activeGen.length) return;
           const { list, parts } = tf.tidy(() => {
             const parts: tf.Scalar[] = [];
             const { grads } = tf.variableGrads(() => {
               const out = encodeChunk(pi, ci);
               let surrogate: tf.Scalar = tf.scalar(0);
-              for (const t of active) {
-                if (t.kind === "ntxent") {
-                  const g = tf.slice(dz.get(t)!, [start, 0], [count, -1]);
-                  surrogate = tf.add(surrogate, tf.sum(tf.mul(this.model.applyHead(t.head, out), g)));
-                } else {
-                  const targets = tokens[pi]!.subarray(start * perSeq[pi]!, (start + count) * perSeq[pi]!);
-                  const share = tf.mul(bitsPerDim(this.model.applyHead(t.head, out), targets), count / N) as tf.Scalar;
-                  parts.push(tf.keep(share));
-                  surrogate = tf.add(surrogate, tf.mul(share, weights[t.loss]!));
-                }
+              for (const r of reads) {
+                const g = tf.slice(dz.get(r.k)!, [start, 0], [count, -1]);
+                surrogate = tf.add(surrogate, tf.sum(tf.mul(this.model.applyHead(r.head, out), g)));
+              }
+              for (const t of activeGen) {
+                const targets = tokens[pi]!.subarray(start * perSeq[pi]!, (start + count) * perSeq[pi]!);
+                const share = tf.mul(bitsPerDim(this.model.applyHead(t.head, out), targets), count / N) as tf.Scalar;
+                parts.push(tf.keep(share));
+                surrogate = tf.add(surrogate, tf.mul(share, weights[t.loss]!));
               }
               return surrogate;
             }, vars);
             return { list: vars.map((v) => grads[v.name] ?? null), parts };
           });
-          let k = 0;
-          for (const t of active) if (t.kind !== "ntxent") genParts.set(t, [...(genParts.get(t) ?? []), parts[k++]!]);
+          activeGen.forEach((t, k) => genParts.set(t, [...(genParts.get(t) ?? []), parts[k]!]));
           list.forEach((g, i) => {
             if (!g) return;
             const a = acc[i];

@@ -30,6 +30,8 @@ export function Header({ start }: HeaderProps) {
       {start.totalSteps} × batch {start.batch}
       <Text dimColor>  seed </Text>
       {start.seed}
+      {start.overrides?.length ? <Text color="magenta">  {start.overrides.join(" ")}</Text> : null}
+      {start.id ? <Text dimColor>  run {start.id.slice(0, 8)}</Text> : null}
       {formatProduct(start) ? <Text dimColor>  product </Text> : null}
       {formatProduct(start) ?? null}
       <Text dimColor>  → {start.runDir}</Text>

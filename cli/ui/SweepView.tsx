@@ -25,7 +25,7 @@ export function SweepView({ state, elapsedMs, maxQueued = 5 }: SweepViewProps) {
   const { start, end, trials } = state;
   if (!start) return <Text dimColor>starting sweep…</Text>;
   const pointWidth = Math.max(5, ...trials.map((t) => formatPoint(t.trial.point).length));
-  const finished = trials.filter((t) => t.status === "done" || t.status === "failed" || t.status === "skipped");
+  const finished = trials.filter((t) => t.status === "done" || t.status === "failed" || t.status === "skipped" || t.status === "pruned");
   const items: StaticItem[] = [
     { key: "header", header: true },
     ...[...finished].sort((a, b) => order(state, a) - order(state, b)).map((trial) => ({ key: trial.trial.id, trial })),
@@ -34,7 +34,8 @@ export function SweepView({ state, elapsedMs, maxQueued = 5 }: SweepViewProps) {
   const pending = trials.filter((t) => t.status === "pending");
   const queued = trials.filter((t) => t.status === "queued");
   const counts = { queued: queued.length, pending: pending.length, running: running.length, done: 0, failed: 0, skipped: 0 };
-  for (const t of finished) counts[t.status as "done" | "failed" | "skipped"] += 1;
+  // a pruned trial is done: it ran as far as it was worth running
+  for (const t of finished) counts[t.status === "pruned" ? "done" : (t.status as "done" | "failed" | "skipped")] += 1;
   const row = (t: TrialState) => <TrialRow key={t.trial.id} trial={t} pointWidth={pointWidth} keyMetric={keyMetricOf(state, t.metrics)} />;
   return (
     <>

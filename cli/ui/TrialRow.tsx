@@ -12,8 +12,8 @@ export interface TrialRowProps {
   readonly pointWidth: number;
 }
 
-const MARK = { queued: "·", pending: "◷", running: "▸", done: "✓", failed: "✗", skipped: "↷" } as const;
-const COLOR = { queued: "gray", pending: "yellow", running: "cyan", done: "green", failed: "red", skipped: "gray" } as const;
+const MARK = { queued: "·", pending: "◷", running: "▸", done: "✓", failed: "✗", skipped: "↷", pruned: "✂" } as const;
+const COLOR = { queued: "gray", pending: "yellow", running: "cyan", done: "green", failed: "red", skipped: "gray", pruned: "yellow" } as const;
 
 /** One trial: its id, grid point and seed, then its progress, key metric or error. */
 export function TrialRow({ trial, keyMetric, pointWidth }: TrialRowProps) {
@@ -56,6 +56,7 @@ function TrialDetail({ trial, keyMetric }: Pick<TrialRowProps, "trial" | "keyMet
       );
     case "done":
     case "skipped":
+    case "pruned":
       return (
         <Text>
           {keyMetric ? (

@@ -37,6 +37,12 @@ export interface TrialPendingEvent {
   task?: string;
 }
 
+/** Trials a search proposed from the results so far (TPE), queued after the ones known at the start. */
+export interface TrialsAddedEvent {
+  type: "trials-added";
+  trials: SweepTrial[];
+}
+
 /** Trials handed to Slurm as one job array. */
 export interface SlurmSubmitEvent {
   type: "slurm-submit";
@@ -63,7 +69,7 @@ export interface TrialEndEvent {
   type: "trial-end";
   id: string;
   /** `skipped`: finished in an earlier invocation, not run again. */
-  status: "done" | "failed" | "skipped";
+  status: "done" | "failed" | "skipped" | "pruned";
   metrics?: Metrics;
   error?: string;
   elapsedMs?: number;
@@ -101,7 +107,7 @@ export interface SweepEndEvent {
   files?: string[];
 }
 
-export type SweepEvent = SweepStartEvent | TrialStartEvent | TrialPendingEvent | TrialProgressEvent | TrialEndEvent | SweepEndEvent | SlurmSubmitEvent;
+export type SweepEvent = SweepStartEvent | TrialStartEvent | TrialPendingEvent | TrialProgressEvent | TrialEndEvent | SweepEndEvent | SlurmSubmitEvent | TrialsAddedEvent;
 
 export type SweepListener = (event: SweepEvent) => void;
 

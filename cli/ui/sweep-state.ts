@@ -5,7 +5,8 @@ import { layoutTable, LIVE_DIGITS } from "./format.js";
 import type { AggregateRow, ParetoPoint, SweepEndEvent, SweepEvent, SweepStartEvent, SweepTrial } from "./sweep-events.js";
 
 /** `pending`: waiting in a cluster scheduler's queue (`queued`: not handed to anyone yet). */
-export type TrialStatus = "queued" | "pending" | "running" | "done" | "failed" | "skipped";
+/** "pruned": stopped by the sweep's prune rule; finished, with the metrics of its last evaluation. */
+export type TrialStatus = "queued" | "pending" | "running" | "done" | "failed" | "skipped" | "pruned";
 
 export interface TrialState {
   readonly trial: SweepTrial;
@@ -43,6 +44,8 @@ export function reduceSweep(state: SweepState, event: SweepEvent): SweepState {
       return update(state, event.id, (t) => ({ ...t, status: "pending", reason: event.reason, step: undefined, totalSteps: undefined }));
     case "slurm-submit":
       return { ...state, slurmJobs: [...(state.slurmJobs ?? []), event.job] };
+    case "trials-added":
+      return { ...state, trials: [...state.trials, ...event.trials.filter((n) => !state.trials.some((t) => t.trial.id === n.id)).map((trial) => ({ trial, status: "queued" as const }))] };
     case "trial-start":
       return update(state, event.id, (t) => ({ ...t, status: "running", step: 0, reason: undefined }));
     case "trial-progress":
@@ -69,7 +72,7 @@ export function sweepFraction(trials: readonly TrialState[]): number {
   if (counted.length === 0) return 1;
   let done = 0;
   for (const t of counted) {
-    if (t.status === "done" || t.status === "failed") done += 1;
+    if (t.status === "done" || t.status === "failed" || t.status === "pruned") done += 1;
     else if (t.status === "running" && t.totalSteps) done += Math.min(1, (t.step ?? 0) / t.totalSteps);
   }
   return done / counted.length;

@@ -17,7 +17,7 @@ import { checkOptimizer } from "./optimizer.js";
 import { checkParam } from "./params.js";
 import { checkResources } from "./resources.js";
 import { checkTokenizer } from "./tokens.js";
-import { checkBatch, checkTrain } from "./train.js";
+import { checkBatch, checkKeepBest, checkTrain } from "./train.js";
 import { intValue } from "./values.js";
 import { checkViews } from "./views.js";
 import { backticks } from "./words.js";
@@ -129,6 +129,7 @@ function checkBody(ctx: CheckContext): IRBody | null {
   if (objective) checkUnusedLosses(ctx, objective);
   const optimizer = checkOptimizer(ctx, optimizerStmt);
   const evaluate = evaluateStmt ? checkEvaluate(ctx, evaluateStmt, objective) : [];
+  if (train) checkKeepBest(ctx, train, experimentMetrics(evaluate));
 
   if (ctx.errors > 0 || !train || !objective || !optimizer || seed === null) return null;
   const collect = <T>(m: Map<string, T | null>): Record<string, T> => {

@@ -1,6 +1,7 @@
-// `head NAME = mlp(…) | linear(…)`: a head on an encoder's `.pooled` or `.tokens`, its shape and
+// `head NAME = mlp(…) | linear(…) | ema(…)`: a head on an encoder's `.pooled` or `.tokens` or on
+// another vector head (a predictor on a projection), or a momentum copy of a head; its shape and
 // parameter count; and the `enc.pooled` / `enc.tokens` references other items make.
-import type { Expr } from "../ast.js";
+import type { Arg, Call, Expr } from "../ast.js";
 import { didYouMeanHint } from "../diagnostics.js";
 import type { IREncoder, IRHead } from "../ir.js";
 import { formatCount, formatShape, headParameters } from "../shapes.js";
@@ -59,14 +60,108 @@ export function encoderMember(ctx: CheckContext, e: Expr, role: string, want?: "
   return null;
 }
 
+/** The heads being checked, per check: a head on a head that meets one of them is in a cycle. */
+const inProgress = new WeakMap<CheckContext, Set<string>>();
+
 export function checkHead(ctx: CheckContext, name: string): IRHead | null {
+  const open = inProgress.get(ctx) ?? new Set<string>();
+  inProgress.set(ctx, open);
+  open.add(name);
+  try {
+    return checkHeadCall(ctx, name);
+  } finally {
+    open.delete(name);
+  }
+}
+
+/**
+ * The input of a head on a head: the vector head it reads; null when that head is reported (here
+ * or where it is declared); undefined when the input is not the name of a head at all.
+ */
+function headInput(ctx: CheckContext, e: Expr, name: string): IRHead | null | undefined {
+  if (e.kind !== "Name") return undefined;
+  const sym = ctx.symbols.get(e.name);
+  if (sym?.kind !== "head") return undefined;
+  ctx.addRef(e.span, sym);
+  if (inProgress.get(ctx)?.has(e.name)) {
+    ctx.err("HGC155", e.span, `head \`${name}\` reads \`${e.name}\`, which reads \`${name}\` in turn: the heads never reach an encoder`, "let one of them read an encoder's `.pooled`, e.g. `mlp(enc.pooled, out: 32)`", [
+      { message: `\`${e.name}\` is declared here`, span: sym.decl.name.span },
+    ]);
+    return null;
+  }
+  const h = ctx.head(e.name);
+  if (h?.perToken) {
+    ctx.err("HGC154", e.span, `head \`${name}\` reads \`${e.name}\`, a per-token head ${formatShape(h.shape)}; a head on a head reads one vector per image`, `read a vector head instead, e.g. \`mlp(${h.input.encoder}.pooled, out: 32)\` as the projection and \`mlp(proj, …)\` on it`, [
+      { message: `\`${e.name}\` reads \`${h.input.encoder}.tokens\``, span: sym.decl.name.span },
+    ]);
+    return null;
+  }
+  return h;
+}
+
+/** The values a momentum copy of `h` holds: h's parameters, those of the heads under it and of its encoder. */
+function copiedValues(ctx: CheckContext, h: IRHead): number {
+  if (h.kind === "ema") return h.ema!.values;
+  const below = h.input.head ? ctx.heads.get(h.input.head) : null;
+  return h.parameters + (below ? copiedValues(ctx, below) : (ctx.encoders.get(h.input.encoder)?.parameters ?? 0));
+}
+
+/** `ema(H, decay: d)`: H's shape and input, no trainable parameters, a copy of everything under H. */
+function checkEma(ctx: CheckContext, name: string, call: Call, args: Map<string, Arg>): IRHead | null {
+  const sym = ctx.symbols.get(name)!;
+  const before = ctx.errors;
+  const e = call.positional!;
+  let source: IRHead | null = null;
+  const target = e.kind === "Name" ? ctx.symbols.get(e.name) : undefined;
+  if (target?.kind === "head") source = headInput(ctx, e, name) ?? null;
+  else if (e.kind === "Name" && !target) ctx.lookup(e.name, e.span, ["head"], `the head \`ema\` copies`);
+  else {
+    if (target) ctx.addRef(e.span, target);
+    const heads = ctx.namesOfKind(["head"]).filter((n) => n !== name);
+    ctx.err(
+      "HGC153",
+      e.span,
+      `\`ema\` copies a head, but ${target ? `\`${target.name}\` is ${KIND_WORDS[target.kind]}` : `found ${describe(e)}`}`,
+      heads.length ? `copy a head (its encoder comes with it): ${backticks(heads.slice(0, 3).map((h) => `ema(${h}, decay: 0.99)`))}` : "declare a head on the encoder, e.g. `head proj = mlp(enc.pooled, out: 32)`, and write `ema(proj, decay: 0.99)`",
+      target ? [{ message: `\`${target.name}\` is declared here`, span: target.decl.name.span }] : [],
+    );
+  }
+  // The runtime's momentum copy rebuilds a transformer's weights only (runtime/model.ts buildMomentumHead).
+  const root = source ? ctx.encoders.get(source.input.encoder) : null;
+  if (source && root?.kind === "resnet") {
+    ctx.err("HGC167", e.span, `\`ema\` copies transformer encoders only, but \`${source.name}\` reads resnet \`${root.name}\``, "pair a resnet with a loss that needs no momentum copy (ntxent, supcon, simsiam, barlow_twins, vicreg), or put the head on a transformer");
+    source = null;
+  }
+  const decay = numArg(ctx, call, args, "decay");
+  if (ctx.errors > before || !source || typeof decay !== "number") return null;
+  const values = copiedValues(ctx, source);
+  const head: IRHead = {
+    name,
+    kind: "ema",
+    input: { ...source.input },
+    inWidth: source.inWidth,
+    hidden: [...source.hidden],
+    out: source.out,
+    perToken: source.perToken,
+    shape: [...source.shape],
+    parameters: 0,
+    ema: { of: source.name, decay, values },
+  };
+  ctx.heads.set(name, head);
+  ctx.setItem(sym, `head ${name}: momentum copy of ${source.name} and everything under it (decay ${decay}), ${formatShape(head.shape)}; ${formatCount(values)} values, none trained`, head.shape, 0);
+  return head;
+}
+
+function checkHeadCall(ctx: CheckContext, name: string): IRHead | null {
   const sym = ctx.symbols.get(name)!;
   const sig = ctx.declCall(sym);
   if (!sig) return null;
   const { call, args, b } = sig;
   if (b.name === "decoder") return checkDecoder(ctx, sym, call, args);
+  if (b.name === "ema") return call.positional ? checkEma(ctx, name, call, args) : null;
   const before = ctx.errors;
-  const input = call.positional ? encoderMember(ctx, call.positional, `the input of head \`${name}\``) : null;
+  const onHead = call.positional ? headInput(ctx, call.positional, name) : null;
+  const input = call.positional && onHead === undefined ? encoderMember(ctx, call.positional, `the input of head \`${name}\``) : null;
   const out = numArg(ctx, call, args, "out");
   let hidden: number[] = [];
   const h = args.get("hidden");
@@ -85,6 +180,9 @@ export function checkHead(ctx: CheckContext, name: string): IRHead | null {
     }
   }
   const declaredIn = numArg(ctx, call, args, "in");
+  if (onHead && typeof declaredIn === "number" && declaredIn !== onHead.out) {
+    ctx.err("HGC041", args.get("in")!.value.span, `head \`${name}\` expects inputs of width ${declaredIn}, but \`${onHead.name}\` has width ${onHead.out}`, `write \`in: ${onHead.out}\` (or drop \`in:\`; the width is inferred from \`${onHead.name}\`)`);
+  }
   if (input && typeof declaredIn === "number" && declaredIn !== input.enc.width) {
     ctx.err(
       "HGC041",
@@ -94,7 +192,9 @@ export function checkHead(ctx: CheckContext, name: string): IRHead | null {
       [{ message: `\`${input.enc.name}\` has width ${input.enc.width}`, span: ctx.symbols.get(input.enc.name)!.decl.name.span }],
     );
   }
-  if (ctx.errors > before || !input || typeof out !== "number") return null;
+  if (ctx.errors > before || typeof out !== "number") return null;
+  if (onHead) return headOnHead(ctx, name, b.name, onHead, b.name === "linear" ? [] : hidden, out);
+  if (!input) return null;
   const perToken = input.member === "tokens";
   const tok = input.enc.kind === "transformer" ? (ctx.tokenizers.get(input.enc.tokens) ?? null) : null;
   const length = input.enc.kind === "transformer" ? input.enc.length : 1;
@@ -115,5 +215,26 @@ export function checkHead(ctx: CheckContext, name: string): IRHead | null {
   };
   ctx.heads.set(name, head);
   ctx.setItem(sym, `head ${name}: ${b.name} ${[width, ...head.hidden, out].join(" → ")}${perToken ? " at every position" : ""}, ${formatShape(shape)}; ${formatCount(parameters)} parameters`, shape, parameters);
+  return head;
+}
+
+/** A head on a vector head: [batch, out], rooted at the same encoder. */
+function headOnHead(ctx: CheckContext, name: string, kind: string, below: IRHead, hidden: number[], out: number): IRHead {
+  const sym = ctx.symbols.get(name)!;
+  const parameters = headParameters(below.out, hidden, out);
+  const shape = ["batch", out];
+  const head: IRHead = {
+    name,
+    kind: kind as IRHead["kind"],
+    input: { encoder: below.input.encoder, member: "pooled", head: below.name },
+    inWidth: below.out,
+    hidden,
+    out,
+    perToken: false,
+    shape,
+    parameters,
+  };
+  ctx.heads.set(name, head);
+  ctx.setItem(sym, `head ${name}: ${kind} ${[below.out, ...hidden, out].join(" → ")} on ${below.name}, ${formatShape(shape)}; ${formatCount(parameters)} parameters`, shape, parameters);
   return head;
 }

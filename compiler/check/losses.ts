@@ -1,7 +1,8 @@
-// `loss NAME = ntxent(…) | autoregressive(…)`: a loss term, its head, views or target;
-// `masked(…)` and `reconstruct(…)` are compiler/check/masked.ts, which dispatches here for the rest.
-import type { Expr } from "../ast.js";
-import type { IRLoss } from "../ir.js";
+// `loss NAME = ntxent(…) | supcon(…) | moco(…) | byol(…) | simsiam(…) | barlow_twins(…) |
+// vicreg(…) | autoregressive(…)`: a loss term, its heads, views or target; `masked(…)` and
+// `reconstruct(…)` are compiler/check/masked.ts, which dispatches here for the rest.
+import type { Arg, Call, Expr } from "../ast.js";
+import type { IRHead, IRLoss } from "../ir.js";
 import type { SymbolEntry } from "../resolve.js";
 import { formatShape } from "../shapes.js";
 import type { CheckContext } from "./context.js";
@@ -17,20 +18,10 @@ export function checkLoss(ctx: CheckContext, name: string): IRLoss | null {
   const headSym = call.positional ? headRef(ctx, call.positional, b.name) : null;
   const head = headSym ? ctx.head(headSym.name) : null;
   let loss: IRLoss | null = null;
-  if (b.name === "ntxent") {
-    const va = args.get("views");
-    const viewsSym = va ? ctx.nameArg(va.value, "views", "`views:`") : null;
-    const views = viewsSym ? ctx.views(viewsSym.name) : null;
-    const temperature = numArg(ctx, call, args, "temperature");
-    if (head && head.perToken) {
-      ctx.err("HGC030", call.positional!.span, `ntxent needs a vector head, but \`${head.name}\` is per-token ${formatShape(head.shape)}`, `contrast pooled features: declare \`head proj = mlp(${head.input.encoder}.pooled, out: 128)\` and write \`ntxent(proj, …)\``, [
-        { message: `\`${head.name}\` reads \`${head.input.encoder}.tokens\``, span: headSym!.decl.name.span },
-      ]);
-    }
-    if (ctx.errors === before && head && views && typeof temperature === "number") {
-      loss = { name, kind: "ntxent", head: head.name, views: views.name, temperature };
-      ctx.setItem(sym, `loss ${name}: NT-Xent over two views (${views.name}) of ${head.name} ${formatShape(head.shape)}, temperature ${temperature}`);
-    }
+  if (b.name !== "autoregressive") {
+    if (head) vectorHead(ctx, head, headSym!, call.positional!, b.name);
+    loss = checkViewLoss(ctx, name, b.name, call, args, head);
+    if (ctx.errors !== before) loss = null;
   } else {
     const ta = args.get("target");
     const tokSym = ta ? ctx.nameArg(ta.value, "tokens", "`target:`") : null;
@@ -89,4 +80,102 @@ export function headRef(ctx: CheckContext, e: Expr, callee: string): SymbolEntry
     return null;
   }
   return ctx.lookup(e.name, e.span, ["head"], `\`${callee}\`'s input`);
+}
+
+/** Reports a per-token head where a two-view loss needs one vector per image (HGC030). */
+function vectorHead(ctx: CheckContext, head: IRHead, sym: SymbolEntry, at: Expr, callee: string): boolean {
+  if (!head.perToken) return true;
+  ctx.err("HGC030", at.span, `${callee} needs a vector head, but \`${head.name}\` is per-token ${formatShape(head.shape)}`, `contrast pooled features: declare \`head proj = mlp(${head.input.encoder}.pooled, out: 128)\` and write \`${callee}(proj, …)\``, [
+    { message: `\`${head.name}\` reads \`${head.input.encoder}.tokens\``, span: sym.decl.name.span },
+  ]);
+  return false;
+}
+
+/** A second head argument (`key:`, `target:`): a vector head of the first one's width, or null (reported). */
+function otherHead(ctx: CheckContext, callee: string, args: Map<string, Arg>, arg: string, first: IRHead | null): { head: IRHead; span: Expr["span"] } | null {
+  const a = args.get(arg);
+  if (!a) return null;
+  const sym = ctx.nameArg(a.value, "head", `\`${arg}:\``);
+  const head = sym ? ctx.head(sym.name) : null;
+  if (!head || !vectorHead(ctx, head, sym!, a.value, callee)) return null;
+  if (first && !first.perToken && first.out !== head.out) {
+    ctx.err("HGC156", a.value.span, `${callee} compares \`${first.name}\` [batch, ${first.out}] with \`${head.name}\` [batch, ${head.out}]: their widths differ`, `give \`${first.name}\` \`out: ${head.out}\``, [
+      { message: `\`${first.name}\` is declared here`, span: ctx.symbols.get(first.name)!.decl.name.span },
+    ]);
+    return null;
+  }
+  return { head, span: a.value.span };
+}
+
+/** The two-view family (ntxent and issue 15's losses): the IR entry, or null (reported). */
+function checkViewLoss(ctx: CheckContext, name: string, kind: string, call: Call, args: Map<string, Arg>, head: IRHead | null): IRLoss | null {
+  const sym = ctx.symbols.get(name)!;
+  const va = args.get("views");
+  const viewsSym = va ? ctx.nameArg(va.value, "views", "`views:`") : null;
+  const views = viewsSym ? ctx.views(viewsSym.name) : null;
+  const num = (arg: string) => numArg(ctx, call, args, arg);
+  const of = head ? `${head.name} ${formatShape(head.shape)}` : "";
+  let loss: IRLoss | null = null;
+  let detail = "";
+  switch (kind) {
+    case "ntxent":
+    case "supcon": {
+      const temperature = num("temperature");
+      if (!head || !views || typeof temperature !== "number") return null;
+      loss = { name, kind, head: head.name, views: views.name, temperature };
+      detail = kind === "ntxent" ? `NT-Xent over two views (${views.name}) of ${of}, temperature ${temperature}` : `supervised contrastive loss over two views (${views.name}) of ${of} with the training labels, temperature ${temperature}`;
+      break;
+    }
+    case "barlow_twins": {
+      const lambda = num("lambda");
+      if (!head || !views || typeof lambda !== "number") return null;
+      loss = { name, kind, head: head.name, views: views.name, lambda };
+      detail = `Barlow Twins over two views (${views.name}) of ${of}, off-diagonal weight ${lambda}`;
+      break;
+    }
+    case "vicreg": {
+      const [sim, v, cov] = [num("sim"), num("var"), num("cov")];
+      if (!head || !views || typeof sim !== "number" || typeof v !== "number" || typeof cov !== "number") return null;
+      loss = { name, kind, head: head.name, views: views.name, sim, var: v, cov };
+      detail = `VICReg over two views (${views.name}) of ${of}: ${sim}·invariance + ${v}·variance + ${cov}·covariance`;
+      break;
+    }
+    case "moco": {
+      const key = otherHead(ctx, kind, args, "key", head);
+      const [queue, temperature] = [num("queue"), num("temperature")];
+      if (key && key.head.kind !== "ema") {
+        ctx.err("HGC151", key.span, `moco's key must be a momentum copy (an \`ema\` head), but \`${key.head.name}\` is trained by gradients`, `declare \`head t${key.head.name} = ema(${key.head.name}, decay: 0.99)\` and write \`key: t${key.head.name}\``, [
+          { message: `\`${key.head.name}\` is declared here`, span: ctx.symbols.get(key.head.name)!.decl.name.span },
+        ]);
+        return null;
+      }
+      if (!head || !key || !views || typeof queue !== "number" || typeof temperature !== "number") return null;
+      loss = { name, kind, head: head.name, key: key.head.name, views: views.name, queue, temperature };
+      detail = `MoCo over two views (${views.name}): queries ${of}, keys ${key.head.name}, a queue of ${queue} keys, temperature ${temperature}`;
+      break;
+    }
+    case "byol":
+    case "simsiam": {
+      const target = otherHead(ctx, kind, args, "target", head);
+      if (head && target) {
+        const source = target.head.kind === "ema" ? target.head.ema!.of : null;
+        if (head.name === target.head.name || head.name === source) {
+          const what = head.name === target.head.name ? `\`${head.name}\` is its own target` : `\`${target.head.name}\` is a copy of \`${head.name}\` itself`;
+          ctx.err("HGC150", call.positional!.span, `${kind} without a predictor collapses: ${what}, so both branches are one function and mapping every image to one point minimises the loss`, `add a predictor on \`${source ?? head.name}\`: \`head pred = mlp(${source ?? head.name}, hidden: [${Math.max(head.out * 2, 64)}], out: ${head.out})\` and write \`${kind}(pred, target: ${target.head.name}, …)\``, [
+            { message: `\`${head.name}\` is declared here`, span: ctx.symbols.get(head.name)!.decl.name.span },
+          ]);
+          return null;
+        }
+      }
+      if (!head || !target || !views) return null;
+      loss = { name, kind, head: head.name, target: target.head.name, views: views.name };
+      detail = `${kind === "byol" ? "BYOL" : "SimSiam"} over two views (${views.name}): ${of} regresses ${target.head.name}, its gradient stopped`;
+      break;
+    }
+    default:
+      return null;
+  }
+  if (!loss) return null;
+  ctx.setItem(sym, `loss ${name}: ${detail}`);
+  return loss;
 }

@@ -1,8 +1,9 @@
 // Sweeps: their own statements (experiments, seeds, jobs, objectives, grids) and each trial
 // (experiment × grid point), checked before anything runs.
-import type { Expr, GridStmt, Ident, Span, SweepItem } from "../ast.js";
+import type { Call, Expr, GridStmt, Ident, Span, SweepItem } from "../ast.js";
 import { diag, didYouMeanHint, type Code, type Diagnostic, type Hint } from "../diagnostics.js";
-import type { IRSlurm } from "../ir.js";
+import type { IRPrune, IRSearch, IRSlurm } from "../ir.js";
+import { checkSweepSearch } from "../search.js";
 import type { MergedExperiment, Workspace } from "../resolve.js";
 import { formatCount } from "../shapes.js";
 import { checkSlurm } from "../slurm.js";
@@ -32,6 +33,10 @@ export interface SweepCheck {
   trialCount: number;
   /** The `slurm(…)` statement's resources. */
   slurm?: IRSlurm;
+  /** `search random(…)` / `search tpe(…)` over the experiments' range params (compiler/search.ts). */
+  search?: IRSearch;
+  /** `prune = asha(…)`. */
+  prune?: IRPrune;
   ok: boolean;
 }
 
@@ -84,7 +89,13 @@ export function checkSweep(
   let experimentsSeen = false;
   const seenAssign = new Map<string, Ident>();
   let slurmStmt: Span | undefined;
+  const searches: { call: Call; span: Span }[] = [];
+  let pruneExpr: Expr | undefined;
   for (const s of item.body) {
+    if (s.kind === "Search") {
+      searches.push(s);
+      continue;
+    }
     if (s.kind === "Grid") {
       gridStmts.push(s);
       continue;
@@ -145,6 +156,9 @@ export function checkSweep(
       }
       case "objectives":
         objectivesExpr = e;
+        break;
+      case "prune":
+        pruneExpr = e;
         break;
       default: {
         const known = ASSIGN_NAMES.sweep.map((a) => a.name);
@@ -244,9 +258,36 @@ export function checkSweep(
     }
   }
 
+  // Search and pruning (compiler/search.ts); a search's points are checked as they are drawn.
+  Object.assign(
+    sc,
+    checkSweepSearch(
+      {
+        searches,
+        ...(pruneExpr ? { prune: pruneExpr } : {}),
+        grids: gridStmts.map((g) => g.span),
+        experiments: sc.experiments,
+        seeds: sc.seeds,
+        objectives: sc.objectives,
+        paramsOf: (exp) => new Map([...(merged.get(exp)?.symbols.values() ?? [])].filter((x) => x.kind === "param").map((x) => [x.name, x.decl.value])),
+        metricsOf: (metric, span) => {
+          for (const exp of sc.experiments) {
+            const c = checks.get(exp);
+            if (c?.body && !c.metrics.includes(metric)) {
+              err("HGC083", span, `experiment \`${exp}\` reports no metric \`${metric}\``, didYouMeanHint(metric, c.metrics) ?? "prune on a metric its evaluations report");
+              return false;
+            }
+          }
+          return true;
+        },
+      },
+      (code, span, message, hint) => err(code, span, message, hint),
+    ),
+  );
+
   // Trials: each experiment at each grid point is checked before anything runs.
   const seedsPer = sc.seeds ? sc.seeds.length : 1;
-  sc.trialCount = sc.axes.reduce((n, a) => n * a.points.length, sc.experiments.length * seedsPer);
+  sc.trialCount = sc.search ? sc.search.trials * sc.experiments.length * seedsPer : sc.axes.reduce((n, a) => n * a.points.length, sc.experiments.length * seedsPer);
   if (sc.trialCount > MAX_TRIALS) {
     err("HGC087", item.name.span, `sweep \`${sc.name}\` has ${formatCount(sc.trialCount)} trials, more than ${formatCount(MAX_TRIALS)}`, "use fewer grid values or seeds");
   } else if (errors === 0 && sc.axes.length > 0) {

@@ -1,9 +1,11 @@
 // `train(…)`: the training set, length, batch and intervals.
 import type { Stmt } from "../ast.js";
-import type { IRDataset, IRObjective, IRTrain } from "../ir.js";
+import { isViewLoss, type IRDataset, type IRLoss, type IRObjective, type IRTrain } from "../ir.js";
 import { sourceFacts } from "../shapes.js";
 import type { CheckContext } from "./context.js";
 import { numArg } from "./values.js";
+import { didYouMeanHint } from "../diagnostics.js";
+import { metricDirection, metricText } from "../search.js";
 
 export function trainDataName(ctx: CheckContext): string | null {
   if (ctx.trainData !== undefined) return ctx.trainData;
@@ -45,6 +47,11 @@ export function checkTrain(ctx: CheckContext): IRTrain | null {
   const evalEvery = numArg(ctx, call, args, "eval_every");
   const checkpointEvery = numArg(ctx, call, args, "checkpoint_every");
   const logEvery = numArg(ctx, call, args, "log_every");
+  const keep = numArg(ctx, call, args, "keep");
+  const keepBestArg = args.get("keep_best");
+  const keepBest = keepBestArg ? metricText(keepBestArg.value) : undefined;
+  if (keepBestArg && keepBest === null) ctx.err("HGC021", keepBestArg.value.span, "`keep_best:` names a metric like `knn.accuracy`", "write the metric's name, as in a sweep's `objectives`");
+  if (args.has("keep") && !keepBestArg) ctx.err("HGC020", args.get("keep")!.name.span, "`keep:` counts the best checkpoints of `keep_best:`, which is missing", "add e.g. `keep_best: knn.accuracy`");
   if (args.has("steps") && args.has("epochs")) {
     ctx.err("HGC054", args.get("epochs")!.name.span, "give `steps:` or `epochs:`, not both", "keep the one you mean; the other follows from the dataset size and the batch");
   } else if (!args.has("steps") && !args.has("epochs")) {
@@ -68,14 +75,37 @@ export function checkTrain(ctx: CheckContext): IRTrain | null {
     evalEvery: typeof evalEvery === "number" ? evalEvery : null,
     checkpointEvery: typeof checkpointEvery === "number" ? checkpointEvery : null,
     logEvery: typeof logEvery === "number" ? logEvery : 10,
+    ...(keepBest ? { keepBest: { metric: keepBest, direction: metricDirection(keepBest), keep: typeof keep === "number" ? keep : 1 } } : {}),
   };
 }
 
+/** `keep_best:` must name a metric the evaluations report (known once `evaluate { }` is checked). */
+export function checkKeepBest(ctx: CheckContext, train: IRTrain, metrics: readonly string[]): void {
+  if (!train.keepBest || metrics.includes(train.keepBest.metric)) return;
+  const call = (ctx.trainStmt!.stmt as Extract<Stmt, { kind: "Train" }>).call;
+  const span = call.args.find((a) => a.name.name === "keep_best")!.value.span;
+  ctx.err(
+    "HGC083",
+    span,
+    `\`keep_best:\` names \`${train.keepBest.metric}\`, which experiment \`${ctx.exp.name}\` does not report`,
+    didYouMeanHint(train.keepBest.metric, metrics) ?? (metrics.length ? `it reports ${metrics.slice(0, 6).map((m) => `\`${m}\``).join(", ")}` : "add an `evaluate { … }` block"),
+  );
+}
+
 export function checkBatch(ctx: CheckContext, train: IRTrain, objective: IRObjective): void {
-  const contrastive = objective.terms.find((t) => ctx.losses.get(t.loss)?.kind === "ntxent");
+  const twoViews = objective.terms.map((t) => ctx.losses.get(t.loss)).filter((l): l is IRLoss => !!l && isViewLoss(l));
+  const contrastive = twoViews[0];
+  const call = (ctx.trainStmt!.stmt as Extract<Stmt, { kind: "Train" }>).call;
+  const batchSpan = call.args.find((a) => a.name.name === "batch")?.value.span ?? call.callee.span;
   if (contrastive && train.batch < 2) {
-    const call = (ctx.trainStmt!.stmt as Extract<Stmt, { kind: "Train" }>).call;
-    const span = call.args.find((a) => a.name.name === "batch")?.value.span ?? call.callee.span;
-    ctx.err("HGC053", span, `a batch of ${train.batch} has no negatives for the contrastive loss \`${contrastive.loss}\``, "NT-Xent contrasts each image with the rest of its batch; use `batch: 2` or more (64 or more works best)");
+    ctx.err("HGC053", batchSpan, `a batch of ${train.batch} has no negatives for the contrastive loss \`${contrastive.name}\``, `${contrastive.kind === "ntxent" ? "NT-Xent contrasts each image with the rest of its batch" : `${contrastive.kind} reads statistics of the batch`}; use \`batch: 2\` or more (64 or more works best)`);
+  }
+  // MoCo's queue takes a whole batch of keys per step (runtime/model.ts `enqueue`).
+  for (const l of twoViews) {
+    if (l.kind !== "moco" || l.queue % train.batch === 0) continue;
+    const decl = ctx.symbols.get(l.name)!.decl.value;
+    const at = decl.kind === "Call" ? (decl.args.find((a) => a.name.name === "queue")?.value.span ?? decl.callee.span) : decl.span;
+    const fit = Math.max(1, Math.round(l.queue / train.batch)) * train.batch;
+    ctx.err("HGC152", at, `moco's queue of ${l.queue} keys is not a multiple of the batch (${train.batch}): each step replaces a whole batch of keys`, `use \`queue: ${fit}\` (${fit / train.batch} batches of keys)`, [{ message: `the batch is ${train.batch}`, span: batchSpan }]);
   }
 }

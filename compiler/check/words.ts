@@ -21,6 +21,8 @@ export const CATEGORY_WORDS: Record<BuiltinCategory, string> = {
   train: "the training statement",
   protocol: "an evaluation protocol",
   grid: "a grid generator",
+  search: "a search method",
+  prune: "a pruning rule",
 };
 
 /** "`a`, `b` or `c`" */
@@ -97,7 +99,9 @@ export function exampleHint(role: string): string | undefined {
 }
 
 export function exampleOf(b: Builtin): string {
-  return b.category === "head" ? "enc.pooled" : b.category === "loss" ? (b.name === "ntxent" ? "proj" : "lm") : "x";
+  if (b.category === "head") return b.name === "ema" ? "proj" : "enc.pooled";
+  if (b.category === "loss") return b.name === "autoregressive" ? "lm" : b.name === "byol" || b.name === "simsiam" ? "pred" : "proj";
+  return "x";
 }
 
 export function gcd(a: number, b: number): number {

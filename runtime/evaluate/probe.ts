@@ -9,6 +9,7 @@
 // under-reports: by ~7 points on Fashion-MNIST, issue 12). The L2 strength is chosen on held-out
 // data (a `val:` set, or a seeded tenth of the probe-train set) over a small log grid, then the
 // probe is refitted on the whole probe-train set with it.
+import { evaluationKernels } from "../kernels/index.js";
 import { Rng } from "../rng.js";
 import { type FeatureMatrix, fitStandardizer, type Standardizer } from "./features.js";
 import { accuracy, expectedCalibrationError } from "./metrics.js";
@@ -187,10 +188,20 @@ const ROWS = 4;
 
 /**
  * The objective f(θ) = mean_i CE(softmax(x_i·W + b), y_i) + λ/2·‖W‖² and its gradient into `g`
- * (the bias is not penalised). One pass over the rows, four at a time: logits, softmax, then the
- * gradient Xᵀ(P − Y).
+ * (the bias is not penalised): the addon's float64 kernel (native/hgc_probe.c) where it is built,
+ * else objectiveJs. The two agree to float64 rounding (~1e-15 relative; they sum in other orders),
+ * and each gives the same bits on every run, one thread or two.
  */
 export function objective(p: Problem, theta: Float64Array, l2: number, g: Float64Array): number {
+  const native = evaluationKernels();
+  return native ? native.probeObjective(p.x, p.y, p.n, p.d, p.C, theta, l2, g) : objectiveJs(p, theta, l2, g);
+}
+
+/**
+ * The objective in plain JS: one pass over the rows, four at a time: logits, softmax, then the
+ * gradient Xᵀ(P − Y).
+ */
+export function objectiveJs(p: Problem, theta: Float64Array, l2: number, g: Float64Array): number {
   const { x, y, n, d, C } = p;
   const D = d + 1;
   g.fill(0);

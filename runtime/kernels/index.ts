@@ -27,7 +27,7 @@
 // training runs on the wasm backend's own kernels.
 //
 // Environment:
-//   HGC_NATIVE=0        do not register native kernels
+//   HGC_NATIVE=0        do not register native kernels (nor use the addon in evaluation)
 //   HGC_BLAS=<path>     the BLAS library to open (instead of the sonames below);
 //   HGC_BLAS=builtin    open none: every product on the built-in GEMM
 //   HGC_GEMM_ISA=AVX2   the built-in GEMM's micro-kernels (AVX-512, AVX2, portable; default the
@@ -97,6 +97,7 @@ interface Addon {
   geluGrad(heap: Float32Array, x: number, dy: number, dx: number, n: number): void;
   layerNorm(heap: Float32Array, x: number, g: number, b: number, y: number, mean: number, rstd: number, rows: number, cols: number, eps: number): void;
   layerNormGrad(heap: Float32Array, dy: number, x: number, g: number, mean: number, rstd: number, dx: number, dg: number, db: number, rows: number, cols: number): void;
+  probeObjective(x: Float64Array, y: Int32Array, n: number, d: number, C: number, theta: Float64Array, l2: number, g: Float64Array): number;
 }
 
 /** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
@@ -776,6 +777,18 @@ export function configureGemm(opts: { isa?: string; blas?: boolean; threads?: nu
   const ok = applyPolicy(opts.isa ?? process.env.HGC_GEMM_ISA ?? "best");
   if (status) status = { ...status, gemm: describeGemm() };
   return ok;
+}
+
+/** The addon's kernels the evaluation protocols use (runtime/evaluate): the probe's objective and sgemm for kNN. */
+export type EvaluationKernels = Pick<Addon, "probeObjective" | "sgemm">;
+
+/**
+ * The addon for the evaluation protocols, whatever the tfjs backend; null where it is missing or
+ * out of date, or HGC_NATIVE=0 (the protocols then run their plain-JS loops).
+ */
+export function evaluationKernels(): EvaluationKernels | null {
+  if (process.env.HGC_NATIVE === "0" || loadAddon()) return null;
+  return typeof addon!.probeObjective === "function" ? addon : null;
 }
 
 /** The built-in GEMM's micro-kernels, the threads, and whether a BLAS library is open; null without the addon. */

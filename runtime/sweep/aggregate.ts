@@ -5,7 +5,8 @@ import type { Metrics } from "../events.js";
 import { paretoFront, type Objective, type ParetoStatus } from "./pareto.js";
 import { marginsOverInit } from "../../compiler/metrics.js";
 
-export type TrialStatus = "pending" | "running" | "completed" | "failed" | "interrupted";
+/** "pruned": stopped by the sweep's prune rule (its checkpoint kept; its metrics are its last evaluation's). */
+export type TrialStatus = "pending" | "running" | "completed" | "failed" | "interrupted" | "pruned";
 
 /** What the sweep knows about one trial: its place in the grid and, once run, its outcome. */
 export interface TrialOutcome {
@@ -18,6 +19,8 @@ export interface TrialOutcome {
   /** Final metrics from the run's result.json (empty until it completes). */
   metrics: Metrics;
   error?: string;
+  /** Where the prune rule stopped it: the rung's step, the step judged, and its value there. */
+  pruned?: { rung: number; at: number; step: number; value: number };
 }
 
 export interface MetricStat {

@@ -66,6 +66,7 @@ export function readSweepFolder(dir: string): { sweep: { name: string; params: s
     runDir: String(t.runDir),
     metrics: t.metrics ?? {},
     ...(t.error ? { error: String(t.error) } : {}),
+    ...(t.pruned && typeof t.pruned === "object" ? { pruned: t.pruned } : {}),
   }));
   return { sweep: { name: raw.name, params: Array.isArray(raw.params) ? raw.params : [], objectives: Array.isArray(raw.objectives) ? raw.objectives : [] }, trials };
 }

@@ -66,14 +66,23 @@ export interface MarkdownInput {
   plots: { file: string; title: string }[];
 }
 
+/** A trial's id, experiment, point and seed, as the trial tables show them. */
+function trialCells(t: TrialOutcome): string[] {
+  const point = Object.entries(t.point)
+    .map(([k, v]) => `${k}=${paramText(v)}`)
+    .join(" ");
+  return [t.id.slice(0, 8), t.experiment, point, String(t.seed)];
+}
+
 export function toMarkdown({ agg, trials, plots }: MarkdownInput): string {
   const out: string[] = [];
   const completed = trials.filter((t) => t.status === "completed").length;
   const failed = trials.filter((t) => t.status === "failed");
-  const other = trials.length - completed - failed.length;
+  const pruned = trials.filter((t) => t.status === "pruned");
+  const other = trials.length - completed - failed.length - pruned.length;
   out.push(`# Sweep \`${agg.sweep}\``, "");
   out.push(
-    `${trials.length} trials over ${agg.groups.length} grid points: ${completed} completed, ${failed.length} failed` +
+    `${trials.length} trials over ${agg.groups.length} grid points: ${completed} completed, ${pruned.length ? `${pruned.length} pruned, ` : ""}${failed.length} failed` +
       (other ? `, ${other} not finished` : "") +
       ".",
   );
@@ -136,15 +145,18 @@ export function toMarkdown({ agg, trials, plots }: MarkdownInput): string {
     out.push(
       mdTable(
         ["trial", "experiment", "point", "seed", "error"],
-        failed.map((t) => [
-          t.id.slice(0, 8),
-          t.experiment,
-          Object.entries(t.point)
-            .map(([k, v]) => `${k}=${paramText(v)}`)
-            .join(" "),
-          String(t.seed),
-          firstLine(t.error ?? "unknown error"),
-        ]),
+        failed.map((t) => [...trialCells(t), firstLine(t.error ?? "unknown error")]),
+      ),
+    );
+  }
+
+  if (pruned.length) {
+    // stopped early by the prune rule; each keeps its checkpoint (`hgc run <ir> --out <folder> --resume` finishes it)
+    out.push("", "## Pruned trials", "");
+    out.push(
+      mdTable(
+        ["trial", "experiment", "point", "seed", "stopped at step", "value there"],
+        pruned.map((t) => [...trialCells(t), t.pruned ? String(t.pruned.step) : "?", t.pruned ? paramText(t.pruned.value) : "?"]),
       ),
     );
   }

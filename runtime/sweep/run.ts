@@ -14,6 +14,8 @@ import { writeJsonAtomic } from "../atomic.js";
 import { writeSweepOutputs } from "./output.js";
 import { runTrials, type ChildCommand, type SchedulerEvent, type TrialJob } from "./scheduler.js";
 import { liveTasks, runSlurmTrials, type SlurmEvent, type SlurmRunOptions } from "./slurm.js";
+import { Asha } from "./asha.js";
+import { nextPoint, type Observation } from "./search.js";
 
 /** What names a sweep's folder: its name and the set of its trial ids. */
 export type SweepIdentity = { readonly name: string; readonly trials: readonly Pick<IRTrial, "id">[] };
@@ -106,6 +108,8 @@ export interface SweepRunOptions {
   stopTimeoutMs?: number;
   /** Run the trials as a Slurm job array instead of local processes. */
   slurm?: Pick<SlurmRunOptions, "slurm" | "mode" | "onInterrupt" | "pollMs">;
+  /** A search's point as trials (one per seed), checked and compiled: a TPE search proposes its points as it runs. */
+  expand?: (point: Record<string, number>) => IRTrial[];
 }
 
 export interface SweepRunResult {
@@ -188,14 +192,22 @@ async function runLocked(opts: SweepRunOptions, id: string, dir: string): Promis
     }
   }
 
+  if (opts.slurm && sweep.search?.method === "tpe") {
+    throw new UserError("a TPE search proposes each point from the results before it, so it runs here, not as one Slurm array", "run it without `--on slurm`, or use `search random(…)`, whose points are all known at the start", 2);
+  }
+  if (opts.slurm && sweep.prune) {
+    throw new UserError("pruning stops trials on their evaluations as they happen, which a Slurm array does not report", "run it without `--on slurm`, or remove `prune`", 2);
+  }
   const idLength = trialIdLength(sweep.trials);
   const irPaths = new Map<string, string>();
-  const jobs: TrialJob[] = sweep.trials.map((t) => {
-    const { runDir, irPath } = trialPaths(dir, t, idLength);
-    writeJsonAtomic(irPath, t.ir);
-    irPaths.set(t.id, irPath);
-    return { id: t.id, experiment: t.experiment, point: t.point, seed: t.seed, runDir };
-  });
+  const toJobs = (trials: readonly IRTrial[]): TrialJob[] =>
+    trials.map((t) => {
+      const { runDir, irPath } = trialPaths(dir, t, idLength);
+      writeJsonAtomic(irPath, t.ir);
+      irPaths.set(t.id, irPath);
+      return { id: t.id, experiment: t.experiment, point: t.point, seed: t.seed, runDir };
+    });
+  const jobs = toJobs(sweep.trials);
 
   const state = new Map<string, TrialOutcome>(jobs.map((j) => [j.id, { ...j, status: "pending", metrics: {} }]));
   const meta = { name: sweep.name, params: sweep.params, objectives: sweep.objectives };
@@ -204,7 +216,7 @@ async function runLocked(opts: SweepRunOptions, id: string, dir: string): Promis
     const all = [...state.values()];
     if (left.length || all.some((t) => t.status === "running")) return "running";
     if (all.some((t) => t.status === "failed")) return "failed";
-    if (all.every((t) => t.status === "completed")) return "completed";
+    if (all.every((t) => t.status === "completed" || t.status === "pruned")) return "completed";
     return "interrupted";
   };
   const pids = new Map<string, number>();
@@ -229,6 +241,7 @@ async function runLocked(opts: SweepRunOptions, id: string, dir: string): Promis
         runDir: t.runDir,
         metrics: t.metrics,
         ...(t.error ? { error: t.error } : {}),
+        ...(t.pruned ? { pruned: t.pruned } : {}),
         ...(t.status === "running" && pids.has(t.id) ? { pid: pids.get(t.id) } : {}),
         ...(slurmTasks.has(t.id) ? { slurm: slurmTasks.get(t.id) } : {}),
       })),
@@ -298,15 +311,37 @@ async function runLocked(opts: SweepRunOptions, id: string, dir: string): Promis
     left = r.left;
     for (const [id, task] of r.tasks) slurmTasks.set(id, task);
   } else {
-    outcomes = await runTrials(jobs, {
-      jobs: Math.max(1, opts.jobs ?? sweep.jobs ?? 1),
-      command: opts.command
-        ? (job, resume) => opts.command!(job, irPaths.get(job.id)!, resume)
-        : (job, resume) => hgcRunCommand(job, irPaths.get(job.id)!, resume),
-      signal: opts.signal,
-      stopTimeoutMs: opts.stopTimeoutMs,
-      onEvent,
-    });
+    const asha = sweep.prune ? new Asha(sweep.prune, join(dir, "asha.json")) : null;
+    const jobsAtOnce = Math.max(1, opts.jobs ?? sweep.jobs ?? 1);
+    const run = (batch: TrialJob[]) =>
+      runTrials(batch, {
+        jobs: jobsAtOnce,
+        command: opts.command
+          ? (job, resume) => opts.command!(job, irPaths.get(job.id)!, resume)
+          : (job, resume) => hgcRunCommand(job, irPaths.get(job.id)!, resume),
+        signal: opts.signal,
+        stopTimeoutMs: opts.stopTimeoutMs,
+        onEvent,
+        ...(asha ? { prune: (job: TrialJob, step: number, metrics: Record<string, number | null>) => asha.report(job.id, step, metrics[asha.spec.metric]), pruneMetric: asha.spec.metric } : {}),
+      });
+    outcomes = await run(jobs);
+    // TPE: the next `jobs` points at a time, each batch proposed from every result before it
+    const search = sweep.search;
+    if (search?.method === "tpe") {
+      if (!opts.expand) throw new Error("internal error: a TPE search needs the compiler to expand its points");
+      let tried = new Set(sweep.trials.map((t) => JSON.stringify(t.point))).size;
+      while (tried < search.trials && !opts.signal?.aborted && outcomes.every((o) => o.status !== "interrupted" && o.status !== "pending")) {
+        const observed = observations(outcomes, sweep.objectives);
+        const n = Math.min(jobsAtOnce, search.trials - tried);
+        const points = Array.from({ length: n }, (_, k) => nextPoint(search, tried + k, observed));
+        const batch = toJobs(points.flatMap((p) => opts.expand!(p)));
+        for (const j of batch) state.set(j.id, { ...j, status: "pending", metrics: {} });
+        saveState();
+        onEvent({ type: "trials-added", jobs: batch });
+        outcomes.push(...(await run(batch)));
+        tried += n;
+      }
+    }
   }
   for (const o of outcomes) state.set(o.id, o);
   for (const o of outcomes) if (o.status === "pending" || o.status === "running") record(o);
@@ -315,9 +350,34 @@ async function runLocked(opts: SweepRunOptions, id: string, dir: string): Promis
     ? "running"
     : outcomes.some((o) => o.status === "failed")
       ? "failed"
-      : outcomes.every((o) => o.status === "completed")
+      : outcomes.every((o) => o.status === "completed" || o.status === "pruned")
         ? "completed"
         : "interrupted";
   store?.upsertSweep({ id, name: sweep.name, dir, file: opts.file ?? null, params: sweep.params, objectives: sweep.objectives, status });
   return { dir, id, outcomes, agg, files, status, ...(opts.slurm ? { slurmTasks, slurmLeft: left } : {}) };
+}
+
+/**
+ * What a search has learned: each point tried (its trials over the seeds pooled), with the mean of
+ * each objective over its completed or pruned trials, oriented so that lower is better. A point
+ * missing an objective (every trial failed) teaches nothing and is left out.
+ */
+export function observations(outcomes: readonly TrialOutcome[], objectives: IRSweep["objectives"]): Observation[] {
+  const byPoint = new Map<string, TrialOutcome[]>();
+  for (const o of outcomes) {
+    if (o.status !== "completed" && o.status !== "pruned") continue;
+    const key = JSON.stringify(o.point);
+    byPoint.set(key, [...(byPoint.get(key) ?? []), o]);
+  }
+  const out: Observation[] = [];
+  for (const trials of byPoint.values()) {
+    const losses = objectives.map((obj) => {
+      const values = trials.map((t) => t.metrics[obj.metric]).filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+      if (!values.length) return NaN;
+      const mean = values.reduce((a, b) => a + b, 0) / values.length;
+      return obj.direction === "maximize" ? -mean : mean;
+    });
+    if (losses.every(Number.isFinite)) out.push({ point: trials[0]!.point, losses });
+  }
+  return out;
 }

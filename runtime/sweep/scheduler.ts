@@ -3,9 +3,11 @@
 // with a checkpoint is resumed, anything else (failed, never started, interrupted before its
 // first checkpoint) starts afresh. A failing trial is recorded and the others go on.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { isUserError } from "../../common/errors.js";
-import type { RunEvent } from "../events.js";
+import type { Metrics, RunEvent } from "../events.js";
+import { writeJsonAtomic } from "../atomic.js";
+import type { PruneDecision } from "./asha.js";
 import { eventProblem, readRunResult, runFile, type RunResult } from "../run-folder.js";
 import type { TrialOutcome } from "./aggregate.js";
 
@@ -48,12 +50,14 @@ export function hasCheckpoint(runDir: string): boolean {
 
 export function planTrial(runDir: string): TrialPlan {
   const result = readResult(runDir);
-  if (result?.status === "completed") return "done";
+  // a pruned trial is finished for its sweep (`hgc run … --resume` continues it by hand)
+  if (result?.status === "completed" || result?.status === "pruned") return "done";
   if (result?.status === "failed") return "fresh";
   return hasCheckpoint(runDir) ? "resume" : "fresh";
 }
 
 export type SchedulerEvent =
+  | { type: "trials-added"; jobs: TrialJob[] }
   | { type: "trial-skip"; job: TrialJob; outcome: TrialOutcome }
   | { type: "trial-start"; job: TrialJob; resume: boolean; pid: number | undefined }
   | { type: "trial-event"; job: TrialJob; event: RunEvent }
@@ -69,6 +73,10 @@ export interface SchedulerOptions {
   signal?: AbortSignal;
   /** After SIGINT, wait this long for a trial to checkpoint and exit before SIGKILL. */
   stopTimeoutMs?: number;
+  /** Judges each evaluation of a running trial: a decision stops the trial (SIGINT: it checkpoints) as pruned. */
+  prune?: (job: TrialJob, step: number, metrics: Metrics) => PruneDecision | null;
+  /** The metric the prune rule reads (recorded in a pruned trial's result.json). */
+  pruneMetric?: string;
 }
 
 function metricsOf(result: RunResult | null): TrialOutcome["metrics"] {
@@ -77,10 +85,29 @@ function metricsOf(result: RunResult | null): TrialOutcome["metrics"] {
   return out;
 }
 
-/** The outcome of a trial whose folder says it is done. */
+/** The outcome of a trial whose folder says it is done (completed, or pruned). */
 export function completedOutcome(job: TrialJob): TrialOutcome {
   const result = readResult(job.runDir);
+  if (result?.status === "pruned") return { ...job, status: "pruned", metrics: metricsOf(result), ...(result.pruned ? { pruned: { ...result.pruned, at: result.pruned.step } } : {}) };
   return { ...job, status: "completed", metrics: metricsOf(result) };
+}
+
+/**
+ * Marks a stopped trial's result.json as pruned, with its last evaluation's metrics, so that the
+ * folder says so to every reader (and a later sweep does not run it again).
+ */
+function markPruned(runDir: string, d: PruneDecision, metric: string, metrics: Metrics): void {
+  const result = readResult(runDir);
+  if (!result) return;
+  writeJsonAtomic(runFile(runDir, "result"), { ...result, status: "pruned", metrics, pruned: { metric, step: d.step, value: d.value, rung: d.rung } });
+}
+
+/** A folder that must start afresh but holds checkpoints is moved aside (`<dir>.failed-N`), never deleted. */
+function setAside(runDir: string): void {
+  if (!hasCheckpoint(runDir)) return rmSync(runDir, { recursive: true, force: true });
+  let n = 1;
+  while (existsSync(`${runDir}.failed-${n}`)) n++;
+  renameSync(runDir, `${runDir}.failed-${n}`);
 }
 
 function errorText(e: RunResult["error"]): string | undefined {
@@ -117,6 +144,8 @@ function runOne(job: TrialJob, resume: boolean, opts: SchedulerOptions, track: (
     opts.onEvent?.({ type: "trial-start", job, resume, pid: child.pid });
     let lastError: string | undefined;
     let endStatus: string | undefined;
+    let lastEval: Metrics = {};
+    let pruned: PruneDecision | null = null;
     let stderr = "";
     let buf = "";
     const onLine = (line: string) => {
@@ -133,6 +162,15 @@ function runOne(job: TrialJob, resume: boolean, opts: SchedulerOptions, track: (
       if (ev.type === "error") lastError = ev.hint ? `${ev.message} (hint: ${ev.hint})` : ev.message;
       if (ev.type === "end") endStatus = ev.status;
       opts.onEvent?.({ type: "trial-event", job, event: ev });
+      if (ev.type === "eval" && !pruned && opts.prune) {
+        lastEval = ev.metrics;
+        pruned = opts.prune(job, ev.step, ev.metrics);
+        if (pruned) {
+          try {
+            child.kill("SIGINT"); // it finishes the step, checkpoints and exits
+          } catch {}
+        }
+      }
     };
     child.stdout!.setEncoding("utf8");
     child.stdout!.on("data", (chunk: string) => {
@@ -156,7 +194,11 @@ function runOne(job: TrialJob, resume: boolean, opts: SchedulerOptions, track: (
       const result = readResult(job.runDir);
       const status = result?.status ?? endStatus;
       let outcome: TrialOutcome;
-      if (!spawnError && code === 0 && status === "completed") {
+      if (pruned && status !== "failed" && status !== "completed" && !spawnError) {
+        // stopped by the prune rule (or it finished before the signal landed: still judged out)
+        markPruned(job.runDir, pruned, opts.pruneMetric ?? "", lastEval);
+        outcome = { ...job, status: "pruned", metrics: metricsOf({ status: "pruned", metrics: lastEval }), pruned: { rung: pruned.rung, at: pruned.at, step: pruned.step, value: pruned.value } };
+      } else if (!spawnError && code === 0 && status === "completed") {
         outcome = { ...job, status: "completed", metrics: metricsOf(result) };
       } else if (status === "interrupted" || (opts.signal?.aborted && !spawnError && status !== "failed")) {
         outcome = { ...job, status: "interrupted", metrics: {} };
@@ -192,7 +234,7 @@ export async function runTrials(jobs: TrialJob[], opts: SchedulerOptions): Promi
       outcomes.set(job.id, outcome);
       opts.onEvent?.({ type: "trial-skip", job, outcome });
     } else {
-      if (plan === "fresh" && existsSync(job.runDir)) rmSync(job.runDir, { recursive: true, force: true });
+      if (plan === "fresh" && existsSync(job.runDir)) setAside(job.runDir);
       queue.push({ job, resume: plan === "resume" });
     }
   }

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { tinyIr } from "../runtime/fixtures.js";
+import { trialId } from "../../compiler/hash.js";
 
 const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 const tmp = () => mkdtempSync(join(tmpdir(), "hgc-cli-run-"));
@@ -44,12 +45,13 @@ describe("hgc run", () => {
     expect(result).toMatchObject({ steps: 2, totalSteps: 2, seed: 9, backend: "cpu", overrides: { steps: 2, seed: 9 } });
   });
 
-  it("puts the run in runs/<experiment>-<hash8> by default", () => {
+  it("puts the run in runs/<experiment>-<id8> by default, the id of its IR hash and seed", () => {
     const dir = tmp();
     const r = hgc(["run", irFile(dir, 1), "--backend", "wasm", "--quiet"], dir);
     expect(r.status).toBe(0);
     const ir = tinyIr({ steps: 1 });
-    expect(existsSync(join(dir, "runs", `tiny-${ir.hash.slice(0, 8)}`, "result.json"))).toBe(true);
+    const id = trialId(ir.hash, ir.seed);
+    expect(JSON.parse(readFileSync(join(dir, "runs", `tiny-${id.slice(0, 8)}`, "result.json"), "utf8")).id).toBe(id);
   });
 
   it("prints the compiler's diagnostics and runs nothing for a .hgc file with errors", () => {

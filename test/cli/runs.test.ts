@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -47,9 +47,9 @@ describe("hgc runs", () => {
     const list = hgc(["runs"], cwd);
     expect(list.code).toBe(0);
     const lines = list.stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^ID\s+EXPERIMENT\s+SEED\s+STATUS\s+STEPS\s+BACKEND\s+STARTED\s+METRICS\s+DIR$/);
+    expect(lines[0]).toMatch(/^ID\s+EXPERIMENT\s+POINT\s+SEED\s+STATUS\s+STEPS\s+BACKEND\s+STARTED\s+METRICS\s+DIR$/);
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toMatch(/hybrid\s+2\s+completed\s+10\/10\s+cpu\s+2026-11-29 02:00:00\s+linear_probe.accuracy 0.72  bits_per_dim 2.5\s+runs\/hybrid-bbbb$/);
+    expect(lines[1]).toMatch(/hybrid\s+—\s+2\s+completed\s+10\/10\s+cpu\s+2026-11-29 02:00:00\s+linear_probe.accuracy 0.72  bits_per_dim 2.5\s+runs\/hybrid-bbbb$/);
     expect(lines[2]).toContain("runs/hybrid-aaaa");
 
     const id = lines[1]!.split(/\s+/)[0]!;
@@ -121,12 +121,8 @@ describe("jsonDiff", () => {
   });
 });
 
-describe("hgc runs with a real run", () => {
-  it("lists a plain `hgc run` that no sweep indexed", () => {
-    const cwd = mkdtempSync(join(tmpdir(), "hgc-runs-real-"));
-    writeFileSync(
-      join(cwd, "tiny.hgc"),
-      `experiment tiny {
+/** A tiny experiment that trains in a few seconds; `train` gets `args` beside its data and batch. */
+const TINY = (args: string) => `experiment tiny {
   dataset train = synthetic(split: "train", count: 32, classes: 4, size: 8x8)
   tokens pixels = quantize(size: 8x8, levels: 4)
   encoder enc = transformer(tokens: pixels, layers: 1, width: 16, heads: 2, mlp: 2, causal: true, pool: mean)
@@ -134,9 +130,16 @@ describe("hgc runs with a real run", () => {
   loss gen = autoregressive(lm, target: pixels)
   objective = gen
   optimizer = adam(lr: 1e-3)
-  train(data: train, steps: 3, batch: 8)
+  train(data: train, batch: 8, ${args})
 }
-`,
+`;
+
+describe("hgc runs with a real run", () => {
+  it("lists a plain `hgc run` that no sweep indexed", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "hgc-runs-real-"));
+    writeFileSync(
+      join(cwd, "tiny.hgc"),
+      TINY("steps: 3"),
     );
     const run = hgc(["run", "tiny.hgc", "--no-tui", "--quiet"], cwd);
     expect(run.code, run.stderr).toBe(0);
@@ -144,6 +147,49 @@ describe("hgc runs with a real run", () => {
     expect(list.code).toBe(0);
     const lines = list.stdout.trimEnd().split("\n");
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatch(/^[0-9a-f]{8}\s+tiny\s+\S+\s+completed\s+3\/3\s+\S+\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+.*runs\/tiny-[0-9a-f]+$/);
+    expect(lines[1]).toMatch(/^[0-9a-f]{8}\s+tiny\s+—\s+\S+\s+completed\s+3\/3\s+\S+\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+.*runs\/tiny-[0-9a-f]+$/);
+
+    // one id everywhere: the list's id names the folder, and every command takes a prefix of it
+    const id = lines[1]!.split(/\s+/)[0]!;
+    expect(lines[1]).toContain(`runs/tiny-${id}`);
+    const report = hgc(["report", id.slice(0, 6)], cwd);
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stdout).toContain("tiny");
+
+    // running it again trains nothing: it says where the finished run is
+    const again = hgc(["run", "tiny.hgc", "--no-tui", "--quiet"], cwd);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`has already run to completion in ${join(cwd, "runs", `tiny-${id}`)} (run ${id})`);
+    expect(again.stderr).toContain("`--fresh` trains a new run beside it");
+
+    // --fresh trains a second run of the same experiment beside it, under its own id
+    const fresh = hgc(["run", "tiny.hgc", "--fresh", "--no-tui", "--quiet"], cwd);
+    expect(fresh.code, fresh.stderr).toBe(0);
+    const after = hgc(["runs"], cwd).stdout.trimEnd().split("\n").slice(1);
+    expect(after).toHaveLength(2);
+    const ids = after.map((l) => l.split(/\s+/)[0]!);
+    expect(new Set(ids).size).toBe(2);
+    for (const i of ids) expect(after.find((l) => l.startsWith(i))).toContain(`runs/tiny-${i}`);
+  });
+
+  it("never deletes an unfinished run's checkpoints: without --resume it refuses and says how to go on", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "hgc-runs-keep-"));
+    writeFileSync(
+      join(cwd, "tiny.hgc"),
+      TINY("steps: 4, checkpoint_every: 2"),
+    );
+    const first = hgc(["run", "tiny.hgc", "--no-tui", "--quiet"], cwd);
+    expect(first.code, first.stderr).toBe(0);
+    const [folder] = readdirSync(join(cwd, "runs")).filter((f) => f.startsWith("tiny-"));
+    const runDir = join(cwd, "runs", folder!);
+    // as an interrupted run leaves it: a checkpoint, a result that is not completed
+    const result = JSON.parse(readFileSync(join(runDir, "result.json"), "utf8"));
+    writeFileSync(join(runDir, "result.json"), JSON.stringify({ ...result, status: "interrupted", steps: 2 }));
+    const before = readdirSync(join(runDir, "checkpoints")).sort();
+    const refused = hgc(["run", "tiny.hgc", "--no-tui", "--quiet"], cwd);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/already holds the checkpoints of an unfinished run \(interrupted at step 2\) \(id [0-9a-f]{8}\); hgc never deletes checkpoints/);
+    expect(refused.stderr).toContain("hint: add --resume to continue it from its last checkpoint, or --fresh to train a new run beside it");
+    expect(readdirSync(join(runDir, "checkpoints")).sort()).toEqual(before);
   });
 });

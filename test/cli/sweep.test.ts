@@ -89,7 +89,7 @@ describe("hgc sweep usage", () => {
     writeFileSync(join(cwd, "grid.json"), JSON.stringify(sweepIr()));
     const grid = hgc(["sweep", "grid.json", "--grid", "lambda=1,2"], cwd);
     expect(grid.code).toBe(2);
-    expect(grid.stderr).toContain("`--grid` and `--seeds` need the .hgc file");
+    expect(grid.stderr).toContain("`--grid`, `--seeds` and PATH=VALUE overrides need the .hgc file");
   });
 });
 

@@ -74,7 +74,7 @@ describe("hgc lsp --stdio", () => {
     const text = readFileSync(HYBRID, "utf8").replace("  param lambda", "  head extra = \n  param lambda");
     client.notify("textDocument/didChange", { textDocument: { uri: uri(HYBRID), version: 3 }, contentChanges: [{ text }] });
     const items = await client.request("textDocument/completion", { textDocument: { uri: uri(HYBRID) }, position: positionOf(text, "head extra = |") });
-    expect(items.map((c: any) => c.label)).toEqual(["mlp", "linear", "decoder"]);
+    expect(items.map((c: any) => c.label)).toEqual(["mlp", "linear", "ema", "decoder"]);
     const since = client.notifications.length;
     const restored = readFileSync(HYBRID, "utf8");
     client.notify("textDocument/didChange", { textDocument: { uri: uri(HYBRID), version: 4 }, contentChanges: [{ text: restored }] });

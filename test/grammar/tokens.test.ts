@@ -76,7 +76,7 @@ describe("keywords and built-ins as data", () => {
     }
     expect(DECL_KINDS).toEqual(["dataset", "tokens", "views", "encoder", "head", "loss", "param"]);
     expect(ASSIGN_NAMES.experiment.map((a) => a.name)).toEqual(["seed", "objective", "optimizer"]);
-    expect(ASSIGN_NAMES.sweep.map((a) => a.name)).toEqual(["experiments", "seeds", "jobs", "objectives"]);
+    expect(ASSIGN_NAMES.sweep.map((a) => a.name)).toEqual(["experiments", "seeds", "jobs", "objectives", "prune"]);
     expect(MEMBERS.encoder.map((m) => m.name)).toEqual(["tokens", "pooled"]);
   });
 
@@ -102,8 +102,8 @@ describe("keywords and built-ins as data", () => {
     expect(of("tokenizer")).toEqual(["quantize", "patches"]);
     expect(of("views")).toEqual(["augment"]);
     expect(of("encoder")).toEqual(["transformer", "resnet"]);
-    expect(of("head")).toEqual(["mlp", "linear", "decoder"]);
-    expect(of("loss")).toEqual(["ntxent", "autoregressive", "masked", "reconstruct"]);
+    expect(of("head")).toEqual(["mlp", "linear", "ema", "decoder"]);
+    expect(of("loss")).toEqual(["ntxent", "supcon", "moco", "byol", "simsiam", "barlow_twins", "vicreg", "autoregressive", "masked", "reconstruct"]);
     expect(of("optimizer")).toEqual(["adam", "adamw", "sgd"]);
     expect(of("schedule")).toEqual(["warmup", "ramp", "cosine"]);
     expect(of("protocol")).toEqual(["linear_probe", "knn", "bits_per_dim", "ood", "robustness", "samples"]);

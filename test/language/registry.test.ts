@@ -54,6 +54,8 @@ function schemaOf(b: Builtin): Record<string, Json> | null {
       return props(rule?.then);
     }
     case "grid":
+    case "search":
+    case "prune":
       return null;
   }
 }
