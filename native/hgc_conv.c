@@ -97,6 +97,15 @@ static int is_pointwise(const hgc_conv_shape* s) {
   return s->kh == 1 && s->kw == 1 && s->stride == 1 && s->pad_top == 0 && s->pad_left == 0 && s->oh == s->h && s->ow == s->w;
 }
 
+// The im2col matrix of images n0 … n0+count−1: x itself for a pointwise convolution (cols NULL),
+// else unfolded into cols. Shared by the forward pass and the filter gradient.
+static const float* columns(const conv_task* t, float* cols, int n0, int count) {
+  const hgc_conv_shape* s = &t->s;
+  if (!cols) return t->x + (size_t)n0 * s->oh * s->ow * conv_k(s);
+  im2col(t->x, s, n0, count, cols);
+  return cols;
+}
+
 static void forward_part(void* arg, int part, int parts) {
   conv_task* t = (conv_task*)arg;
   const hgc_conv_shape* s = &t->s;
@@ -106,11 +115,7 @@ static void forward_part(void* arg, int part, int parts) {
   for (int ch = part; ch < t->chunks; ch += parts) {
     const int n0 = ch * t->chunk;
     const int count = n0 + t->chunk <= s->n ? t->chunk : s->n - n0;
-    const float* a = t->x + (size_t)n0 * per * K;
-    if (!pointwise) {
-      im2col(t->x, s, n0, count, cols);
-      a = cols;
-    }
+    const float* a = columns(t, cols, n0, count);
     hgc_gemm(0, 0, count * per, s->o, K, 1.0f, a, K, t->w, s->o, t->y + (size_t)n0 * per * s->o, s->o);
   }
 }
@@ -143,11 +148,7 @@ static void grad_filter_part(void* arg, int part, int parts) {
   for (int ch = part; ch < t->chunks; ch += parts) {
     const int n0 = ch * t->chunk;
     const int count = n0 + t->chunk <= s->n ? t->chunk : s->n - n0;
-    const float* a = t->x + (size_t)n0 * per * K;
-    if (!pointwise) {
-      im2col(t->x, s, n0, count, cols);
-      a = cols;
-    }
+    const float* a = columns(t, cols, n0, count);
     hgc_gemm(1, 0, K, s->o, count * per, 1.0f, a, K, t->dy + (size_t)n0 * per * s->o, s->o, t->partial + (size_t)ch * K * s->o, s->o);
   }
 }
