@@ -126,6 +126,8 @@ export interface IRResNetEncoder {
   /** Stages: `.layer(k)` names stage k, 1 ≤ k ≤ layers. */
   layers: number;
   pool: "mean" | "max";
+  /** `stem_stride: 2`: the stem halves the images' size; absent for 1 (so resnets written before it keep their IR and hash). */
+  stemStride?: 2;
   /** The training images' size (what the FLOP estimate assumes), null where only the files tell. */
   imageSize: [number, number] | null;
   parameters: number;

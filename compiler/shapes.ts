@@ -150,7 +150,7 @@ export function estimate(ir: Pick<IRExperiment, "encoders" | "heads" | "losses" 
     if (!enc) continue;
     if (enc.kind === "resnet") {
       const [h, w] = enc.imageSize ?? [28, 28];
-      forward += 2 * batch * (2 * resnetMacs(enc.blocks, enc.channels[0]!, h, w) + headForwardFlops(head, 1, 1));
+      forward += 2 * batch * (2 * resnetMacs(enc.blocks, enc.channels[0]!, h, w, enc.stemStride ?? 1) + headForwardFlops(head, 1, 1));
       images += 2 * batch;
       continue;
     }
@@ -304,8 +304,9 @@ export function formatShape(shape: readonly (string | number)[]): string {
 // ---- resnet (issue 16; the network is runtime/resnet.ts) ------------------------------------------
 
 /** Floats one image keeps for the backward pass: about six tensors of each stage's size per block (convolutions, norms, ReLUs). */
-function resnetActivations(enc: Pick<IRResNetEncoder, "blocks" | "channels" | "imageSize">): number {
-  const [h, w] = enc.imageSize ?? [28, 28];
+function resnetActivations(enc: Pick<IRResNetEncoder, "blocks" | "channels" | "imageSize" | "stemStride">): number {
+  const s0 = enc.stemStride ?? 1;
+  const [h, w] = (enc.imageSize ?? [28, 28]).map((v) => Math.ceil(v / s0)) as [number, number];
   let total = 2 * h * w * enc.channels[0]!;
   enc.blocks.forEach((count, s) => (total += count * 6 * Math.ceil(h / 2 ** s) * Math.ceil(w / 2 ** s) * enc.channels[s]!));
   return total;
@@ -332,11 +333,11 @@ export function resnetParameters(blocks: number[], width: number): number {
   return total;
 }
 
-/** Multiply-adds of one forward pass over one h×w image. */
-export function resnetMacs(blocks: number[], width: number, h: number, w: number): number {
-  let macs = 9 * width * h * w;
+/** Multiply-adds of one forward pass over one h×w image (the stem's stride dividing the size first). */
+export function resnetMacs(blocks: number[], width: number, h: number, w: number, stemStride = 1): number {
+  let [hh, ww] = [Math.ceil(h / stemStride), Math.ceil(w / stemStride)];
+  let macs = 9 * width * hh * ww;
   let cin = width;
-  let [hh, ww] = [h, w];
   blocks.forEach((count, s) => {
     const cout = width * 2 ** s;
     for (let i = 0; i < count; i++) {

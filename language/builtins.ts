@@ -331,6 +331,16 @@ const SPECS: readonly BuiltinSpec[] = [
       { name: "depth", kind: "int", range: { ge: 8, le: 18 }, type: "8, 10 or 18", doc: "8: three stages of one basic block; 10: four stages of one; 18: four stages of two.", default: 10 },
       { name: "width", kind: "int", range: POSITIVE, ir: null, doc: "Channels of the first stage (IR `channels[0]`); stage k has width·2^(k−1).", default: 16 },
       { name: "pool", kind: "choice", doc: "How `.pooled` and `.layer(k)` summarise a stage's positions.", default: "mean", values: ["mean", "max"] },
+      {
+        name: "stem_stride",
+        kind: "int",
+        range: { ge: 1, le: 2 },
+        type: "1 or 2",
+        why: "1 keeps the image's resolution through the first stage (the small-image ResNets), 2 halves it in the stem (as the ImageNet ResNets' stem does)",
+        doc: "Stride of the 3×3 stem: 1 keeps the image's size in stage 1; 2 halves it, making every stage a quarter of the cost.",
+        default: 1,
+        ir: null,
+      },
     ],
   },
 

@@ -810,7 +810,8 @@ static napi_value GroupNorm(napi_env env, napi_callback_info info) {
   if (!inside(a[0], size, heap_len) || !inside(a[1], c, heap_len) || !inside(a[2], c, heap_len) || !inside(a[3], size, heap_len) ||
       !inside(a[4], n * groups, heap_len) || !inside(a[5], n * groups, heap_len))
     return range_error(env, "groupNorm: outside the heap");
-  hgc_group_norm(heap + a[0], heap + a[1], heap + a[2], heap + a[3], heap + a[4], heap + a[5], (int)n, (int)hw, (int)c, (int)groups, (float)eps);
+  if (!hgc_group_norm(heap + a[0], heap + a[1], heap + a[2], heap + a[3], heap + a[4], heap + a[5], (int)n, (int)hw, (int)c, (int)groups, (float)eps))
+    napi_throw_error(env, NULL, "groupNorm: out of memory for its scratch buffers");
   return NULL;
 }
 
@@ -830,8 +831,9 @@ static napi_value GroupNormGrad(napi_env env, napi_callback_info info) {
   if (!inside(a[0], size, heap_len) || !inside(a[1], size, heap_len) || !inside(a[2], c, heap_len) || !inside(a[3], n * groups, heap_len) ||
       !inside(a[4], n * groups, heap_len) || !inside(a[5], size, heap_len) || !inside(a[6], c, heap_len) || !inside(a[7], c, heap_len))
     return range_error(env, "groupNormGrad: outside the heap");
-  hgc_group_norm_grad(heap + a[0], heap + a[1], heap + a[2], heap + a[3], heap + a[4], heap + a[5], heap + a[6], heap + a[7], (int)n, (int)hw,
-                      (int)c, (int)groups);
+  if (!hgc_group_norm_grad(heap + a[0], heap + a[1], heap + a[2], heap + a[3], heap + a[4], heap + a[5], heap + a[6], heap + a[7], (int)n,
+                           (int)hw, (int)c, (int)groups))
+    napi_throw_error(env, NULL, "groupNormGrad: out of memory for its scratch buffers");
   return NULL;
 }
 

@@ -156,8 +156,8 @@ static void grad_filter_part(void* arg, int part, int parts) {
 // Scratch memory kept between calls (the kernels are called from one JS thread, one at a time): the
 // im2col buffers and the filter gradient's partial products. Allocating them per call cost the
 // step a page fault per new page (a tenth of its time as system time).
-static float* scratch[2] = {NULL, NULL};
-static size_t scratch_len[2] = {0, 0};
+static float* scratch[4] = {NULL, NULL, NULL, NULL};
+static size_t scratch_len[4] = {0, 0, 0, 0};
 
 static float* scratch_of(int which, size_t len) {
   if (scratch_len[which] < len) {
@@ -230,65 +230,130 @@ int hgc_conv2d_grad_filter(const float* x, const float* dy, float* dw, const hgc
 // The composite ops (reshape, two means over non-contiguous axes, broadcasts) cost the ResNet's
 // training step more than its convolutions; here each group is two passes over the data.
 
-void hgc_group_norm(const float* x, const float* g, const float* b, float* y, float* mean, float* rstd, int n, int hw, int c,
-                    int groups, float eps) {
-  const int cg = c / groups;
-  for (int i = 0; i < n; i++) {
-    const float* xi = x + (size_t)i * hw * c;
-    float* yi = y + (size_t)i * hw * c;
+// Each image is independent, so the images are shared among the pool's threads; within an image
+// the NHWC layout keeps a position's channels contiguous, so every pass runs over the image once
+// with per-channel accumulators (vectorisable) and the groups are formed from the channel sums.
+// The gradient's dg and db are summed per image and then over the images in order, so the bits do
+// not depend on the thread count.
+
+typedef struct {
+  const float *x, *g, *b, *dy;
+  float *y, *mean, *rstd, *dx, *partial;
+  float* work; // 8·c floats of accumulators per part (the pool runs at most hgc_pool_threads() parts)
+  int n, hw, c, groups;
+  float eps;
+} gn_task;
+
+static void gn_forward_part(void* arg, int part, int parts) {
+  const gn_task* t = (const gn_task*)arg;
+  const int hw = t->hw, c = t->c, groups = t->groups, cg = c / groups;
+  float* w = t->work + (size_t)part * 8 * c;
+  double* sum = (double*)w; // 2·c floats' room
+  float *mch = w + 2 * c, *scale = w + 3 * c, *shift = w + 4 * c;
+  for (int i = part; i < t->n; i += parts) {
+    const float* xi = t->x + (size_t)i * hw * c;
+    float* yi = t->y + (size_t)i * hw * c;
+    const double count = (double)hw * cg;
+    for (int j = 0; j < c; j++) sum[j] = 0;
+    for (int p = 0; p < hw; p++) {
+      const float* v = xi + (size_t)p * c;
+      for (int j = 0; j < c; j++) sum[j] += v[j];
+    }
     for (int k = 0; k < groups; k++) {
-      double s = 0, s2 = 0;
-      for (int p = 0; p < hw; p++) {
-        const float* v = xi + (size_t)p * c + k * cg;
-        for (int j = 0; j < cg; j++) s += v[j];
+      double s = 0;
+      for (int j = k * cg; j < (k + 1) * cg; j++) s += sum[j];
+      const float m = (float)(s / count);
+      for (int j = k * cg; j < (k + 1) * cg; j++) mch[j] = m;
+      t->mean[i * groups + k] = m;
+    }
+    for (int j = 0; j < c; j++) sum[j] = 0;
+    for (int p = 0; p < hw; p++) {
+      const float* v = xi + (size_t)p * c;
+      for (int j = 0; j < c; j++) {
+        const double d = v[j] - mch[j];
+        sum[j] += d * d;
       }
-      const double count = (double)hw * cg, m = s / count;
-      for (int p = 0; p < hw; p++) {
-        const float* v = xi + (size_t)p * c + k * cg;
-        for (int j = 0; j < cg; j++) s2 += (v[j] - m) * (v[j] - m);
+    }
+    for (int k = 0; k < groups; k++) {
+      double s2 = 0;
+      for (int j = k * cg; j < (k + 1) * cg; j++) s2 += sum[j];
+      const float r = (float)(1.0 / sqrt(s2 / count + t->eps));
+      t->rstd[i * groups + k] = r;
+      for (int j = k * cg; j < (k + 1) * cg; j++) {
+        scale[j] = r * t->g[j];
+        shift[j] = t->b[j] - mch[j] * scale[j];
       }
-      const float mf = (float)m, r = (float)(1.0 / sqrt(s2 / count + eps));
-      mean[i * groups + k] = mf;
-      rstd[i * groups + k] = r;
-      for (int p = 0; p < hw; p++) {
-        const float* v = xi + (size_t)p * c + k * cg;
-        float* o = yi + (size_t)p * c + k * cg;
-        for (int j = 0; j < cg; j++) o[j] = (v[j] - mf) * r * g[k * cg + j] + b[k * cg + j];
+    }
+    for (int p = 0; p < hw; p++) {
+      const float* v = xi + (size_t)p * c;
+      float* o = yi + (size_t)p * c;
+      for (int j = 0; j < c; j++) o[j] = v[j] * scale[j] + shift[j];
+    }
+  }
+}
+
+static void gn_grad_part(void* arg, int part, int parts) {
+  const gn_task* t = (const gn_task*)arg;
+  const int hw = t->hw, c = t->c, groups = t->groups, cg = c / groups;
+  float* w = t->work + (size_t)part * 8 * c;
+  float *mch = w, *rch = w + c, *s1 = w + 2 * c, *s2 = w + 3 * c, *m1c = w + 4 * c, *m2c = w + 5 * c;
+  for (int i = part; i < t->n; i += parts) {
+    const size_t base = (size_t)i * hw * c;
+    float* dg = t->partial + (size_t)i * 2 * c;
+    float* db = dg + c;
+    for (int j = 0; j < c; j++) {
+      const int k = j / cg;
+      mch[j] = t->mean[i * groups + k];
+      rch[j] = t->rstd[i * groups + k];
+      s1[j] = s2[j] = dg[j] = db[j] = 0;
+    }
+    for (int p = 0; p < hw; p++) {
+      const float* xp = t->x + base + (size_t)p * c;
+      const float* dp = t->dy + base + (size_t)p * c;
+      for (int j = 0; j < c; j++) {
+        const float xh = (xp[j] - mch[j]) * rch[j], d = dp[j];
+        s1[j] += d * t->g[j];
+        s2[j] += d * t->g[j] * xh;
+        dg[j] += d * xh;
+        db[j] += d;
+      }
+    }
+    const double count = (double)hw * cg;
+    for (int k = 0; k < groups; k++) {
+      double a = 0, b = 0;
+      for (int j = k * cg; j < (k + 1) * cg; j++) a += s1[j], b += s2[j];
+      for (int j = k * cg; j < (k + 1) * cg; j++) m1c[j] = (float)(a / count), m2c[j] = (float)(b / count);
+    }
+    for (int p = 0; p < hw; p++) {
+      const size_t o = base + (size_t)p * c;
+      for (int j = 0; j < c; j++) {
+        const float xh = (t->x[o + j] - mch[j]) * rch[j];
+        t->dx[o + j] = rch[j] * (t->dy[o + j] * t->g[j] - m1c[j] - xh * m2c[j]);
       }
     }
   }
 }
 
-void hgc_group_norm_grad(const float* dy, const float* x, const float* g, const float* mean, const float* rstd, float* dx, float* dg,
-                         float* db, int n, int hw, int c, int groups) {
-  const int cg = c / groups;
-  memset(dg, 0, (size_t)c * sizeof(float));
-  memset(db, 0, (size_t)c * sizeof(float));
+int hgc_group_norm(const float* x, const float* g, const float* b, float* y, float* mean, float* rstd, int n, int hw, int c,
+                   int groups, float eps) {
+  float* work = scratch_of(3, (size_t)hgc_pool_threads() * 8 * c);
+  if (!work) return 0;
+  gn_task t = {.x = x, .g = g, .b = b, .y = y, .mean = mean, .rstd = rstd, .work = work, .n = n, .hw = hw, .c = c, .groups = groups, .eps = eps};
+  hgc_pool_run(gn_forward_part, &t, n);
+  return 1;
+}
+
+int hgc_group_norm_grad(const float* dy, const float* x, const float* g, const float* mean, const float* rstd, float* dx, float* dg,
+                        float* db, int n, int hw, int c, int groups) {
+  float* partial = scratch_of(2, (size_t)n * 2 * c);
+  float* work = partial ? scratch_of(3, (size_t)hgc_pool_threads() * 8 * c) : NULL;
+  if (!work) return 0;
+  gn_task t = {.x = x, .g = g, .dy = dy, .mean = mean, .rstd = rstd, .dx = dx, .partial = partial, .work = work, .n = n, .hw = hw, .c = c, .groups = groups};
+  hgc_pool_run(gn_grad_part, &t, n);
+  for (int j = 0; j < c; j++) dg[j] = db[j] = 0;
   for (int i = 0; i < n; i++) {
-    const size_t base = (size_t)i * hw * c;
-    for (int k = 0; k < groups; k++) {
-      const float m = mean[i * groups + k], r = rstd[i * groups + k];
-      double s1 = 0, s2 = 0;
-      for (int p = 0; p < hw; p++) {
-        const size_t o = base + (size_t)p * c + k * cg;
-        for (int j = 0; j < cg; j++) {
-          const float xh = (x[o + j] - m) * r, d = dy[o + j];
-          const float dh = d * g[k * cg + j];
-          s1 += dh;
-          s2 += (double)dh * xh;
-          dg[k * cg + j] += d * xh;
-          db[k * cg + j] += d;
-        }
-      }
-      const double count = (double)hw * cg;
-      const float m1 = (float)(s1 / count), m2 = (float)(s2 / count);
-      for (int p = 0; p < hw; p++) {
-        const size_t o = base + (size_t)p * c + k * cg;
-        for (int j = 0; j < cg; j++) {
-          const float xh = (x[o + j] - m) * r;
-          dx[o + j] = r * (dy[o + j] * g[k * cg + j] - m1 - xh * m2);
-        }
-      }
-    }
+    const float* p = partial + (size_t)i * 2 * c;
+    for (int j = 0; j < c; j++) dg[j] += p[j], db[j] += p[c + j];
   }
+  return 1;
 }

@@ -68,9 +68,10 @@ int hgc_conv2d_grad_filter(const float* x, const float* dy, float* dw, const hgc
 
 // GroupNorm over x [n, hw, c] in `groups` groups of consecutive channels, per-channel gain g and
 // bias b: y, and each (image, group)'s mean and 1/std [n·groups]; the gradient dx, dg, db.
-void hgc_group_norm(const float* x, const float* g, const float* b, float* y, float* mean, float* rstd, int n, int hw, int c,
-                    int groups, float eps);
-void hgc_group_norm_grad(const float* dy, const float* x, const float* g, const float* mean, const float* rstd, float* dx, float* dg,
+// Each returns 0 when out of memory for its scratch buffers.
+int hgc_group_norm(const float* x, const float* g, const float* b, float* y, float* mean, float* rstd, int n, int hw, int c,
+                   int groups, float eps);
+int hgc_group_norm_grad(const float* dy, const float* x, const float* g, const float* mean, const float* rstd, float* dx, float* dg,
                          float* db, int n, int hw, int c, int groups);
 
 #endif

@@ -1,7 +1,9 @@
 // The ResNet encoder, `resnet(depth:, width:, pool:)` (issue 16): the small convolutional network
 // most researchers train on 28×28 and 32×32 images, over the images themselves (no tokenizer).
 //
-//   stem     conv 3×3 (1 → W channels, stride 1: small images keep their resolution), GN, ReLU
+//   stem     conv 3×3 (1 → W channels), GN, ReLU; stride 1 by default (small images keep their
+//            resolution, as in the CIFAR ResNets), `stem_stride: 2` halves it (every stage then costs a
+//            quarter: the ImageNet ResNets' stem downsamples 4× for the same reason)
 //   stage k  basic blocks: conv 3×3 (stride 2 in the first block of stages 2…), GN, ReLU,
 //            conv 3×3, GN; + shortcut (identity, or conv 1×1 with the stride + GN where the size
 //            or channels change); ReLU. Stage k has W·2^(k−1) channels.
@@ -68,7 +70,7 @@ export class ResNet {
       stride,
     });
     const p = ir.name;
-    this.stem = convNorm(`${p}.stem`, 3, 1, ir.channels[0]!, 1);
+    this.stem = convNorm(`${p}.stem`, 3, 1, ir.channels[0]!, ir.stemStride ?? 1);
     let cin = ir.channels[0]!;
     ir.blocks.forEach((count, s) => {
       const cout = ir.channels[s]!;

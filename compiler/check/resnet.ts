@@ -17,6 +17,7 @@ export function checkResnet(ctx: CheckContext, sym: SymbolEntry, call: Call, arg
   const depth = numArg(ctx, call, args, "depth");
   const width = numArg(ctx, call, args, "width");
   const pool = wordArg(ctx, call, args, "pool", ["mean", "max"]);
+  const stemStride = numArg(ctx, call, args, "stem_stride");
   if (typeof depth === "number" && !(RESNET_DEPTHS as readonly number[]).includes(depth)) {
     const at = args.get("depth")?.value.span ?? call.callee.span;
     ctx.err("HGC165", at, `a resnet has depth 8, 10 or 18, not ${depth}`, "`depth: 8` is three stages of one block, `10` four stages of one, `18` four stages of two");
@@ -37,13 +38,14 @@ export function checkResnet(ctx: CheckContext, sym: SymbolEntry, call: Call, arg
     width: C,
     layers: blocks.length,
     pool: pool as IRResNetEncoder["pool"],
+    ...(stemStride === 2 ? { stemStride: 2 as const } : {}),
     imageSize: img?.size ?? null,
     parameters,
   };
   ctx.encoders.set(name, enc);
   ctx.setItem(
     sym,
-    `encoder ${name}: resnet-${depth} over the images, ${blocks.length} stages of ${channels.join("/")} channels (GroupNorm); .pooled [batch, ${C}] (${pool}), .layer(1…${blocks.length}); ${formatCount(parameters)} parameters`,
+    `encoder ${name}: resnet-${depth} over the images${stemStride === 2 ? " (stem stride 2)" : ""}, ${blocks.length} stages of ${channels.join("/")} channels (GroupNorm); .pooled [batch, ${C}] (${pool}), .layer(1…${blocks.length}); ${formatCount(parameters)} parameters`,
     ["batch", C],
     parameters,
   );

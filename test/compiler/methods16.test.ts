@@ -83,6 +83,10 @@ describe("issue 16 in the language", () => {
   head proj = mlp(net.pooled, out: 8)
   loss con = ntxent(proj, views: aug)
   objective = con`],
+    ["HGC050", "a stem stride of 3", `  encoder net = resnet(depth: 8, width: 4, pool: mean, stem_stride: 3)
+  head proj = mlp(net.pooled, out: 8)
+  loss con = ntxent(proj, views: aug)
+  objective = con`],
     ["HGC166", "masked reading a decoder", `  head dec = decoder(enc)
   loss mim = masked(dec, target: px)
   objective = mim`],
@@ -104,4 +108,21 @@ describe("issue 16 in the language", () => {
       expect(d.filter((x) => x.code === code).every((x) => x.severity === "error")).toBe(true);
     });
   }
+
+  it("`stem_stride: 2` halves the images in the stem: a quarter of the FLOP, the same parameters; without it the IR (and hash) is unchanged", () => {
+    const body = (extra: string) => BASE(`  encoder net = resnet(depth: 10, width: 8, pool: mean${extra})
+  head proj = mlp(net.pooled, out: 8)
+  loss con = ntxent(proj, views: aug)
+  objective = con`);
+    const compile = (text: string) => compileExperiment(checkSource(text, `${EXAMPLES}t.hgc`), "e").value!;
+    const plain = compile(body(""));
+    const one = compile(body(", stem_stride: 1"));
+    const two = compile(body(", stem_stride: 2"));
+    expect(plain.encoders.net).not.toHaveProperty("stemStride");
+    expect(one.hash).toBe(plain.hash);
+    expect(two.encoders.net).toMatchObject({ stemStride: 2, parameters: plain.encoders.net!.parameters });
+    expect(two.hash).not.toBe(plain.hash);
+    // 8×8 images: the stages at 4/2/1/1 positions a side instead of 8/4/2/1 (the loss's cost unchanged)
+    expect(two.estimates.flopsPerStep).toBeLessThan(0.5 * plain.estimates.flopsPerStep);
+  });
 });

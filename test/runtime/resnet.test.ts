@@ -13,13 +13,13 @@ import { Model } from "../../runtime/model.js";
 import { Trainer } from "../../runtime/train.js";
 import { tinyIr } from "./fixtures.js";
 
-function resnetIr(depth: 8 | 10 | 18): IRExperiment {
+function resnetIr(depth: 8 | 10 | 18, stemStride: 1 | 2 = 1): IRExperiment {
   const ir = tinyIr({ objective: "con", steps: 3 });
   const blocks = depth === 8 ? [1, 1, 1] : depth === 10 ? [1, 1, 1, 1] : [2, 2, 2, 2];
   const channels = blocks.map((_, s) => 4 * 2 ** s);
   const width = channels[channels.length - 1]!;
   ir.tokenizers = {};
-  ir.encoders = { net: { name: "net", kind: "resnet", depth, blocks, channels, width, layers: blocks.length, pool: "mean", imageSize: [8, 8], parameters: resnetParameters(blocks, 4) } };
+  ir.encoders = { net: { name: "net", kind: "resnet", depth, blocks, channels, width, layers: blocks.length, pool: "mean", ...(stemStride === 2 ? { stemStride } : {}), imageSize: [8, 8], parameters: resnetParameters(blocks, 4) } };
   ir.heads = { proj: { name: "proj", kind: "mlp", input: { encoder: "net", member: "pooled" }, inWidth: width, hidden: [16], out: 8, perToken: false, shape: ["batch", 8], parameters: 1 } };
   ir.losses = { con: ir.losses.con! };
   ir.hash = hashIR(ir);
@@ -59,8 +59,8 @@ describe("resnet encoder", () => {
     model.dispose();
   });
 
-  it("a few NT-Xent steps: the same losses on cpu, native wasm and plain wasm", async () => {
-    const ir = resnetIr(8);
+  it.each([1, 2] as const)("a few NT-Xent steps: the same losses on cpu, native wasm and plain wasm (stem stride %i)", async (stemStride) => {
+    const ir = resnetIr(8, stemStride);
     await selectBackend("cpu");
     const cpu = await steps(ir, 3);
     await selectBackend("wasm");
@@ -68,7 +68,11 @@ describe("resnet encoder", () => {
     if (registerNativeKernels().enabled) runs.push(await steps(ir, 3));
     unregisterNativeKernels();
     runs.push(await steps(ir, 3));
-    for (const got of runs) got.forEach((v, i) => expect(Math.abs(v - cpu[i]!)).toBeLessThan(2e-4 * Math.max(1, Math.abs(cpu[i]!))));
+    // Objectives (even entries) to float32 tolerance. With stem stride 2 the 8×8 images reach the
+    // last stage at 1×1, where each GroupNorm group normalises two values: the gradient norms (odd
+    // entries) are ill-conditioned there and agree to 1e-2 only.
+    const gradTol = stemStride === 1 ? 2e-4 : 1e-2;
+    for (const got of runs) got.forEach((v, i) => expect(Math.abs(v - cpu[i]!)).toBeLessThan((i % 2 ? gradTol : 2e-4) * Math.max(1, Math.abs(cpu[i]!))));
     expect(cpu[0]).not.toBe(cpu[4]); // it learns
   });
 });

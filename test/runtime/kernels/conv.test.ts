@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { selectBackend, tf } from "../../../runtime/backend.js";
 import { conv2d, groupNorm, type ConvPad } from "../../../runtime/kernels/conv.js";
-import { registerNativeKernels, unregisterNativeKernels } from "../../../runtime/kernels/index.js";
+import { configureGemm, defaultThreads, registerNativeKernels, unregisterNativeKernels } from "../../../runtime/kernels/index.js";
 import { Rng } from "../../../runtime/rng.js";
 
 interface Case {
@@ -106,6 +106,19 @@ describe("2-D convolution against the cpu backend", () => {
     expect(tf.getKernel("HgcGroupNormGrad", "wasm")).toBeDefined();
     const got = runGroupNorm();
     ["y", "dx", "dg", "db"].forEach((what, j) => expectClose(got[j]!, gnReference[j]!, `GroupNorm ${what}`));
+  });
+
+  it.skipIf(!native.enabled)("native GroupNorm: the same bits on one thread and on two (images shared, dg and db summed in order)", () => {
+    registerNativeKernels();
+    try {
+      configureGemm({ threads: 1 });
+      const one = runGroupNorm();
+      configureGemm({ threads: 2 });
+      const two = runGroupNorm();
+      ["y", "dx", "dg", "db"].forEach((what, j) => expect(Buffer.from(two[j]!.buffer).equals(Buffer.from(one[j]!.buffer)), `GroupNorm ${what}`).toBe(true));
+    } finally {
+      configureGemm({ threads: defaultThreads() });
+    }
   });
 
   it("plain wasm (no Conv2DBackpropFilter): the composite gradients", () => {
