@@ -439,6 +439,9 @@ export async function runSlurmTrials(jobs: TrialJob[], opts: SlurmRunOptions): P
     const outcome = finishedOutcome(job, state);
     outcomes.set(id, outcome);
     attached.delete(id);
+    // a task that ran to completion between two polls (a busy driver, a fast trial) was never
+    // seen running: it started all the same
+    if (outcome.status === "completed" && seen.get(id) !== "RUNNING") emit({ type: "trial-start", job, resume: false, pid: undefined });
     emit({ type: "trial-end", job, outcome });
   };
   const follow = async (): Promise<void> => {
