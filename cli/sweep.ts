@@ -10,11 +10,12 @@ import { parse } from "../compiler/parse.js";
 import { UserError } from "../common/errors.js";
 import { formatCount } from "../common/format.js";
 import type { IRSlurm, IRSweep, IRTrial } from "../compiler/ir.js";
-import { SLURM_MEM, SLURM_TIME } from "../compiler/slurm.js";
+import { SLURM_MEM, SLURM_TIME } from "../language/builtins.js";
 import { defaultDbPath, Store } from "../runtime/store.js";
 import type { SweepAggregate, TrialOutcome } from "../runtime/sweep/aggregate.js";
 import { intOption, parseArgs, splitOverrides } from "./args.js";
-import { defaultSweepDir, runSweep, trialIdLength, trialPaths } from "../runtime/sweep/run.js";
+import { defaultSweepDir, runSweep, trialIdLength, trialPaths, trialRunArgs } from "../runtime/sweep/run.js";
+import { childDashboards, parseDashboards, type ChildDashboards } from "../runtime/dashboards/index.js";
 import { planTask, type SlurmOptions } from "../runtime/sweep/slurm.js";
 import { planTrial } from "../runtime/sweep/scheduler.js";
 import { useColor } from "./color.js";
@@ -46,6 +47,9 @@ options:
   --root DIR           where runs and the results database live (default: runs)
   --json               one sweep event per line on stdout
   --no-tui             plain progress lines even on a terminal
+  --log TARGET         every trial also logs as \`hgc run --log\` does: tensorboard (event files in
+                       the trial's run folder, trials/<id8>/) or mlflow (one store for the whole
+                       sweep: ./mlruns, or MLFLOW_TRACKING_URI); repeat or comma-separate for both
 
 on a Slurm cluster (the sweep folder must be on a filesystem the nodes share):
   --on slurm           run the trials as one Slurm job array, one task per trial
@@ -327,7 +331,7 @@ export function slurmOptions(values: Record<string, string[] | undefined>, jobs:
  * `hgc sweep --slurm-task DIR`, the body of every array task: the trial of this task's index,
  * done (nothing to do), resumed from its checkpoint (after a requeue or a cancel) or started.
  */
-async function slurmTask(dir: string): Promise<number> {
+async function slurmTask(dir: string, log: ChildDashboards): Promise<number> {
   const index = process.env.SLURM_ARRAY_TASK_ID;
   if (index === undefined || !/^\d+$/.test(index)) {
     throw new UserError("`--slurm-task` is what a sweep's Slurm array tasks run", "submit the sweep with `hgc sweep FILE --on slurm`", 2);
@@ -341,7 +345,7 @@ async function slurmTask(dir: string): Promise<number> {
   }
   process.stdout.write(`hgc: trial ${trial.id.slice(0, 8)} ${plan === "resume" ? "resumes from its last checkpoint" : "starts"} on ${where}\n`);
   const run = await import("./run.js");
-  return run.main([trial.irPath, "--out", trial.runDir, "--seed", String(trial.seed), "--no-tui", ...(plan === "resume" ? ["--resume"] : [])]);
+  return run.main([...trialRunArgs(trial, plan === "resume", log), "--no-tui"]);
 }
 
 /** On a terminal, asks what to do with the Slurm tasks of an interrupted sweep; elsewhere they are left running. */
@@ -369,9 +373,9 @@ export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(
     argv,
     {
-      values: ["sweep", "jobs", "grid", "seeds", "out", "root", "on", "slurm-task", ...SLURM_VALUES],
+      values: ["sweep", "jobs", "grid", "seeds", "out", "root", "on", "slurm-task", "log", ...SLURM_VALUES],
       flags: ["dry-run", "resume", "json", "no-tui", "detach", "status"],
-      repeat: ["grid", "sbatch-arg"],
+      repeat: ["grid", "sbatch-arg", "log"],
     },
     "sweep",
   );
@@ -379,12 +383,17 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (args.values["slurm-task"]) return slurmTask(args.values["slurm-task"][0]!);
+  const log = parseDashboards(args.values.log ?? []);
+  // a task's dashboards come from its batch script, whose MLflow store the driver resolved
+  if (args.values["slurm-task"]) return slurmTask(args.values["slurm-task"][0]!, { kinds: log });
   const on = args.values.on?.[0] ?? (args.flags.has("status") ? "slurm" : "local");
   if (on !== "local" && on !== "slurm") throw new UserError(`\`--on ${on}\` is not a place to run trials`, "use `--on slurm`, or leave it out to run them here", 2);
   const slurmOnly = [...SLURM_VALUES.filter((k) => args.values[k]).map((k) => `--${k}`), ...["detach", "status"].filter((f) => args.flags.has(f)).map((f) => `--${f}`)];
   if (on === "local" && slurmOnly.length) throw new UserError(`\`${slurmOnly[0]}\` is for sweeps on Slurm`, "add `--on slurm`", 2);
   if (args.flags.has("detach") && args.flags.has("status")) throw new UserError("`--detach` and `--status` do opposite things", "give one of them", 2);
+  if (log.length && args.flags.has("status")) {
+    throw new UserError("`--log` is given to the trials when they are submitted, and `--status` submits nothing", "leave `--log` out: the tasks log as they were submitted", 2);
+  }
   const { files, overrides: set } = splitOverrides(args.positionals);
   if (files.length !== 1) {
     throw new UserError("`hgc sweep` needs one file", "usage: hgc sweep FILE [PATH=VALUE…] [--sweep NAME] (see `hgc sweep --help`)", 2);
@@ -466,6 +475,7 @@ export async function main(argv: string[]): Promise<number> {
       jobs,
       store,
       ...(expand ? { expand } : {}),
+      ...(log.length ? { log: childDashboards(log) } : {}),
       signal: controller.signal,
       ...(slurm ? { slurm: { slurm, mode: args.flags.has("status") ? "status" : args.flags.has("detach") ? "detach" : "submit", onInterrupt } } : {}),
       onEvent: (e) => {

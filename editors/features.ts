@@ -354,11 +354,11 @@ function statementItems(block: string): CompletionItem[] {
       return [
         ...DECL_KINDS.map((k) => keywordItem(k)),
         ...ASSIGN_NAMES.experiment.map(assignItem),
-        ...STATEMENT_CALLS.map((c) => builtinItem(builtin(c)!)),
+        ...STATEMENT_CALLS.experiment.map((c) => builtinItem(builtin(c)!)),
         keywordItem("evaluate", "evaluate {\n\t$0\n}"),
       ];
     case "sweep":
-      return [...ASSIGN_NAMES.sweep.map(assignItem), keywordItem("grid")];
+      return [...ASSIGN_NAMES.sweep.map(assignItem), keywordItem("grid"), ...STATEMENT_CALLS.sweep.map((c) => builtinItem(builtin(c)!))];
     case "evaluate":
       return builtinsOf("protocol").map(builtinItem);
     default:

@@ -66,9 +66,10 @@ function valueNames(): string[] {
 
 export function buildGrammar(): TmGrammar {
   const statementNames = [...ASSIGN_NAMES.experiment, ...ASSIGN_NAMES.sweep].map((a) => a.name);
+  const statementCalls = [...STATEMENT_CALLS.experiment, ...STATEMENT_CALLS.sweep];
   const builtinRules: TmRule[] = [];
   for (const category of categories()) {
-    const names = BUILTINS.filter((b) => b.category === category && !STATEMENT_CALLS.includes(b.name)).map((b) => b.name);
+    const names = BUILTINS.filter((b) => b.category === category && !statementCalls.includes(b.name)).map((b) => b.name);
     if (names.length === 0) continue;
     builtinRules.push({
       comment: `built-in ${category} calls`,
@@ -157,7 +158,7 @@ export function buildGrammar(): TmGrammar {
           match: `${words(statementNames)}(?=\\s*=)`,
           captures: captures("keyword.other.statement.hgc"),
         },
-        { match: `${words(STATEMENT_CALLS)}(?=\\s*\\()`, captures: captures("keyword.other.statement.hgc") },
+        { match: `${words(statementCalls)}(?=\\s*\\()`, captures: captures("keyword.other.statement.hgc") },
         { match: words(KEYWORD_GROUPS.block), captures: captures("keyword.other.statement.hgc") },
         { match: words(KEYWORD_GROUPS.direction), captures: captures("keyword.other.direction.hgc") },
       ],

@@ -17,7 +17,8 @@ export type BuiltinCategory =
   | "protocol"
   | "grid"
   | "search"
-  | "prune";
+  | "prune"
+  | "slurm";
 
 /** A default as a value: what the compiler writes into the IR when the argument is absent. */
 export type Value = number | boolean | string | readonly number[] | readonly string[];
@@ -36,7 +37,7 @@ export type RefKind = "dataset" | "tokens" | "views" | "encoder" | "head" | "los
 /**
  * What an argument's value is:
  * - `int`, `number`: a number (literal, param, a tokenizer's `.vocab`/`.length`, arithmetic) in `range`
- * - `bool`; `string`; `path` (a string, relative to the file); `size` (`HxW`)
+ * - `bool`; `string`; `strings` (a list of strings); `path` (a string, relative to the file); `size` (`HxW`)
  * - `choice`: one word of `values` (written bare, or quoted when `quoted`)
  * - `choices`: a list of words of `values`
  * - `interval`: `a..b` inside `range` (a crop)
@@ -46,7 +47,7 @@ export type RefKind = "dataset" | "tokens" | "views" | "encoder" | "head" | "los
  * - `scalar`: a weight — a number, a param or arithmetic of them (objective schedules)
  * - `metric`: the name of a metric the experiment's evaluations report (`knn.accuracy`)
  */
-export type ArgKind = "int" | "number" | "bool" | "string" | "path" | "size" | "choice" | "choices" | "interval" | "ints" | "ref" | "features" | "scalar" | "metric";
+export type ArgKind = "int" | "number" | "bool" | "string" | "strings" | "path" | "size" | "choice" | "choices" | "interval" | "ints" | "ref" | "features" | "scalar" | "metric";
 
 export interface ArgSpec {
   readonly name: string;
@@ -73,6 +74,10 @@ export interface ArgSpec {
   readonly type?: string;
   /** The IR field holding the value where it is not the camel-cased name; null when it is not in the IR as such. */
   readonly ir?: string | null;
+  /** The form a `string` must have, named in words ("a Slurm time limit"); `why` is the hint when it has not. */
+  readonly pattern?: { readonly regex: RegExp; readonly what: string };
+  /** A valid value as source text (`"16G"`), for the hint of a value of the wrong kind. */
+  readonly example?: string;
 }
 
 /** An argument with its type and default as words, derived once from its spec. */
@@ -122,6 +127,11 @@ export const CORRUPTIONS = [
 
 /** The baselines of `linear_probe` and `knn` (issue 12): the same protocol on the encoder at initialisation and on the raw pixels. */
 export const BASELINES = ["init", "pixels"] as const;
+
+/** A Slurm time limit as sbatch reads it: minutes, `MM:SS`, `H:MM:SS`, `D-H`, `D-H:MM`, `D-H:MM:SS`. */
+export const SLURM_TIME = /^(\d+-)?\d+(:\d+){0,2}$/;
+/** A Slurm memory size as sbatch reads it: a number with an optional K, M, G or T. */
+export const SLURM_MEM = /^\d+[KMGT]?$/i;
 
 /** The scores of `ood(scores: …)`. */
 export const OOD_SCORES = ["likelihood", "knn", "mahalanobis"] as const;
@@ -681,6 +691,38 @@ const SPECS: readonly BuiltinSpec[] = [
       { name: "reduction", kind: "int", range: { ge: 2 }, doc: "η: each rung keeps about 1/η of the trials that reach it.", default: 3 },
     ],
   },
+
+  // The sweep's `slurm(…)` statement (compiler/slurm.ts; runtime/sweep/slurm.ts makes the sbatch
+  // options). An absent argument stays absent in the IR, so `hgc sweep --on slurm`'s options can
+  // take its place; defaults are Slurm's (or the runtime's, for `cpus`).
+  {
+    name: "slurm",
+    category: "slurm",
+    doc: "In a sweep, `slurm(…)`: the resources each trial's task asks Slurm for when the sweep runs with `hgc sweep --on slurm`; the command line's options win, field by field. It changes no trial.",
+    args: [
+      { name: "partition", kind: "string", example: '"gpu"', doc: "The partition the tasks run in (sbatch `--partition`); the cluster's default when absent." },
+      {
+        name: "time",
+        kind: "string",
+        type: "minutes, or string `\"H:MM:SS\"`",
+        pattern: { regex: SLURM_TIME, what: "a Slurm time limit" },
+        why: 'write minutes (`time: 30`), `"2:00:00"` or `"1-00:00:00"`',
+        example: '"2:00:00"',
+        doc: "Each task's time limit (sbatch `--time`): a whole number of minutes, `\"2:00:00\"` or `\"1-00:00:00\"`; the partition's limit when absent.",
+      },
+      { name: "cpus", kind: "int", range: POSITIVE, doc: "CPUs per task (sbatch `--cpus-per-task`).", default: 1 },
+      { name: "gpus", kind: "int", range: { ge: 0 }, doc: "GPUs per task (sbatch `--gpus-per-task`); none when absent." },
+      {
+        name: "mem",
+        kind: "string",
+        pattern: { regex: SLURM_MEM, what: "a Slurm memory size" },
+        why: 'write e.g. `mem: "16G"` or `mem: "16000M"`',
+        example: '"16G"',
+        doc: "Memory per task's node (sbatch `--mem`): a number with K, M, G or T; the cluster's default when absent.",
+      },
+      { name: "sbatch_args", kind: "strings", example: '["--account=lab"]', doc: "Further sbatch arguments, passed as given (`[\"--account=lab\", \"--qos=short\"]`)." },
+    ],
+  },
 ];
 
 /** The built-in category a declaration's call belongs to (`tokens t = quantize(…)`: tokenizer). */
@@ -737,6 +779,8 @@ function typeOf(a: ArgSpec | Positional): string {
       return "bool";
     case "string":
       return "string";
+    case "strings":
+      return "list of strings";
     case "path":
       return "string path";
     case "size":

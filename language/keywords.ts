@@ -64,8 +64,11 @@ export const ASSIGN_NAMES: Readonly<Record<"experiment" | "sweep", readonly { na
   ],
 };
 
-/** Statement calls allowed in an experiment body (`train(…)`). */
-export const STATEMENT_CALLS: readonly string[] = ["train"];
+/** Statement calls allowed in a block's body: `train(…)` in an experiment, `slurm(…)` in a sweep. */
+export const STATEMENT_CALLS: Readonly<Record<"experiment" | "sweep", readonly string[]>> = {
+  experiment: ["train"],
+  sweep: ["slurm"],
+};
 
 /** Member names exposed by values (`enc.pooled`, `pixels.vocab`), for completion and hover. */
 export const MEMBERS: Readonly<Record<"encoder" | "tokenizer", readonly { name: string; doc: string }[]>> = {

@@ -17,6 +17,7 @@ const SECTIONS: readonly [BuiltinCategory, string][] = [
   ["grid", "Sweep grids"],
   ["search", "Sweep searches"],
   ["prune", "Sweep pruning"],
+  ["slurm", "Sweep resources on Slurm"],
 ];
 
 export const REFERENCE_BEGIN = "<!-- built-ins: generated from language/builtins.ts by scripts/gen-docs.mjs; do not edit -->";

@@ -23,6 +23,7 @@ export const CATEGORY_WORDS: Record<BuiltinCategory, string> = {
   grid: "a grid generator",
   search: "a search method",
   prune: "a pruning rule",
+  slurm: "the Slurm statement",
 };
 
 /** "`a`, `b` or `c`" */

@@ -3,7 +3,7 @@
 // the results store: the runtime never knows who listens.
 import { UserError } from "../../common/errors.js";
 import type { RunEvent } from "../events.js";
-import { attachMlflow, type MlflowOptions } from "./mlflow.js";
+import { attachMlflow, experimentId, mlflowRoot, type MlflowOptions } from "./mlflow.js";
 import { attachTensorBoard } from "./tensorboard.js";
 import type { Dashboard, Subscribable } from "./types.js";
 
@@ -24,6 +24,40 @@ export function parseDashboards(values: string[]): DashboardKind[] {
     kinds.add(k as DashboardKind);
   }
   return [...kinds];
+}
+
+/**
+ * The dashboards of the runs started on this process's behalf (a sweep's trials, here or as Slurm
+ * tasks): the `--log` each is given and, for MLflow, the store resolved here once, so every trial
+ * logs to the same store whatever its working directory or node.
+ */
+export interface ChildDashboards {
+  kinds: DashboardKind[];
+  /** The MLflow store's root, absolute; set when `kinds` has mlflow. */
+  mlflowRoot?: string;
+}
+
+export function childDashboards(kinds: DashboardKind[], env: Record<string, string | undefined> = process.env, cwd = process.cwd()): ChildDashboards {
+  return { kinds, ...(kinds.includes("mlflow") ? { mlflowRoot: mlflowRoot(env, cwd) } : {}) };
+}
+
+/** The child's `hgc run` arguments for its dashboards: `--log tensorboard,mlflow`, or none. */
+export function dashboardArgs(d: ChildDashboards | undefined): string[] {
+  return d?.kinds.length ? ["--log", d.kinds.join(",")] : [];
+}
+
+/** The child's environment for its dashboards: the MLflow store it shares with its siblings. */
+export function dashboardEnv(d: ChildDashboards | undefined): Record<string, string> {
+  return d?.mlflowRoot ? { MLFLOW_TRACKING_URI: d.mlflowRoot } : {};
+}
+
+/**
+ * Creates the MLflow experiments the children will log to before any of them starts: two
+ * children creating experiments at once would both take the next free id.
+ */
+export function prepareChildDashboards(d: ChildDashboards | undefined, experiments: Iterable<string>): void {
+  if (!d?.mlflowRoot) return;
+  for (const name of new Set(experiments)) experimentId(d.mlflowRoot, name);
 }
 
 export function attachDashboards(

@@ -7,6 +7,7 @@ import { UserError } from "../../common/errors.js";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { IRSweep, IRTrial } from "../../compiler/ir.js";
+import { dashboardArgs, dashboardEnv, prepareChildDashboards, type ChildDashboards } from "../dashboards/index.js";
 import { isRunDir } from "../run-folder.js";
 import type { Store } from "../store.js";
 import type { SweepAggregate, TrialOutcome } from "./aggregate.js";
@@ -52,11 +53,21 @@ export function trialPaths(dir: string, trial: Pick<IRTrial, "id">, idLength = 8
 /** The hgc CLI entry point next to this module in dist/. */
 export const HGC_CLI = fileURLToPath(new URL("../../cli/main.js", import.meta.url));
 
-/** The default trial command: `node dist/cli/main.js run IR --out DIR --seed N --json --no-tui [--resume]`. */
-export function hgcRunCommand(job: TrialJob, irPath: string, resume: boolean): ChildCommand {
+/**
+ * The `hgc run` arguments of one trial, here and in a Slurm task alike: its IR, run folder and
+ * seed, the dashboards it logs to, and `--resume` when it continues from a checkpoint.
+ */
+export function trialRunArgs(trial: { irPath: string; runDir: string; seed: number }, resume: boolean, log?: ChildDashboards): string[] {
+  return [trial.irPath, "--out", trial.runDir, "--seed", String(trial.seed), ...dashboardArgs(log), ...(resume ? ["--resume"] : [])];
+}
+
+/** The default trial command: `node dist/cli/main.js run IR --out DIR --seed N [--log …] --json --no-tui [--resume]`. */
+export function hgcRunCommand(job: TrialJob, irPath: string, resume: boolean, log?: ChildDashboards): ChildCommand {
+  const env = dashboardEnv(log);
   return {
     command: process.execPath,
-    args: [HGC_CLI, "run", irPath, "--out", job.runDir, "--seed", String(job.seed), "--json", "--no-tui", ...(resume ? ["--resume"] : [])],
+    args: [HGC_CLI, "run", ...trialRunArgs({ irPath, runDir: job.runDir, seed: job.seed }, resume, log), "--json", "--no-tui"],
+    ...(Object.keys(env).length ? { env: { ...process.env, ...env } } : {}),
   };
 }
 
@@ -101,6 +112,8 @@ export interface SweepRunOptions {
   jobs?: number;
   /** Results database to index into; null for none. */
   store: Store | null;
+  /** The dashboards every trial logs to (`hgc sweep --log`), in its own run folder or the shared MLflow store. */
+  log?: ChildDashboards;
   /** How to run one trial (default: `hgc run` on its IR). */
   command?: (job: TrialJob, irPath: string, resume: boolean) => ChildCommand;
   signal?: AbortSignal;
@@ -208,6 +221,7 @@ async function runLocked(opts: SweepRunOptions, id: string, dir: string): Promis
       return { id: t.id, experiment: t.experiment, point: t.point, seed: t.seed, runDir };
     });
   const jobs = toJobs(sweep.trials);
+  prepareChildDashboards(opts.log, sweep.trials.map((t) => t.ir.name));
 
   const state = new Map<string, TrialOutcome>(jobs.map((j) => [j.id, { ...j, status: "pending", metrics: {} }]));
   const meta = { name: sweep.name, params: sweep.params, objectives: sweep.objectives };
@@ -296,6 +310,7 @@ async function runLocked(opts: SweepRunOptions, id: string, dir: string): Promis
       name: sweep.name,
       trials,
       cli: HGC_CLI,
+      ...(opts.log ? { log: opts.log } : {}),
       signal: opts.signal,
       stopTimeoutMs: opts.stopTimeoutMs,
       onEvent: (e) => {
@@ -318,7 +333,7 @@ async function runLocked(opts: SweepRunOptions, id: string, dir: string): Promis
         jobs: jobsAtOnce,
         command: opts.command
           ? (job, resume) => opts.command!(job, irPaths.get(job.id)!, resume)
-          : (job, resume) => hgcRunCommand(job, irPaths.get(job.id)!, resume),
+          : (job, resume) => hgcRunCommand(job, irPaths.get(job.id)!, resume, opts.log),
         signal: opts.signal,
         stopTimeoutMs: opts.stopTimeoutMs,
         onEvent,

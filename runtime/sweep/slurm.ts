@@ -6,7 +6,7 @@
 //
 //   <sweep>/slurm/
 //     trials.json        array index → trial (id, run folder, IR, seed): what a task runs
-//     task.sh            the batch script: `hgc sweep --slurm-task <sweep>`
+//     task.sh            the batch script: `hgc sweep --slurm-task <sweep> [--log …]`
 //     jobs.json          every array submitted for this sweep: job id, indices, time
 //     tasks/<index>      → ../../trials/<id8>: so `--output` can name each task's run folder
 //   <sweep>/trials/<id8>/slurm-<job>_<index>.out   each attempt's output, kept across attempts
@@ -18,7 +18,9 @@ import { execFile } from "node:child_process";
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, symlinkSync, unlinkSync } from "node:fs";
 import { join, relative } from "node:path";
 import { UserError } from "../../common/errors.js";
+import { defaultValue } from "../../language/builtins.js";
 import { writeFileAtomic, writeJsonAtomic } from "../atomic.js";
+import { dashboardArgs, dashboardEnv, type ChildDashboards } from "../dashboards/index.js";
 import type { RunEvent } from "../events.js";
 import type { TrialOutcome } from "./aggregate.js";
 import { completedOutcome, planTrial, readResult, stderrGist, type SchedulerEvent, type TrialJob, type TrialPlan } from "./scheduler.js";
@@ -104,7 +106,7 @@ export function sbatchArgs(opts: SlurmOptions, sweepDir: string, name: string, i
     "--open-mode=append",
     `--output=${join(sweepDir, "slurm", "tasks", "%a", "slurm-%A_%a.out")}`,
     "--ntasks=1",
-    `--cpus-per-task=${opts.cpus ?? 1}`,
+    `--cpus-per-task=${opts.cpus ?? defaultValue("slurm", "cpus")}`,
   ];
   if (opts.partition) args.push(`--partition=${opts.partition}`);
   if (opts.time) args.push(`--time=${opts.time}`);
@@ -210,23 +212,29 @@ export async function liveTasks(sweepDir: string): Promise<string[]> {
   return [...latestTasks(subs).values()].filter((k) => isLive(states.get(k)?.state ?? ""));
 }
 
-/** How the batch script starts hgc on a node: this node binary and this hgc, unless `HGC_NODE`/`HGC_CLI` say otherwise there. */
-function taskScript(sweepDir: string, cli: string): string {
+/**
+ * How the batch script starts hgc on a node: this node binary and this hgc, unless `HGC_NODE`/`HGC_CLI`
+ * say otherwise there, with the dashboards the sweep was given (the MLflow store named absolutely,
+ * as the driver resolved it).
+ */
+export function taskScript(sweepDir: string, cli: string, log?: ChildDashboards): string {
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const env = Object.entries(dashboardEnv(log)).map(([k, v]) => `export ${k}=${q(v)}`);
   return [
     "#!/bin/sh",
     "# One trial of an hgc sweep per array task (written by `hgc sweep --on slurm`).",
     "# hgc decides from the trial's run folder whether it is done, resumes or starts afresh.",
-    `exec "\${HGC_NODE:-${process.execPath}}" "\${HGC_CLI:-${cli}}" sweep --slurm-task ${q(sweepDir)}`,
+    ...env,
+    `exec "\${HGC_NODE:-${process.execPath}}" "\${HGC_CLI:-${cli}}" sweep --slurm-task ${[q(sweepDir), ...dashboardArgs(log)].join(" ")}`,
     "",
   ].join("\n");
 }
 
 /** Writes trials.json, task.sh and the tasks/<index> links; run folders are made so Slurm can open the logs in them. */
-export function prepareSlurmDir(sweepDir: string, trials: SlurmTrial[], cli: string): void {
+export function prepareSlurmDir(sweepDir: string, trials: SlurmTrial[], cli: string, log?: ChildDashboards): void {
   const dir = slurmDir(sweepDir);
   writeJsonAtomic(join(dir, "trials.json"), { trials });
-  writeFileAtomic(join(dir, "task.sh"), taskScript(sweepDir, cli));
+  writeFileAtomic(join(dir, "task.sh"), taskScript(sweepDir, cli, log));
   mkdirSync(join(dir, "tasks"), { recursive: true });
   for (const t of trials) {
     mkdirSync(t.runDir, { recursive: true });
@@ -335,6 +343,8 @@ export interface SlurmRunOptions {
   trials: Map<string, { index: number; irPath: string }>;
   /** The hgc entry point the tasks run. */
   cli: string;
+  /** The dashboards each task's trial logs to (`--log`); a requeued task keeps its submission's. */
+  log?: ChildDashboards;
   /** `submit`: attach to live tasks and submit the rest; `status`: attach only; `detach`: submit the rest and return. */
   mode: "submit" | "status" | "detach";
   onEvent?: (event: SlurmEvent) => void;
@@ -402,7 +412,7 @@ export async function runSlurmTrials(jobs: TrialJob[], opts: SlurmRunOptions): P
 
   if (toSubmit.length) {
     const trials: SlurmTrial[] = jobs.map((j) => ({ index: index(j), id: j.id, runDir: j.runDir, irPath: opts.trials.get(j.id)!.irPath, seed: j.seed }));
-    prepareSlurmDir(opts.sweepDir, trials, opts.cli);
+    prepareSlurmDir(opts.sweepDir, trials, opts.cli, opts.log);
     const indices = toSubmit.map(index);
     const r = await slurmCommand("sbatch", sbatchArgs(opts.slurm, opts.sweepDir, opts.name, indices));
     const jobId = r.stdout.trim().split(";")[0] ?? "";
@@ -429,6 +439,9 @@ export async function runSlurmTrials(jobs: TrialJob[], opts: SlurmRunOptions): P
     const outcome = finishedOutcome(job, state);
     outcomes.set(id, outcome);
     attached.delete(id);
+    // a task that ran to completion between two polls (a busy driver, a fast trial) was never
+    // seen running: it started all the same
+    if (outcome.status === "completed" && seen.get(id) !== "RUNNING") emit({ type: "trial-start", job, resume: false, pid: undefined });
     emit({ type: "trial-end", job, outcome });
   };
   const follow = async (): Promise<void> => {

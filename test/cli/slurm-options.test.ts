@@ -9,7 +9,7 @@ import { slurmOptions } from "../../cli/sweep.js";
 import { compileFile } from "../../compiler/index.js";
 import { format } from "../../compiler/format.js";
 import type { IRSweep } from "../../compiler/ir.js";
-import { compressIndices, sbatchArgs } from "../../runtime/sweep/slurm.js";
+import { compressIndices, sbatchArgs, taskScript } from "../../runtime/sweep/slurm.js";
 
 const EXPERIMENT = `experiment tiny {
   dataset train = synthetic(split: "train", count: 64, classes: 4, size: 8x8)
@@ -99,6 +99,17 @@ describe("the Slurm options of `hgc sweep`", () => {
       "/sw/s-1/slurm/task.sh",
     ]);
     expect(compressIndices([3, 1, 2, 9])).toBe("1-3,9");
+  });
+
+  it("write a batch script whose trials get the sweep's --log, with the MLflow store named absolutely", () => {
+    const plain = taskScript("/sw/s-1", "/hgc/cli/main.js");
+    expect(plain).toMatch(/ sweep --slurm-task '\/sw\/s-1'\n$/);
+    expect(plain).not.toContain("MLFLOW_TRACKING_URI");
+    const logged = taskScript("/sw/s-1", "/hgc/cli/main.js", { kinds: ["tensorboard", "mlflow"], mlflowRoot: "/home/me/it's/mlruns" });
+    expect(logged).toContain("\nexport MLFLOW_TRACKING_URI='/home/me/it'\\''s/mlruns'\n");
+    expect(logged).toMatch(/ sweep --slurm-task '\/sw\/s-1' --log tensorboard,mlflow\n$/);
+    const sh = spawnSync("sh", ["-n", "-c", logged]);
+    expect(sh.status).toBe(0);
   });
 
   it("are refused without --on slurm, and --on must name a place", () => {

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Store } from "../../runtime/store.js";
+import { readDashboard } from "../runtime/dashboards/read.js";
 
 const CLI = join(process.cwd(), "dist", "cli", "main.js");
 const SCRIPT = join(process.cwd(), "scripts", "slurm-local.sh");
@@ -130,11 +131,11 @@ function trialEnds(r: Run): Record<string, string> {
 }
 
 describe.skipIf(!slurm.ok)(`hgc sweep --on slurm${slurm.ok ? "" : ` (skipped: ${slurm.reason})`}`, () => {
-  it("gives the local executor's table for the same seeds, and a rerun submits nothing", async () => {
+  it("gives the local executor's table for the same seeds, logs each trial to TensorBoard with --log, and a rerun submits nothing", async () => {
     const onSlurm = mkdtempSync(join(tmpdir(), "hgc-slurm-"));
     const local = mkdtempSync(join(tmpdir(), "hgc-slurm-local-"));
     for (const cwd of [onSlurm, local]) writeFileSync(join(cwd, "tiny.hgc"), TINY(12, 6, GRID));
-    const [s, l] = await Promise.all([hgc(["sweep", "tiny.hgc", "--on", "slurm", "--json"], onSlurm), hgc(["sweep", "tiny.hgc", "--json"], local)]);
+    const [s, l] = await Promise.all([hgc(["sweep", "tiny.hgc", "--on", "slurm", "--json", "--log", "tensorboard"], onSlurm), hgc(["sweep", "tiny.hgc", "--json"], local)]);
     expect(s.code, s.stderr).toBe(0);
     expect(l.code, l.stderr).toBe(0);
     expect(s.events[0]).toMatchObject({ type: "sweep-start", on: "slurm" });
@@ -153,6 +154,11 @@ describe.skipIf(!slurm.ok)(`hgc sweep --on slurm${slurm.ok ? "" : ` (skipped: ${
     for (const t of state.trials) {
       expect(t.slurm).toMatch(/^\d+_\d$/);
       expect(slurmLog(t.runDir)).toContain(`hgc: trial ${t.id.slice(0, 8)} starts on`);
+      // the task's `hgc run` got the sweep's --log: a readable event file in the trial's folder
+      const events = readdirSync(t.runDir).filter((f) => f.startsWith("events.out.tfevents."));
+      expect(events).toHaveLength(1);
+      const steps = readFileSync(join(t.runDir, "metrics.jsonl"), "utf8").split("\n").filter((l) => l.includes('"type":"step"'));
+      expect(readDashboard("tfevents", join(t.runDir, events[0]!)).scalars["train/objective"]).toHaveLength(steps.length);
     }
     const store = new Store(join(onSlurm, "runs", "hgc.sqlite"));
     expect(store.listRuns({ sweep: "grid" }).map((x) => x.status)).toEqual(["completed", "completed", "completed", "completed"]);

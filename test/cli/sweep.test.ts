@@ -142,6 +142,7 @@ describe("applyOverridesToSource", () => {
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { Store } from "../../runtime/store.js";
+import { readDashboard } from "../runtime/dashboards/read.js";
 
 const TINY = (steps: number, checkpointEvery: number, sweep: string) => `
 experiment tiny {
@@ -183,9 +184,9 @@ interface Run {
 }
 
 /** Runs `hgc ARGS` and parses stdout as JSON lines; `onEvent` may kill the process. */
-function hgcAsync(args: string[], cwd: string, onEvent?: (e: any, pid: number) => void): Promise<Run> {
+function hgcAsync(args: string[], cwd: string, onEvent?: (e: any, pid: number) => void, env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, HGC_DB: "" } });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, HGC_DB: "", ...env } });
     let stdout = "";
     let stderr = "";
     let buf = "";
@@ -505,5 +506,48 @@ describe("notes from the checker", () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
     expect(r.stdout).toMatch(/con_only\s+—\s+1\s+/);
+  });
+});
+
+describe("hgc sweep --log", () => {
+  it("passes the dashboards on to every trial: event files in each trial's folder, one MLflow store for the sweep", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "hgc-sweep-log-"));
+    const two = "sweep two {\n  experiments = [tiny]\n  grid lambda = [0.1, 1]\n  seeds = [1]\n  jobs = 2\n}";
+    writeFileSync(join(cwd, "tiny.hgc"), TINY(4, 2, two));
+    const r = await hgcAsync(["sweep", "tiny.hgc", "--json", "--log", "tensorboard,mlflow"], cwd, undefined, { MLFLOW_TRACKING_URI: "" });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const trials = JSON.parse(readFileSync(join(sweepFolder(cwd), "sweep.json"), "utf8")).trials;
+    expect(trials).toHaveLength(2);
+    for (const t of trials) {
+      const files = readdirSync(t.runDir).filter((f) => f.startsWith("events.out.tfevents."));
+      expect(files).toHaveLength(1);
+      const tb = readDashboard("tfevents", join(t.runDir, files[0]!));
+      const steps = readFileSync(join(t.runDir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((e) => e.type === "step");
+      expect(steps.map((e) => e.step)).toEqual([1, 2, 3, 4]);
+      for (const e of steps) expect(tb.scalars["train/objective"]).toContainEqual([e.step, Math.fround(e.objective)]);
+      const result = JSON.parse(readFileSync(join(t.runDir, "result.json"), "utf8"));
+      expect(tb.scalars["linear_probe/accuracy"]).toContainEqual([4, Math.fround(result.metrics["linear_probe.accuracy"])]);
+    }
+    // both trials in the one experiment of the sweep's store (created before either started)
+    const store = readDashboard("mlflow", join(cwd, "mlruns"));
+    const experiments = Object.values(store).filter((x: any) => x.name === "tiny") as any[];
+    expect(experiments).toHaveLength(1);
+    const runs = Object.values(experiments[0].runs) as any[];
+    expect(runs.map((x) => x.meta.status)).toEqual([3, 3]);
+    expect(runs.map((x) => x.tags["hgc.run_dir"]).sort()).toEqual(trials.map((t: any) => t.runDir).sort());
+  }, 300_000);
+
+  it("refuses a bad target with `hgc run`'s error, and --log beside --status", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "hgc-sweep-log-"));
+    writeFileSync(join(cwd, "tiny.hgc"), TINY(4, 2, GRID));
+    const sweep = hgc(["sweep", "tiny.hgc", "--log", "tensorboard,wandb"], cwd);
+    const run = hgc(["run", "tiny.hgc", "--log", "tensorboard,wandb"], cwd);
+    expect(sweep.code).toBe(2);
+    expect(sweep.stderr).toBe("hgc: error: unknown `--log` target `wandb`\n  hint: use tensorboard or mlflow (comma-separated or repeated for both)\n");
+    expect(sweep.stderr).toBe(run.stderr);
+    const status = hgc(["sweep", "tiny.hgc", "--status", "--log", "mlflow"], cwd);
+    expect(status.code).toBe(2);
+    expect(status.stderr).toContain("`--log` is given to the trials when they are submitted, and `--status` submits nothing");
   });
 });

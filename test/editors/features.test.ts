@@ -327,6 +327,35 @@ describe("signature help", () => {
   });
 });
 
+describe("the slurm(…) statement of a sweep", () => {
+  const text = hybridText.replace("  jobs = 2\n", '  jobs = 2\n  slurm(partition: "gpu", cpus: 4, time: "2:00:00")\n');
+  const a = open(text);
+
+  it("is checked clean and offered among a sweep's statements", () => {
+    expect(lspDiagnostics(a).filter((d) => d.severity === DiagnosticSeverity.Error)).toEqual([]);
+    expect(labels(a, at(text, "  |jobs = 2"))).toContain("slurm");
+    expect(labels(a, at(text, "    |samples(count"))).not.toContain("slurm");
+  });
+
+  it("completes its argument names from the registry, without those already given", () => {
+    const items = completion(a, at(text, 'slurm(partition: "gpu", |cpus'));
+    expect(items.map((i) => i.label)).toEqual(expect.arrayContaining(["time", "gpus", "mem", "sbatch_args"]));
+    expect(items.map((i) => i.label)).not.toContain("partition");
+    expect(items.find((i) => i.label === "gpus")!.detail).toBe("slurm(gpus: int ≥ 0)");
+  });
+
+  it("shows an argument's doc and default on hover, and the statement's signature", () => {
+    const v = (hover(a, at(text, "cp|us: 4"))!.contents as { value: string }).value;
+    expect(v).toBe("`slurm(cpus: …)` — int ≥ 1 (default `1`) — CPUs per task (sbatch `--cpus-per-task`).");
+    expect((hover(a, at(text, "slu|rm("))!.contents as { value: string }).value).toContain("hgc sweep --on slurm");
+    const help = signatureHelp(a, at(text, 'time: |"2:00:00"'))!;
+    const sig = help.signatures[0]!;
+    expect(sig.label).toBe("slurm(partition:, time:, cpus:, gpus:, mem:, sbatch_args:)");
+    const [from, to] = sig.parameters![help.activeParameter!]!.label as [number, number];
+    expect(sig.label.slice(from, to)).toBe("time:");
+  });
+});
+
 describe("line ends", () => {
   it("gives the same ranges for a file with CRLF line ends", () => {
     const text = hybridText.replace("ntxent(proj", "ntxent(prj");

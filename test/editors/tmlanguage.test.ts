@@ -169,7 +169,7 @@ describe("highlighting lexical corner cases", () => {
   });
 
   it("gives every statement call of the lexer the statement scope", async () => {
-    for (const call of STATEMENT_CALLS) expect(scopeOf(await tokenize(`${call}(data: d)`), call)).toBe("keyword.other.statement.hgc");
+    for (const call of [...STATEMENT_CALLS.experiment, ...STATEMENT_CALLS.sweep]) expect(scopeOf(await tokenize(`${call}(data: d)`), call)).toBe("keyword.other.statement.hgc");
   });
 });
 

@@ -2,7 +2,8 @@
 // the reference tables of docs/language.md and the TextMate grammar must agree with it.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { BUILTINS, defaultValue, irField, type Builtin, type BuiltinArg } from "../../language/builtins.js";
+import { builtin, BUILTINS, defaultValue, irField, type Builtin, type BuiltinArg } from "../../language/builtins.js";
+import { checkSource, compileSweep } from "../../compiler/index.js";
 import { withReference } from "../../language/reference.js";
 import schema from "../../compiler/ir.schema.json" with { type: "json" };
 
@@ -53,6 +54,8 @@ function schemaOf(b: Builtin): Record<string, Json> | null {
       const rule = (defs.protocol!.allOf as { if: Json; then: Json }[]).find((r) => (props(r.if).kind as Json).const === b.name);
       return props(rule?.then);
     }
+    case "slurm":
+      return props(props(defs.sweep).slurm);
     case "grid":
     case "search":
     case "prune":
@@ -95,6 +98,25 @@ describe("the registry of built-ins", () => {
   it("is what the reference tables of docs/language.md say", () => {
     const page = readFileSync(new URL("../../docs/language.md", import.meta.url), "utf8");
     expect(page, "docs/language.md is stale: run `npm run build && node scripts/gen-docs.mjs`").toBe(withReference(page));
+  });
+
+  it("declares the slurm(…) statement's arguments, which the checker reads into the IR as declared", () => {
+    const slurm = builtin("slurm")!;
+    expect(slurm.category).toBe("slurm");
+    const experiment = readFileSync(new URL("../editors/fixtures/hybrid.hgc", import.meta.url), "utf8");
+    for (const a of slurm.args) {
+      const value = a.example ?? String(a.default ?? (a.range?.ge ?? 0) + 1);
+      const check = checkSource(`${experiment}\nsweep s {\n  experiments = [hybrid]\n  slurm(${a.name}: ${value})\n}\n`, "/registry/slurm.hgc");
+      expect(check.diagnostics.filter((d) => d.severity === "error").map((d) => d.message), a.name).toEqual([]);
+      const ir = compileSweep(check, "s").value!;
+      expect(Object.keys(ir.slurm!), a.name).toEqual([irField(a)]);
+    }
+    // a number below an int's declared bound, and a string not of the declared form
+    for (const a of slurm.args.filter((x) => x.kind === "int" || x.pattern)) {
+      const bad = a.kind === "int" ? String(a.range!.ge! - 1) : '"x"';
+      const check = checkSource(`${experiment}\nsweep s {\n  experiments = [hybrid]\n  slurm(${a.name}: ${bad})\n}\n`, "/registry/slurm.hgc");
+      expect(check.diagnostics.filter((d) => d.severity === "error").map((d) => d.code), a.name).toEqual([a.kind === "int" ? "HGC051" : "HGC021"]);
+    }
   });
 
   it("gives every default as a value of the argument's kind", () => {

@@ -11,18 +11,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { IRProtocol } from "../../../compiler/ir.js";
 import type { RunEvent } from "../../../runtime/events.js";
 import { tinyIr } from "../fixtures.js";
+import { readDashboard } from "./read.js";
 
 const CLI = fileURLToPath(new URL("../../../dist/cli/main.js", import.meta.url));
-const READERS = fileURLToPath(new URL("./readers.py", import.meta.url));
-// Debian's python (the pyenv shim on PATH may have another); the readers use the standard library only.
-const PYTHON = "/usr/bin/python3";
-
-function read(kind: "tfevents" | "mlflow", ...paths: string[]): any {
-  const r = spawnSync(PYTHON, [READERS, kind, ...paths], { encoding: "utf8" });
-  expect(r.stderr).toBe("");
-  expect(r.status).toBe(0);
-  return JSON.parse(r.stdout);
-}
 
 describe("hgc run --log tensorboard --log mlflow", () => {
   let dir: string;
@@ -62,7 +53,7 @@ describe("hgc run --log tensorboard --log mlflow", () => {
   it("writes TensorBoard event files holding every scalar, every metric and the sample sheets", () => {
     const files = readdirSync(join(dir, "run")).filter((f) => f.startsWith("events.out.tfevents."));
     expect(files).toHaveLength(1);
-    const tb = read("tfevents", join(dir, "run", files[0]!));
+    const tb = readDashboard("tfevents", join(dir, "run", files[0]!));
     expect(tb.file_version).toEqual(["brain.Event:2"]);
     const f32 = (v: number) => Math.fround(v);
     for (const s of steps()) {
@@ -90,7 +81,7 @@ describe("hgc run --log tensorboard --log mlflow", () => {
   });
 
   it("writes an MLflow file store with params, stepped metrics, tags and artifacts", () => {
-    const store = read("mlflow", join(dir, "mlruns"));
+    const store = readDashboard("mlflow", join(dir, "mlruns"));
     expect(store["0"].name).toBe("Default");
     const exp = Object.values(store).find((x: any) => x.name === "tiny") as any;
     expect(exp).toBeDefined();
