@@ -7,7 +7,6 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IRFeatures, IRProtocol } from "../../../compiler/ir.js";
 import { selectBackend } from "../../../runtime/backend.js";
-import { generateSynthetic } from "../../../runtime/data/synthetic.js";
 import type { ImageSet } from "../../../runtime/data/types.js";
 import { matrix } from "../../../runtime/evaluate/features.js";
 import { evaluate } from "../../../runtime/evaluate/index.js";
@@ -15,7 +14,7 @@ import { knnOodScore } from "../../../runtime/evaluate/knn.js";
 import { rankingMetrics } from "../../../runtime/evaluate/metrics.js";
 import { blockFeatures, evalContext } from "../../../runtime/inference.js";
 import { Model } from "../../../runtime/model.js";
-import { SIDE, synthetic, tinyIr } from "./tiny.js";
+import { imageSets, synthetic, tinyIr } from "./tiny.js";
 
 const layer: IRFeatures = { encoder: "enc", member: "layer", layer: 1 };
 const pooled: IRFeatures = { encoder: "enc", member: "pooled" };
@@ -29,10 +28,7 @@ describe("ood and robustness over enc.layer(k)", () => {
   let runDir: string;
   beforeAll(async () => {
     await selectBackend("wasm");
-    for (const [name, ds] of Object.entries(ir.datasets)) {
-      const a = ds.args as { count: number; classes: number; noise: number; seed: number };
-      sets[name] = { ...generateSynthetic({ count: a.count, classes: a.classes, size: [SIDE, SIDE], noise: a.noise, seed: a.seed, split: ds.split }), name };
-    }
+    Object.assign(sets, imageSets(ir));
     runDir = mkdtempSync(join(tmpdir(), "hgc-layer-"));
   });
   afterAll(() => rmSync(runDir, { recursive: true, force: true }));
