@@ -105,6 +105,7 @@ export const CODES = {
   HGC165: { severity: "error", title: "ResNet depth not 8, 10 or 18" },
   HGC166: { severity: "error", title: "Decoder read by a loss other than reconstruct" },
   HGC167: { severity: "error", title: "ema of a head on a resnet" },
+  HGC168: { severity: "error", title: "ema of a per-token head or a decoder" },
 } as const satisfies Record<string, CodeSpec>;
 
 export type Code = keyof typeof CODES;

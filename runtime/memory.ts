@@ -49,17 +49,28 @@ export class OutOfMemoryError extends UserError {
 //               GELU (composite ops where the fused kernels are absent), and gradients:
 //               (TOKEN_COPIES + MLP_COPIES · mlp) · width · T
 // plus the embedding's input (T · inWidth) and per-token heads' logits (L · outWidth, a few
-// copies). It is an estimate with a margin, not an allocator's account: it says whether the
+// copies). A masked pass is such a pass (its mask adds a column); a reconstruct pass is its
+// encoder over the V + 1 positions of the visible tokens plus the decoder head's own stack over
+// the L positions (`decoder`). A resnet pass keeps, per convolution, its output and the
+// GroupNorm's, ReLU's and the residual's intermediates and their gradients: with the native
+// kernels (wasm) NATIVE_CONV_COPIES values of the output's size, plus the largest im2col matrix
+// one convolution makes; with the composite ops (plain wasm, cpu) the GroupNorm's intermediates
+// are tensors too, and the filter gradient's shifted windows (every convolution's im2col values)
+// live until the backward pass ends: COMPOSITE_CONV_COPIES, plus every im2col matrix. (Measured
+// with tf.profile on Fashion-MNIST's 28×28, depth 8 and 18, width 16: about 8 and 32 copies.)
+// It is an estimate with a margin, not an allocator's account: it says whether the
 // single pass fits and, when not, how many sequences a micro-batch may hold.
 
 const ATT_COPIES = 4;
 const TOKEN_COPIES = 32;
 const MLP_COPIES = 8;
+const NATIVE_CONV_COPIES = 10;
+const COMPOSITE_CONV_COPIES = 40;
 const BYTES = 4;
 
-/** The shape of one encoder's pass, as the estimate reads it. */
-export interface PassShape {
-  /** Positions per sequence: tokens + the start position (L + 1). */
+/** The shape of one Transformer stack's pass (an encoder's, or a decoder head's), as the estimate reads it. */
+export interface TransformerShape {
+  /** Positions per sequence: tokens + the start position (L + 1; V + 1 over the visible tokens). */
   positions: number;
   width: number;
   heads: number;
@@ -70,13 +81,35 @@ export interface PassShape {
   inWidth: number;
   /** Summed output width of the per-token heads read from this pass (logits per position). */
   tokenOut: number;
+  /** A reconstruct pass: the decoder head's stack over the full sequence. */
+  decoder?: TransformerShape;
 }
 
-/** Estimated peak bytes of one sequence's forward and backward pass through an encoder. */
+/** The shape of one resnet pass over one image. */
+export interface ResNetShape {
+  kind: "resnet";
+  /** Pixels of the image. */
+  pixels: number;
+  /** Every convolution: its output's values and its im2col matrix's (runtime/resnet.ts convShapes). */
+  convs: { out: number; taps: number }[];
+  /** Whether the convolutions and GroupNorms run as native kernels (runtime/kernels/conv.ts). */
+  native: boolean;
+}
+
+/** The shape of one encoder's pass, as the estimate reads it. */
+export type PassShape = TransformerShape | ResNetShape;
+
+/** Estimated peak bytes of one sequence's (or image's) forward and backward pass through an encoder. */
 export function sequenceBytes(s: PassShape): number {
+  if ("kind" in s) {
+    const outputs = s.convs.reduce((sum, c) => sum + c.out, 0);
+    const taps = s.convs.map((c) => c.taps);
+    if (s.native) return BYTES * (s.pixels + NATIVE_CONV_COPIES * outputs + Math.max(0, ...taps));
+    return BYTES * (s.pixels + COMPOSITE_CONV_COPIES * outputs + taps.reduce((a, b) => a + b, 0));
+  }
   const T = s.positions;
   const perLayer = ATT_COPIES * s.heads * T * T + (TOKEN_COPIES + MLP_COPIES * s.mlp) * s.width * T;
-  return BYTES * (s.layers * perLayer + T * s.inWidth + 4 * T * s.tokenOut);
+  return BYTES * (s.layers * perLayer + T * s.inWidth + 4 * T * s.tokenOut) + (s.decoder ? sequenceBytes(s.decoder) : 0);
 }
 
 /** Estimated peak activation bytes of a step whose passes all run in one tape. */

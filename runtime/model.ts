@@ -238,6 +238,13 @@ export class Model {
     return !this.ir.encoders[key] && this.encoders.has(key);
   }
 
+  /** A resnet encoder's convolutions over h×w images (runtime/resnet.ts), for the memory estimate. */
+  convShapes(encoder: string, h: number, w: number): { out: number; taps: number }[] {
+    const r = this.resnets.get(encoder);
+    if (!r) throw new Error(`encoder ${encoder} is not a resnet`);
+    return r.convShapes(h, w);
+  }
+
   /** The key queue of a `moco` loss: [Q, d]. */
   queue(loss: string): tf.Variable {
     const q = this.queues.get(loss);

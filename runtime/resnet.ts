@@ -106,6 +106,34 @@ export class ResNet {
     return blocks ? { pooled, blocks } : { pooled };
   }
 
+  /**
+   * Every convolution of the network over h×w images, in order: its output's values per image
+   * (oh·ow·out) and its im2col matrix's (oh·ow·k·k·in) — what the memory estimate reads
+   * (runtime/memory.ts). "same" and the 1×1 "valid" shortcut both give ⌈size/stride⌉.
+   */
+  convShapes(h: number, w: number): { out: number; taps: number }[] {
+    const out: { out: number; taps: number }[] = [];
+    const add = (c: ConvNorm) => {
+      h = Math.ceil(h / c.stride);
+      w = Math.ceil(w / c.stride);
+      const [k, , cin, cout] = c.w.shape as [number, number, number, number];
+      out.push({ out: h * w * cout, taps: h * w * k * k * cin });
+    };
+    add(this.stem);
+    for (const stage of this.stages) {
+      for (const b of stage) {
+        const [ih, iw] = [h, w];
+        add(b.a);
+        add(b.b);
+        if (b.shortcut) {
+          [h, w] = [ih, iw];
+          add(b.shortcut);
+        }
+      }
+    }
+    return out;
+  }
+
   private convNorm(x: tf.Tensor4D, c: ConvNorm): tf.Tensor4D {
     const k = c.w.shape[0]!;
     const y = conv2d(x, c.w as unknown as tf.Tensor4D, c.stride, k === 1 ? "valid" : "same");

@@ -20,24 +20,25 @@
 //
 // Steps 3–4 run as one tape when the step's estimated activations fit the backend's memory
 // (runtime/memory.ts); otherwise in micro-batches computing the same objective and gradients
-// (GradCache for NT-Xent, share-weighted means for the next-token loss; see microPasses).
+// (GradCache for NT-Xent, share-weighted means for the token losses; see microPasses).
 //
 // Masked modelling and MAE (issue 16): each `masked` or `reconstruct` loss has a pass of its own,
 // whose tokens are hidden by a mask drawn per step from the stream `seed:mask:step:pass` (exactly
 // round(ratio·L) tokens of each image, at least one hidden and one visible), so a step's masks are
-// reproducible and nothing about them is checkpointed. Steps with such a pass, or a resnet
-// encoder, run as one tape (their activations are not in the memory estimate yet).
+// reproducible and nothing about them is checkpointed. The mask is drawn for the whole batch
+// before the step is cut into micro-batches, so both ways of running a step hide the same tokens.
 
 import { isViewLoss, type IRExperiment, type IRLoss } from "../compiler/ir.js";
 import { UserError } from "../common/errors.js";
 import { twoViews } from "./augment.js";
 import { tf } from "./backend.js";
 import type { ImageSet } from "./data/types.js";
+import { nativeConvolutions } from "./kernels/conv.js";
 import { barlowTwins, bitsPerDim, byol, maskedBitsPerDim, moco, ntxent, patchTargets, reconstructionLoss, simsiam, supcon, vicreg } from "./losses.js";
 import type { EncoderData, EncoderOutput, Model, TokenMask } from "./model.js";
 import { Optimizer } from "./optimizer.js";
 import { Rng } from "./rng.js";
-import { isOutOfMemory, memoryBudget, microBatches, planMicroBatch, type PassShape } from "./memory.js";
+import { isOutOfMemory, memoryBudget, microBatches, planMicroBatch, type PassShape, type TransformerShape } from "./memory.js";
 import { learningRate, lossWeights } from "./schedule.js";
 
 export interface StepResult {
@@ -133,8 +134,10 @@ type Term =
       /** The loss of the heads' outputs, each [2N, d] (first views, then second views). */
       value: (zs: tf.Tensor2D[], ctx: ViewContext) => tf.Scalar;
     }
-  | { loss: string; kind: "autoregressive"; head: string; pass: number }
-  | { loss: string; kind: "masked" | "reconstruct"; head: string; pass: number };
+  | TokenTerm;
+
+/** A loss over the tokens of the images of one pass: next-token, masked-token or reconstruction. */
+type TokenTerm = { loss: string; kind: "autoregressive" | "masked" | "reconstruct"; head: string; pass: number };
 
 export interface TrainerOptions {
   /** Sequences per micro-batch, forcing the micro-batched step (default: HGC_MICROBATCH, else the memory estimate's choice). */
@@ -170,25 +173,31 @@ export class Trainer {
     this.sampler = new Sampler(data.n, seed);
     this.rng = new Rng(`${seed}:augment`);
     this.plan();
-    if (this.passes.some((p) => p.mask || this.model.encoderIR(p.encoder).kind === "resnet")) {
-      if (options.microBatch !== undefined) throw new UserError("micro-batched steps do not yet cover masked, reconstruct or resnet passes", "leave HGC_MICROBATCH unset", 1);
-      this.microBatch = null;
-      return;
-    }
     const passes = this.passes.map((p) => ({ sequences: p.copies * ir.train.batch, shape: this.passShape(p) }));
     this.microBatch = planMicroBatch(passes, options.memoryBudget ?? memoryBudget(tf.getBackend()), options.microBatch);
   }
 
-  /** What the memory estimate needs of a pass (a transformer's). */
+  /** What the memory estimate needs of a pass: a transformer's stack (and a reconstruct pass's decoder), or a resnet's convolutions. */
   private passShape(p: Pass): PassShape {
     const e = this.model.encoderIR(p.encoder);
-    if (e.kind !== "transformer") throw new Error(`the memory estimate covers transformer passes, not ${e.kind}`);
+    if (e.kind === "resnet") {
+      const { height: h, width: w } = this.data;
+      return { kind: "resnet", pixels: h * w, convs: this.model.convShapes(p.encoder, h, w), native: nativeConvolutions() };
+    }
     const tok = this.ir.tokenizers[e.tokens]!;
-    const tokenOut = this.terms
-      .filter((t) => t.kind === "autoregressive" && t.pass === this.passes.indexOf(p))
-      .reduce((sum, t) => sum + (t.kind === "autoregressive" ? this.ir.heads[t.head]!.out * tok.pixelsPerToken : 0), 0);
+    const L = tok.length;
+    const terms = this.terms.filter((t): t is TokenTerm => t.kind !== "views" && t.pass === this.passes.indexOf(p));
+    // Per-token heads over the encoder's own tokens (a decoder's output is counted in its stack).
+    const tokenOut = terms.filter((t) => t.kind !== "reconstruct").reduce((sum, t) => sum + this.ir.heads[t.head]!.out * tok.pixelsPerToken, 0);
     const inWidth = tok.kind === "quantize" ? tok.vocab : tok.pixelsPerToken;
-    return { positions: tok.length + 1, width: e.width, heads: e.heads, mlp: e.mlp, layers: e.layers, inWidth, tokenOut };
+    const stack: TransformerShape = { positions: L + 1, width: e.width, heads: e.heads, mlp: e.mlp, layers: e.layers, inWidth, tokenOut };
+    const rec = terms.find((t) => t.kind === "reconstruct");
+    const d = rec && this.ir.heads[rec.head]!.decoder;
+    if (p.mask?.kind !== "reconstruct" || !rec || !d) return stack;
+    const V = L - maskedCount(L, p.mask.ratio);
+    // The decoder reads the V visible outputs through an [L, V] scatter and predicts every position.
+    const decoder: TransformerShape = { positions: L, width: d.width, heads: d.heads, mlp: d.mlp, layers: d.layers, inWidth: V, tokenOut: this.ir.heads[rec.head]!.out };
+    return { ...stack, positions: V + 1, decoder };
   }
 
   private passIndex(p: Pass): number {
@@ -319,7 +328,9 @@ export class Trainer {
     let stats: tf.Tensor;
     try {
       ({ grads, stats } =
-        this.microBatch === null ? this.singlePass(tokens, masks, N, weights, dropRng, rowLabels) : this.microPasses(tokens as Int32Array[], N, weights, stepNo, this.microBatch, rowLabels));
+        this.microBatch === null
+          ? this.singlePass(tokens, masks, N, weights, dropRng, rowLabels)
+          : this.microPasses(tokens, masks, N, weights, stepNo, this.microBatch, rowLabels));
     } catch (err) {
       if (!isOutOfMemory(err)) this.dropPendingKeys();
       throw err;
@@ -381,6 +392,14 @@ export class Trainer {
     return this.model.encode(p.encoder, this.model.input(p.encoder, tokens, n, mask), this.model.isMomentumEncoder(p.encoder) ? undefined : drop);
   }
 
+  /** A token loss over n images: the encoder's output over them, their tokens and (masked, reconstruct) their mask. */
+  private tokenLoss(t: TokenTerm, out: EncoderOutput, tokens: Int32Array, mask: TokenMask | undefined, n: number): tf.Scalar {
+    const logits = this.model.applyHead(t.head, out);
+    if (t.kind === "autoregressive") return bitsPerDim(logits, tokens);
+    if (t.kind === "masked") return maskedBitsPerDim(logits, tokens, mask!.rows);
+    return reconstructionLoss(logits, patchTargets(this.model.tokenizerOf(this.passes[t.pass]!.encoder), tokens, n), mask!.rows);
+  }
+
   /** The whole step in one tape: forward passes, losses, objective and gradients in one tf.tidy. */
   private singlePass(
     tokens: EncoderData[],
@@ -404,18 +423,14 @@ export class Trainer {
               t.reads.map((r) => this.model.applyHead(r.head, outs[r.pass]!)),
               { labels },
             );
-          } else if (t.kind === "masked") {
-            loss = maskedBitsPerDim(this.model.applyHead(t.head, outs[t.pass]!), tokens[t.pass] as Int32Array, masks[t.pass]!.rows);
-          } else if (t.kind === "reconstruct") {
-            const tok = this.model.tokenizerOf(this.passes[t.pass]!.encoder);
-            loss = reconstructionLoss(this.model.applyHead(t.head, outs[t.pass]!), patchTargets(tok, tokens[t.pass] as Int32Array, N), masks[t.pass]!.rows);
           } else {
+            // A token loss reads the first views of a two-view pass (a masked pass has one copy).
             const out = outs[t.pass]!;
             const pass = this.passes[t.pass]!;
             const first = pass.copies === 2 ? firstRows(out, N) : out;
             const all = tokens[t.pass] as Int32Array;
             const targets = pass.copies === 2 ? all.subarray(0, all.length / 2) : all;
-            loss = bitsPerDim(this.model.applyHead(t.head, first), targets);
+            loss = this.tokenLoss(t, first, targets, masks[t.pass], N);
           }
           kept.push(tf.keep(loss));
           objective = tf.add(objective, tf.mul(loss, weights[t.loss]!));
@@ -442,13 +457,18 @@ export class Trainer {
    *     Σ z_mb · stopGradient(w · dL/dz_mb) are accumulated — by the chain rule exactly the
    *     gradients of w · loss. Outputs the loss stops (targets, keys, momentum copies) are read
    *     in the first pass only.
-   *   - The next-token loss is a mean over images, so micro-batch b of n_b of the N images
-   *     contributes the gradients of w · (n_b/N) · bits/dim_b.
+   *   - The token losses are means over values of the images: the next-token loss over all of
+   *     them, so micro-batch b of n_b of the N images contributes the gradients of
+   *     w · (n_b/N) · bits/dim_b; the masked and reconstruction losses over the masked tokens, so
+   *     it contributes w · (m_b/m) · loss_b, m_b of the step's m masked tokens being its own. The
+   *     step's mask is drawn once for the whole batch (as in the single pass) and cut with it.
+   *   - A resnet normalises each image on its own (GroupNorm), so its micro-batches are exact too.
    * Dropout masks are drawn per micro-batch (stream `seed:dropout:step:pass:mb`), so the two
    * passes over a micro-batch drop the same units. Clipping and the update are the caller's, once.
    */
   private microPasses(
-    tokens: Int32Array[],
+    tokens: EncoderData[],
+    masks: (TokenMask | undefined)[],
     N: number,
     weights: Record<string, number>,
     stepNo: number,
@@ -458,12 +478,18 @@ export class Trainer {
     const vars = this.model.variables;
     const chunks = this.passes.map((p) => microBatches(p.copies, N, size));
     const perSeq = this.passes.map((p, i) => tokens[i]!.length / (p.copies * N));
-    const encodeChunk = (pi: number, ci: number): EncoderOutput => {
-      const p = this.passes[pi]!;
+    const chunkData = (pi: number, ci: number): EncoderData => {
       const { start, count } = chunks[pi]![ci]!;
-      const t = tokens[pi]!.subarray(start * perSeq[pi]!, (start + count) * perSeq[pi]!);
-      return this.encodePass(p, t, count, new Rng(`${this.seed}:dropout:${stepNo}:${pi}:${ci}`));
+      return tokens[pi]!.subarray(start * perSeq[pi]!, (start + count) * perSeq[pi]!);
     };
+    // A masked pass has one copy: its micro-batches are images start … start + count − 1 of the batch.
+    const chunkMask = (pi: number, ci: number): TokenMask | undefined => {
+      const { start, count } = chunks[pi]![ci]!;
+      return masks[pi] && maskRows(masks[pi]!, N, start, count);
+    };
+    const encodeChunk = (pi: number, ci: number): EncoderOutput =>
+      this.encodePass(this.passes[pi]!, chunkData(pi, ci), chunks[pi]![ci]!.count, new Rng(`${this.seed}:dropout:${stepNo}:${pi}:${ci}`), chunkMask(pi, ci));
+    const maskedTotal = masks.map((m) => (m ? sum(m.rows) : 0));
     const key = (r: { pass: number; head: string }) => `${r.pass}\u0000${r.head}`;
     const views = this.terms.filter((t): t is Extract<Term, { kind: "views" }> => t.kind === "views");
     const values = new Map<Term, tf.Scalar>(); // each term's loss value (kept)
@@ -532,7 +558,7 @@ export class Trainer {
       // 2. Every micro-batch with a tape: accumulate the gradients of its share of the objective.
       for (const [pi] of this.passes.entries()) {
         const reads = [...dz.keys()].filter((k) => k.startsWith(`${pi}\u0000`)).map((k) => ({ k, head: k.slice(k.indexOf("\u0000") + 1) }));
-        const gen = this.terms.filter((t): t is Extract<Term, { kind: "autoregressive" }> => t.kind === "autoregressive" && t.pass === pi);
+        const gen = this.terms.filter((t): t is TokenTerm => t.kind !== "views" && t.pass === pi);
         chunks[pi]!.forEach(({ start, count }, ci) => {
           const first = start < N; // micro-batches never straddle the first and second views
           const activeGen = first ? gen : [];
@@ -546,9 +572,10 @@ export class Trainer {
                 const g = tf.slice(dz.get(r.k)!, [start, 0], [count, -1]);
                 surrogate = tf.add(surrogate, tf.sum(tf.mul(this.model.applyHead(r.head, out), g)));
               }
+              const mask = chunkMask(pi, ci);
               for (const t of activeGen) {
-                const targets = tokens[pi]!.subarray(start * perSeq[pi]!, (start + count) * perSeq[pi]!);
-                const share = tf.mul(bitsPerDim(this.model.applyHead(t.head, out), targets), count / N) as tf.Scalar;
+                const weight = mask ? sum(mask.rows) / maskedTotal[pi]! : count / N;
+                const share = tf.mul(this.tokenLoss(t, out, chunkData(pi, ci) as Int32Array, mask, count), weight) as tf.Scalar;
                 parts.push(tf.keep(share));
                 surrogate = tf.add(surrogate, tf.mul(share, weights[t.loss]!));
               }
@@ -617,13 +644,33 @@ function firstRows(out: EncoderOutput, n: number): EncoderOutput {
   return { tokens: tf.slice(out.tokens, [0, 0, 0], [n, L, D]) as tf.Tensor3D, pooled };
 }
 
+/** The mask of images start … start + count − 1 of a mask over n images. */
+function maskRows(mask: TokenMask, n: number, start: number, count: number): TokenMask {
+  const L = mask.rows.length / n;
+  const rows = mask.rows.subarray(start * L, (start + count) * L);
+  if (!mask.visible) return { rows };
+  const V = mask.visible.length / n;
+  return { rows, visible: mask.visible.subarray(start * V, (start + count) * V) };
+}
+
+function sum(xs: Float32Array): number {
+  let s = 0;
+  for (const x of xs) s += x;
+  return s;
+}
+
+/** Tokens a masked pass hides in each image of L tokens: round(ratio·L), at least one, at most L − 1. */
+export function maskedCount(L: number, ratio: number): number {
+  return Math.min(L - 1, Math.max(1, Math.round(ratio * L)));
+}
+
 /**
  * The tokens a masked pass hides in each of n images of L tokens: round(ratio·L) of them (at least
  * one, at most L − 1), drawn without replacement; `rows` is 1 at a hidden token. With `visible`
  * (reconstruct) also the visible positions of each image in increasing order.
  */
 export function drawMask(n: number, L: number, ratio: number, visible: boolean, rng: Rng): TokenMask {
-  const k = Math.min(L - 1, Math.max(1, Math.round(ratio * L)));
+  const k = maskedCount(L, ratio);
   const rows = new Float32Array(n * L);
   const vis = visible ? new Int32Array(n * (L - k)) : undefined;
   for (let i = 0; i < n; i++) {

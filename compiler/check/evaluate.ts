@@ -58,8 +58,8 @@ export function checkEvaluate(ctx: CheckContext, m: MergedStmt, objective: IRObj
     const features = (): IRFeatures | null => {
       const a = args.get("features");
       if (!a) return defaultFeatures();
-      // Issue 12: linear_probe and knn may read one block, `enc.layer(k)`; linear_probe every block, `enc.layers`.
-      const blocks = b.name === "linear_probe" ? "layers" : b.name === "knn" ? "layer" : null;
+      // Issue 12: linear_probe, knn, ood and robustness may read one block, `enc.layer(k)`; linear_probe every block, `enc.layers`.
+      const blocks = b.name === "linear_probe" ? "layers" : ["knn", "ood", "robustness"].includes(b.name) ? "layer" : null;
       return featuresMember(ctx, a.value, "`features:`", blocks);
     };
     const trainName = (): string | null => (args.has("train") ? dataArg("train") : trainDataName(ctx));

@@ -78,7 +78,7 @@ export function checkHead(ctx: CheckContext, name: string): IRHead | null {
  * The input of a head on a head: the vector head it reads; null when that head is reported (here
  * or where it is declared); undefined when the input is not the name of a head at all.
  */
-function headInput(ctx: CheckContext, e: Expr, name: string): IRHead | null | undefined {
+function headInput(ctx: CheckContext, e: Expr, name: string, ema = false): IRHead | null | undefined {
   if (e.kind !== "Name") return undefined;
   const sym = ctx.symbols.get(e.name);
   if (sym?.kind !== "head") return undefined;
@@ -90,6 +90,15 @@ function headInput(ctx: CheckContext, e: Expr, name: string): IRHead | null | un
     return null;
   }
   const h = ctx.head(e.name);
+  // The runtime's momentum copy follows a vector head's layers only (runtime/model.ts
+  // buildMomentumHead): a decoder's blocks, or a per-token head's groups, are not copied.
+  if (h?.perToken && ema) {
+    const what = h.kind === "decoder" ? `decoder ${formatShape(h.shape)}` : `per-token head ${formatShape(h.shape)}`;
+    ctx.err("HGC168", e.span, `\`ema\` copies vector heads only, but \`${e.name}\` is a ${what}`, "a momentum copy serves a two-view loss's target or key (byol, moco), which reads one vector per image: copy the projection, e.g. `ema(proj, decay: 0.99)`; `reconstruct` trains its decoder directly", [
+      { message: `\`${e.name}\` reads \`${h.input.encoder}.tokens\``, span: sym.decl.name.span },
+    ]);
+    return null;
+  }
   if (h?.perToken) {
     ctx.err("HGC154", e.span, `head \`${name}\` reads \`${e.name}\`, a per-token head ${formatShape(h.shape)}; a head on a head reads one vector per image`, `read a vector head instead, e.g. \`mlp(${h.input.encoder}.pooled, out: 32)\` as the projection and \`mlp(proj, …)\` on it`, [
       { message: `\`${e.name}\` reads \`${h.input.encoder}.tokens\``, span: sym.decl.name.span },
@@ -113,7 +122,7 @@ function checkEma(ctx: CheckContext, name: string, call: Call, args: Map<string,
   const e = call.positional!;
   let source: IRHead | null = null;
   const target = e.kind === "Name" ? ctx.symbols.get(e.name) : undefined;
-  if (target?.kind === "head") source = headInput(ctx, e, name) ?? null;
+  if (target?.kind === "head") source = headInput(ctx, e, name, true) ?? null;
   else if (e.kind === "Name" && !target) ctx.lookup(e.name, e.span, ["head"], `the head \`ema\` copies`);
   else {
     if (target) ctx.addRef(e.span, target);

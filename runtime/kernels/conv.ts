@@ -18,6 +18,15 @@ function nativeReady(): boolean {
   return tf.getBackend() === "wasm" && ["HgcConv2D", "HgcConv2DGradInput", "HgcConv2DGradFilter"].every((k) => tf.getKernel(k, "wasm") !== undefined);
 }
 
+/** True when the convolutions and GroupNorms run as native kernels (the memory estimate's cheaper case, runtime/memory.ts). */
+export function nativeConvolutions(): boolean {
+  return nativeReady() && nativeGroupNorm();
+}
+
+function nativeGroupNorm(): boolean {
+  return tf.getBackend() === "wasm" && tf.getKernel("HgcGroupNorm", "wasm") !== undefined && tf.getKernel("HgcGroupNormGrad", "wasm") !== undefined;
+}
+
 /** The geometry tfjs gives the forward convolution: [n, h, w, c, kh, kw, o, stride, padTop, padLeft, oh, ow]. */
 function geometry(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: ConvPad): number[] {
   const info = tf.backend_util.computeConv2DInfo(x.shape, w.shape, [stride, stride], [1, 1], pad);
@@ -105,8 +114,7 @@ const groupNormOps = new Map<string, (x: tf.Tensor4D, g: tf.Tensor, b: tf.Tensor
 
 /** GroupNorm: the native kernels on wasm where registered, the composite ops elsewhere (call inside tf.tidy). */
 export function groupNorm(x: tf.Tensor4D, g: tf.Tensor, b: tf.Tensor, groups: number, eps: number): tf.Tensor4D {
-  const ready = tf.getBackend() === "wasm" && tf.getKernel("HgcGroupNorm", "wasm") !== undefined && tf.getKernel("HgcGroupNormGrad", "wasm") !== undefined;
-  if (!ready || x.shape[3] % groups !== 0) return groupNormComposite(x, g, b, groups, eps);
+  if (!nativeGroupNorm() || x.shape[3] % groups !== 0) return groupNormComposite(x, g, b, groups, eps);
   const key = `${groups}:${eps}`;
   let op = groupNormOps.get(key);
   if (!op) {

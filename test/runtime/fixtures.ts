@@ -3,6 +3,10 @@
 // head, `gen + 0.5·con`. A step takes milliseconds.
 import type { IRExperiment } from "../../compiler/ir.js";
 import { hashIR } from "../../compiler/hash.js";
+import { resnetParameters } from "../../compiler/shapes.js";
+import { loadDataset } from "../../runtime/data/index.js";
+import { Model } from "../../runtime/model.js";
+import { Trainer, type StepResult, type TrainerOptions } from "../../runtime/train.js";
 
 export interface TinyOptions {
   steps?: number;
@@ -112,4 +116,57 @@ export function tinyIr(o: TinyOptions = {}): IRExperiment {
   // The compiler's own hash, so the IR verifies like a compiled one (a mismatch means hand-edited).
   ir.hash = hashIR(ir);
   return ir;
+}
+
+/**
+ * The tiny IR over 2×2 patches of 8×8 images (16 tokens), non-causal, with a masked loss and an
+ * MAE decoder; the objective is the sum of the named losses (`con` the NT-Xent of a hybrid).
+ */
+export function maskedIr(...objective: ("mim" | "rec" | "con")[]): IRExperiment {
+  const ir = tinyIr({ kind: "patches", causal: false, objective: "con", levels: 4 });
+  ir.heads.dec = {
+    name: "dec",
+    kind: "decoder",
+    input: { encoder: "enc", member: "tokens" },
+    inWidth: 16,
+    hidden: [],
+    out: 4,
+    perToken: true,
+    shape: ["batch", 16, 4],
+    parameters: 1,
+    decoder: { layers: 1, width: 8, heads: 2, mlp: 2 },
+  };
+  ir.losses.mim = { name: "mim", kind: "masked", head: "lm", target: "pixels", ratio: 0.4, input: "clean" };
+  ir.losses.rec = { name: "rec", kind: "reconstruct", head: "dec", target: "pixels", ratio: 0.75, input: "clean" };
+  ir.objective = { terms: objective.map((loss) => ({ loss, weight: { op: "num", value: 1 } })), text: objective.join(" + ") };
+  ir.hash = hashIR(ir);
+  return ir;
+}
+
+/** The tiny IR with a resnet of the given depth (width 4) instead of the Transformer, trained by NT-Xent alone. */
+export function resnetIr(depth: 8 | 10 | 18, stemStride: 1 | 2 = 1): IRExperiment {
+  const ir = tinyIr({ objective: "con", steps: 3 });
+  const blocks = depth === 8 ? [1, 1, 1] : depth === 10 ? [1, 1, 1, 1] : [2, 2, 2, 2];
+  const channels = blocks.map((_, s) => 4 * 2 ** s);
+  const width = channels[channels.length - 1]!;
+  ir.tokenizers = {};
+  ir.encoders = { net: { name: "net", kind: "resnet", depth, blocks, channels, width, layers: blocks.length, pool: "mean", ...(stemStride === 2 ? { stemStride } : {}), imageSize: [8, 8], parameters: resnetParameters(blocks, 4) } };
+  ir.heads = { proj: { name: "proj", kind: "mlp", input: { encoder: "net", member: "pooled" }, inWidth: width, hidden: [16], out: 8, perToken: false, shape: ["batch", 8], parameters: 1 } };
+  ir.losses = { con: ir.losses.con! };
+  ir.hash = hashIR(ir);
+  return ir;
+}
+
+/** `steps` steps of an experiment (model seed 1) with the given trainer options: the results, whether it micro-batched, and the weights after. */
+export async function trainRun(ir: IRExperiment, steps: number, options: TrainerOptions = {}) {
+  const model = new Model(ir, 1);
+  const trainer = new Trainer(ir, model, await loadDataset(ir.datasets.train!), 1, steps, options);
+  try {
+    const results: StepResult[] = [];
+    for (let i = 0; i < steps; i++) results.push(await trainer.trainStep());
+    return { micro: trainer.microBatch, results, weights: await model.readWeights() };
+  } finally {
+    trainer.dispose();
+    model.dispose();
+  }
 }

@@ -3,41 +3,17 @@
 // reconstruct pass's encoder reads the visible tokens only, the losses equal hand-computed values
 // on tiny batches, and both train a few steps.
 import { beforeAll, describe, expect, it } from "vitest";
-import type { IRExperiment } from "../../compiler/ir.js";
-import { hashIR } from "../../compiler/hash.js";
 import { selectBackend, tf } from "../../runtime/backend.js";
 import { loadDataset } from "../../runtime/data/index.js";
 import { maskedBitsPerDim, patchTargets, reconstructionLoss } from "../../runtime/losses.js";
 import { Model } from "../../runtime/model.js";
 import { Rng } from "../../runtime/rng.js";
 import { drawMask, Trainer } from "../../runtime/train.js";
-import { tinyIr } from "./fixtures.js";
+import { maskedIr, tinyIr } from "./fixtures.js";
 
 beforeAll(async () => {
   await selectBackend("cpu");
 });
-
-/** The tiny IR over 2×2 patches of 8×8 images (16 tokens), non-causal, with a masked loss and an MAE decoder. */
-function maskedIr(objective: "mim" | "rec"): IRExperiment {
-  const ir = tinyIr({ kind: "patches", causal: false, objective: "con", levels: 4 });
-  ir.heads.dec = {
-    name: "dec",
-    kind: "decoder",
-    input: { encoder: "enc", member: "tokens" },
-    inWidth: 16,
-    hidden: [],
-    out: 4,
-    perToken: true,
-    shape: ["batch", 16, 4],
-    parameters: 1,
-    decoder: { layers: 1, width: 8, heads: 2, mlp: 2 },
-  };
-  ir.losses.mim = { name: "mim", kind: "masked", head: "lm", target: "pixels", ratio: 0.4, input: "clean" };
-  ir.losses.rec = { name: "rec", kind: "reconstruct", head: "dec", target: "pixels", ratio: 0.75, input: "clean" };
-  ir.objective = { terms: [{ loss: objective, weight: { op: "num", value: 1 } }], text: objective };
-  ir.hash = hashIR(ir);
-  return ir;
-}
 
 const n = 3;
 async function batchTokens(model: Model): Promise<Int32Array> {

@@ -3,28 +3,13 @@
 // plain wasm (the composite filter gradient); `.layers` gives each stage's pooled features.
 import { afterAll, describe, expect, it } from "vitest";
 import type { IRExperiment } from "../../compiler/ir.js";
-import { hashIR } from "../../compiler/hash.js";
-import { resnetParameters } from "../../compiler/shapes.js";
 import { selectBackend, tf } from "../../runtime/backend.js";
 import { loadDataset } from "../../runtime/data/index.js";
 import { blockFeatures, features } from "../../runtime/inference.js";
 import { registerNativeKernels, unregisterNativeKernels } from "../../runtime/kernels/index.js";
 import { Model } from "../../runtime/model.js";
 import { Trainer } from "../../runtime/train.js";
-import { tinyIr } from "./fixtures.js";
-
-function resnetIr(depth: 8 | 10 | 18, stemStride: 1 | 2 = 1): IRExperiment {
-  const ir = tinyIr({ objective: "con", steps: 3 });
-  const blocks = depth === 8 ? [1, 1, 1] : depth === 10 ? [1, 1, 1, 1] : [2, 2, 2, 2];
-  const channels = blocks.map((_, s) => 4 * 2 ** s);
-  const width = channels[channels.length - 1]!;
-  ir.tokenizers = {};
-  ir.encoders = { net: { name: "net", kind: "resnet", depth, blocks, channels, width, layers: blocks.length, pool: "mean", ...(stemStride === 2 ? { stemStride } : {}), imageSize: [8, 8], parameters: resnetParameters(blocks, 4) } };
-  ir.heads = { proj: { name: "proj", kind: "mlp", input: { encoder: "net", member: "pooled" }, inWidth: width, hidden: [16], out: 8, perToken: false, shape: ["batch", 8], parameters: 1 } };
-  ir.losses = { con: ir.losses.con! };
-  ir.hash = hashIR(ir);
-  return ir;
-}
+import { resnetIr } from "./fixtures.js";
 
 async function steps(ir: IRExperiment, count: number): Promise<number[]> {
   const model = new Model(ir, 1);

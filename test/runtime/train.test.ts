@@ -4,7 +4,7 @@ import { loadDataset } from "../../runtime/data/index.js";
 import { Model } from "../../runtime/model.js";
 import { microBatches, planMicroBatch, sequenceBytes, stepBytes } from "../../runtime/memory.js";
 import { NonFiniteError, Sampler, Trainer, type StepResult, type TrainerOptions } from "../../runtime/train.js";
-import { tinyIr, type TinyOptions } from "./fixtures.js";
+import { tinyIr, trainRun, type TinyOptions } from "./fixtures.js";
 
 beforeAll(async () => {
   await selectBackend("wasm");
@@ -111,19 +111,8 @@ describe("training", () => {
 });
 
 /** Steps of a tiny run with the given trainer options; the losses, grad norms and the weights after. */
-async function stepsWith(o: TinyOptions, steps: number, options: TrainerOptions = {}) {
-  const ir = tinyIr({ ...o, steps });
-  const data = await loadDataset(ir.datasets.train!);
-  const model = new Model(ir, 1);
-  const trainer = new Trainer(ir, model, data, 1, steps, options);
-  try {
-    const results: StepResult[] = [];
-    for (let i = 0; i < steps; i++) results.push(await trainer.trainStep());
-    return { micro: trainer.microBatch, results, weights: await model.readWeights() };
-  } finally {
-    trainer.dispose();
-    model.dispose();
-  }
+function stepsWith(o: TinyOptions, steps: number, options: TrainerOptions = {}) {
+  return trainRun(tinyIr({ ...o, steps }), steps, options);
 }
 
 function expectClose(a: number, b: number, what: string, rel = 1e-5, abs = 1e-7): void {

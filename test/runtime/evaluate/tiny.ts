@@ -2,6 +2,8 @@
 // into 3×3 patches (16 tokens a image, so a training step takes tens of milliseconds on wasm),
 // a one-layer causal transformer, a contrastive projection and a per-token generative head.
 import type { IRDataset, IRExperiment, IRProtocol } from "../../../compiler/ir.js";
+import { generateSynthetic } from "../../../runtime/data/synthetic.js";
+import type { ImageSet } from "../../../runtime/data/types.js";
 
 export const SIDE = 12;
 export const P = 3;
@@ -57,4 +59,14 @@ export function tinyIr(evaluate: IRProtocol[], o: { steps: number; lr?: number; 
     estimates: { parameters: 0, flopsPerStep: 0, imagesPerStep: 0 },
     hash: "1".repeat(64),
   };
+}
+
+/** Every dataset of the experiment, generated (they are all synthetic). */
+export function imageSets(ir: IRExperiment): Record<string, ImageSet> {
+  const sets: Record<string, ImageSet> = {};
+  for (const [name, ds] of Object.entries(ir.datasets)) {
+    const a = ds.args as { count: number; classes: number; noise: number; seed: number };
+    sets[name] = { ...generateSynthetic({ count: a.count, classes: a.classes, size: [SIDE, SIDE], noise: a.noise, seed: a.seed, split: ds.split }), name };
+  }
+  return sets;
 }

@@ -6,13 +6,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IRProtocol } from "../../../compiler/ir.js";
 import { selectBackend, tf } from "../../../runtime/backend.js";
-import { generateSynthetic } from "../../../runtime/data/synthetic.js";
 import type { ImageSet } from "../../../runtime/data/types.js";
 import { evaluate } from "../../../runtime/evaluate/index.js";
 import { evalContext, runBaselines } from "../../../runtime/inference.js";
 import { Model } from "../../../runtime/model.js";
 import { Trainer } from "../../../runtime/train.js";
-import { features, SIDE, tinyIr } from "./tiny.js";
+import { features, imageSets, tinyIr } from "./tiny.js";
 
 const STEPS = 400;
 
@@ -28,10 +27,7 @@ describe("evaluation of a trained model", () => {
   let runDir: string;
   beforeAll(async () => {
     await selectBackend("auto");
-    for (const [name, ds] of Object.entries(ir.datasets)) {
-      const a = ds.args as { count: number; classes: number; noise: number; seed: number };
-      sets[name] = { ...generateSynthetic({ count: a.count, classes: a.classes, size: [SIDE, SIDE], noise: a.noise, seed: a.seed, split: ds.split }), name };
-    }
+    Object.assign(sets, imageSets(ir));
     runDir = mkdtempSync(join(tmpdir(), "hgc-trained-"));
   });
   afterAll(() => rmSync(runDir, { recursive: true, force: true }));
