@@ -34,6 +34,7 @@ import { twoViews } from "./augment.js";
 import { tf } from "./backend.js";
 import type { ImageSet } from "./data/types.js";
 import { nativeConvolutions } from "./kernels/conv.js";
+import { fusedTransformer } from "./kernels/fused.js";
 import { barlowTwins, bitsPerDim, byol, maskedBitsPerDim, moco, ntxent, patchTargets, reconstructionLoss, simsiam, supcon, vicreg } from "./losses.js";
 import type { EncoderData, EncoderOutput, Model, TokenMask } from "./model.js";
 import { Optimizer } from "./optimizer.js";
@@ -190,13 +191,14 @@ export class Trainer {
     // Per-token heads over the encoder's own tokens (a decoder's output is counted in its stack).
     const tokenOut = terms.filter((t) => t.kind !== "reconstruct").reduce((sum, t) => sum + this.ir.heads[t.head]!.out * tok.pixelsPerToken, 0);
     const inWidth = tok.kind === "quantize" ? tok.vocab : tok.pixelsPerToken;
-    const stack: TransformerShape = { positions: L + 1, width: e.width, heads: e.heads, mlp: e.mlp, layers: e.layers, inWidth, tokenOut };
+    const composite = !fusedTransformer();
+    const stack: TransformerShape = { positions: L + 1, width: e.width, heads: e.heads, mlp: e.mlp, layers: e.layers, inWidth, tokenOut, composite };
     const rec = terms.find((t) => t.kind === "reconstruct");
     const d = rec && this.ir.heads[rec.head]!.decoder;
     if (p.mask?.kind !== "reconstruct" || !rec || !d) return stack;
     const V = L - maskedCount(L, p.mask.ratio);
     // The decoder reads the V visible outputs through an [L, V] scatter and predicts every position.
-    const decoder: TransformerShape = { positions: L, width: d.width, heads: d.heads, mlp: d.mlp, layers: d.layers, inWidth: V, tokenOut: this.ir.heads[rec.head]!.out };
+    const decoder: TransformerShape = { positions: L, width: d.width, heads: d.heads, mlp: d.mlp, layers: d.layers, inWidth: V, tokenOut: this.ir.heads[rec.head]!.out, composite };
     return { ...stack, positions: V + 1, decoder };
   }
 

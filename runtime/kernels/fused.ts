@@ -19,6 +19,11 @@ function fusedReady(forward: string, gradient: string): boolean {
   return tf.getBackend() === "wasm" && tf.getKernel(forward, "wasm") !== undefined && tf.getKernel(gradient, "wasm") !== undefined;
 }
 
+/** True when GELU, LayerNorm and attention all run fused (the memory estimate's cheaper case, runtime/memory.ts). */
+export function fusedTransformer(): boolean {
+  return fusedReady("HgcGelu", "HgcGeluGrad") && fusedReady("HgcLayerNorm", "HgcLayerNormGrad") && fusedReady("HgcAttention", "HgcAttentionGrad");
+}
+
 /** GELU, tanh approximation (GPT-2's): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
 export function geluComposite(x: tf.Tensor2D): tf.Tensor2D {
   const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.square(x), x), 0.044715)), Math.sqrt(2 / Math.PI));
