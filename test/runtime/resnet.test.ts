@@ -76,18 +76,21 @@ describe("resnet encoder", () => {
       const model = new Model(ir, 1);
       const data = generateSynthetic({ name: "train", count: 256, classes: 10, size: [28, 28], noise: 0.05, seed: 1, split: "train" });
       const trainer = new Trainer(ir, model, data, 1, 2);
-      await trainer.trainStep(); // the optimizer's state exists before the measured step
-      const before = tf.memory().numBytes;
-      const prof = await tf.profile(async () => {
-        await trainer.trainStep();
-      });
-      const measured = prof.peakBytes - before;
-      const estimate = 2 * ir.train.batch * sequenceBytes({ kind: "resnet", pixels: data.height * data.width, convs: model.convShapes("net", data.height, data.width), native: true });
-      expect(trainer.microBatch).toBeNull();
-      expect(measured).toBeLessThan(estimate);
-      expect(measured).toBeGreaterThan(estimate / 3); // an estimate, not a bound so loose it splits steps that fit
-      trainer.dispose();
-      model.dispose();
+      try {
+        await trainer.trainStep(); // the optimizer's state exists before the measured step
+        const before = tf.memory().numBytes;
+        const prof = await tf.profile(async () => {
+          await trainer.trainStep();
+        });
+        const measured = prof.peakBytes - before;
+        const estimate = 2 * ir.train.batch * sequenceBytes({ kind: "resnet", pixels: data.height * data.width, convs: model.convShapes("net", data.height, data.width), native: true });
+        expect(trainer.microBatch).toBeNull();
+        expect(measured).toBeLessThan(estimate);
+        expect(measured).toBeGreaterThan(estimate / 3); // an estimate, not a bound so loose it splits steps that fit
+      } finally {
+        trainer.dispose();
+        model.dispose();
+      }
     } finally {
       unregisterNativeKernels();
     }
